@@ -1,0 +1,42 @@
+# relayd Makefile: the CI contract. `make run` and `make test` are the two
+# set-up commands in the README.
+GO      ?= go
+TAGS    ?= libsecp256k1
+GOFLAGS_BUILD := -tags $(TAGS)
+WASMENV := GOOS=wasip1 GOARCH=wasm
+PLUGIN_DIRS := $(wildcard plugins/*/main.go examples/policies/*/main.go)
+
+.PHONY: all build plugins run test test-race check bench fmt vet tidy
+
+all: build plugins
+
+build:
+	$(GO) build $(GOFLAGS_BUILD) -o bin/relayd ./cmd/relayd
+
+plugins:
+	@mkdir -p bin/plugins
+	@for f in $(PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
+	  echo "wasm $$d -> bin/plugins/$$n.wasm"; \
+	  $(WASMENV) $(GO) build -buildmode=c-shared -o bin/plugins/$$n.wasm ./$$d || exit 1; done
+
+run: build plugins
+	./bin/relayd -listen 127.0.0.1:7447 -data ./data -plugins ./bin/plugins
+
+test:
+	$(GO) test $(GOFLAGS_BUILD) -race -timeout 20m ./...
+
+check: fmt vet tidy
+	$(WASMENV) $(GO) build ./sdk/... ./plugins/... ./examples/...
+	@git diff --exit-code -- go.mod go.sum || (echo "go.mod/go.sum not tidy" && exit 1)
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(GOFLAGS_BUILD) ./...
+
+tidy:
+	$(GO) mod tidy
+
+bench:
+	$(GO) test $(GOFLAGS_BUILD) -run '^$$' -bench . -benchmem ./host/...

@@ -1,0 +1,286 @@
+package policy
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// Mode says whether a policy's verdicts are enforced.
+type Mode uint8
+
+// The modes.
+const (
+	// Enforce applies the policy's verdicts.
+	Enforce Mode = 0
+	// Shadow runs the policy and logs and counts what it would have refused,
+	// but lets everything through.
+	Shadow Mode = 1
+)
+
+// FailMode says what the chain does when a policy returns an error.
+type FailMode uint8
+
+// The fail modes.
+const (
+	// FailOpen treats a failed call as Accept.
+	FailOpen FailMode = 0
+	// FailClosed treats a failed call as Reject with "error: policy failed".
+	FailClosed FailMode = 1
+)
+
+// Entry is one policy in a chain with its host settings.
+type Entry struct {
+	Policy Policy
+	Mode   Mode
+	OnErr  FailMode
+}
+
+// Stats counts what one chain entry did. All fields are updated atomically.
+type Stats struct {
+	Calls    atomic.Uint64
+	Rejects  atomic.Uint64 // final verdicts enforced
+	Shadowed atomic.Uint64 // final verdicts a shadow-mode policy would have given
+	Rewrites atomic.Uint64
+	Errors   atomic.Uint64
+	Nanos    atomic.Uint64 // time spent in the policy
+}
+
+type entry struct {
+	Entry
+	stats Stats
+}
+
+// Chain is an ordered, immutable list of policies. It is safe for concurrent
+// use. To change policies, build a new Chain and swap it in a Holder.
+type Chain struct {
+	entries []*entry
+	byHook  [maxHook + 1][]*entry
+	log     *slog.Logger
+}
+
+// NewChain builds a chain that runs the entries in the order given. log
+// receives shadow-mode and failure lines; nil discards them.
+func NewChain(log *slog.Logger, entries ...Entry) *Chain {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Chain{log: log}
+	for _, e := range entries {
+		en := &entry{Entry: e}
+		c.entries = append(c.entries, en)
+		hs := e.Policy.Hooks()
+		for h := HookConnect; h <= maxHook; h++ {
+			if hs.Has(h) {
+				c.byHook[h] = append(c.byHook[h], en)
+			}
+		}
+	}
+	return c
+}
+
+// Empty reports whether the chain has no policies.
+func (c *Chain) Empty() bool { return c == nil || len(c.entries) == 0 }
+
+// Has reports whether any policy in the chain implements h. The relay uses it
+// to skip building inputs nobody reads.
+func (c *Chain) Has(h Hook) bool { return c != nil && len(c.byHook[h]) > 0 }
+
+// Entries returns the chain's entries in order.
+func (c *Chain) Entries() []Entry {
+	out := make([]Entry, len(c.entries))
+	for i, e := range c.entries {
+		out[i] = e.Entry
+	}
+	return out
+}
+
+// StatsOf returns the counters of the entry whose policy is named name, or nil.
+func (c *Chain) StatsOf(name string) *Stats {
+	for _, e := range c.entries {
+		if e.Policy.Name() == name {
+			return &e.stats
+		}
+	}
+	return nil
+}
+
+// call runs one policy and applies its mode and fail mode. It returns the
+// verdict to act on.
+func (c *Chain) call(h Hook, e *entry, fn func() (Verdict, error)) Verdict {
+	start := time.Now()
+	v, err := fn()
+	e.stats.Nanos.Add(uint64(time.Since(start)))
+	e.stats.Calls.Add(1)
+	if err != nil {
+		e.stats.Errors.Add(1)
+		c.log.Warn("policy failed", "policy", e.Policy.Name(), "hook", h.String(), "err", err)
+		if e.OnErr == FailClosed && e.Mode == Enforce {
+			return Verdict{Action: Reject, Prefix: PrefixError, Message: "policy " + e.Policy.Name() + " failed", Policy: e.Policy.Name()}
+		}
+		return Verdict{}
+	}
+	switch {
+	case v.Final() && e.Mode == Shadow:
+		e.stats.Shadowed.Add(1)
+		c.log.Info("shadow policy would refuse", "policy", e.Policy.Name(), "hook", h.String(),
+			"action", v.Action.String(), "reason", v.Reason())
+		return Verdict{}
+	case v.Final():
+		e.stats.Rejects.Add(1)
+		v.Policy = e.Policy.Name()
+	case v.Action == Rewrite:
+		if e.Mode == Shadow {
+			return Verdict{}
+		}
+		e.stats.Rewrites.Add(1)
+	}
+	return v
+}
+
+// Connect runs HookConnect. It returns the first final verdict, or Accept.
+func (c *Chain) Connect(ctx context.Context, in *ConnInput) Verdict {
+	for _, e := range c.hooked(HookConnect) {
+		if v := c.call(HookConnect, e, func() (Verdict, error) { return e.Policy.Connect(ctx, in) }); v.Final() {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+// EventPre runs HookEventPre. It returns the first final verdict, or Accept.
+func (c *Chain) EventPre(ctx context.Context, in *EventInput) Verdict {
+	for _, e := range c.hooked(HookEventPre) {
+		if v := c.call(HookEventPre, e, func() (Verdict, error) { return e.Policy.EventPre(ctx, in) }); v.Final() {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+// Event runs HookEvent. It returns the first final verdict, or Accept.
+func (c *Chain) Event(ctx context.Context, in *EventInput) Verdict {
+	for _, e := range c.hooked(HookEvent) {
+		if v := c.call(HookEvent, e, func() (Verdict, error) { return e.Policy.Event(ctx, in) }); v.Final() {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+// Filter runs HookReq or HookCount (in.Hook). A Rewrite replaces in.Filters
+// for the policies after it. It returns the first final verdict, or a
+// verdict whose Filters are the filters to use (Action Rewrite if any
+// policy rewrote them).
+func (c *Chain) Filter(ctx context.Context, in *FilterInput) Verdict {
+	out := Verdict{Filters: in.Filters}
+	for _, e := range c.hooked(in.Hook) {
+		v := c.call(in.Hook, e, func() (Verdict, error) { return e.Policy.Filter(ctx, in) })
+		if v.Final() {
+			return v
+		}
+		if v.Action == Rewrite {
+			in.Filters = v.Filters
+			out = Verdict{Action: Rewrite, Filters: v.Filters}
+		}
+	}
+	return out
+}
+
+// Auth runs HookAuth. It returns the first final verdict, or Accept.
+func (c *Chain) Auth(ctx context.Context, in *AuthInput) Verdict {
+	for _, e := range c.hooked(HookAuth) {
+		if v := c.call(HookAuth, e, func() (Verdict, error) { return e.Policy.Auth(ctx, in) }); v.Final() {
+			return v
+		}
+	}
+	return Verdict{}
+}
+
+// Deliver runs HookDeliver. A Rewrite replaces in.Raw for the policies after
+// it. It returns the first final verdict (drop the delivery), or a verdict
+// whose Payload is the event JSON to send (Action Rewrite if any policy
+// rewrote it).
+func (c *Chain) Deliver(ctx context.Context, in *DeliverInput) Verdict {
+	out := Verdict{Payload: in.Raw}
+	for _, e := range c.hooked(HookDeliver) {
+		v := c.call(HookDeliver, e, func() (Verdict, error) { return e.Policy.Deliver(ctx, in) })
+		if v.Final() {
+			return v
+		}
+		if v.Action == Rewrite {
+			in.Raw = v.Payload
+			out = Verdict{Action: Rewrite, Payload: v.Payload}
+		}
+	}
+	return out
+}
+
+// Close runs HookClose on every policy that implements it.
+func (c *Chain) Close(ctx context.Context, s *Session) {
+	for _, e := range c.hooked(HookClose) {
+		c.call(HookClose, e, func() (Verdict, error) { e.Policy.Close(ctx, s); return Verdict{}, nil })
+	}
+}
+
+func (c *Chain) hooked(h Hook) []*entry {
+	if c == nil {
+		return nil
+	}
+	return c.byHook[h]
+}
+
+// Informer is implemented by policies that add to the relay's NIP-11
+// document, e.g. {"min_pow_difficulty": 20} or {"auth_required": true}.
+type Informer interface {
+	// Limitation returns keys to merge into NIP-11 "limitation".
+	Limitation() map[string]any
+}
+
+// Limitation merges the NIP-11 limitation keys of every enforcing policy
+// that implements Informer. For numbers the largest value wins; for booleans
+// true wins.
+func (c *Chain) Limitation() map[string]any {
+	out := map[string]any{}
+	if c == nil {
+		return out
+	}
+	for _, e := range c.entries {
+		inf, ok := e.Policy.(Informer)
+		if !ok || e.Mode == Shadow {
+			continue
+		}
+		for k, v := range inf.Limitation() {
+			out[k] = mergeLimit(out[k], v)
+		}
+	}
+	return out
+}
+
+func mergeLimit(old, v any) any {
+	switch nv := v.(type) {
+	case bool:
+		if ob, ok := old.(bool); ok {
+			return ob || nv
+		}
+	case int:
+		if oi, ok := old.(int); ok && oi > nv {
+			return oi
+		}
+	}
+	return v
+}
+
+// Holder holds the current chain and lets a reloader swap it atomically.
+// Calls in flight keep the chain they loaded. The zero Holder holds no
+// chain, which accepts everything.
+type Holder struct {
+	p atomic.Pointer[Chain]
+}
+
+// Load returns the current chain (possibly nil, which accepts everything).
+func (h *Holder) Load() *Chain { return h.p.Load() }
+
+// Store swaps in c and returns the previous chain.
+func (h *Holder) Store(c *Chain) *Chain { return h.p.Swap(c) }
