@@ -1,0 +1,121 @@
+// Package abi is the contract between the relay (host) and a policy plugin
+// (guest): the host module name, every import and export name, and every
+// number that crosses the boundary. ABI.md in this directory is the prose
+// specification; a test keeps the two in sync.
+//
+// The package is stdlib-only and builds for every GOOS, including wasip1, so
+// both the host (host/wasmhost) and the guest SDK (sdk) import it. Numbers
+// are explicit and never renumbered; additions get new numbers.
+package abi
+
+// Version is the ABI version this package describes. A guest reports it from
+// ExportABIVersion; the host refuses any other value.
+const Version = 1
+
+// ModuleName is the import module of every host function. The major version
+// is part of the name, like wasi_snapshot_preview1.
+const ModuleName = "relayd_v1"
+
+// Names of guest exports. Only ExportABIVersion and ExportMemory are
+// required; a hook export that is absent costs nothing.
+const (
+	// ExportMemory is the guest's linear memory.
+	ExportMemory = "memory"
+	// ExportInitialize is the WASI reactor start function (Go c-shared).
+	ExportInitialize = "_initialize"
+	// ExportABIVersion: () -> i32, returns Version.
+	ExportABIVersion = "relayd_abi_version"
+	// ExportInit: () -> i32, called once per instance after _initialize.
+	// Returns a HookMask of the hooks the plugin handles, or a negative
+	// value when initialisation failed (reason via set_output OutputMessage).
+	ExportInit = "relayd_init"
+	// ExportLimitation: () -> i32, called once at load; the guest writes a
+	// JSON object of NIP-11 limitation keys with set_output OutputLimitation.
+	ExportLimitation = "relayd_limitation"
+	// ExportOnConnect and the other hook exports share HookSignature.
+	ExportOnConnect  = "relayd_on_connect"
+	ExportOnEventPre = "relayd_on_event_pre"
+	ExportOnEvent    = "relayd_on_event"
+	ExportOnReq      = "relayd_on_req"
+	ExportOnCount    = "relayd_on_count"
+	ExportOnAuth     = "relayd_on_auth"
+	ExportOnDeliver  = "relayd_on_deliver"
+	ExportOnClose    = "relayd_on_close"
+)
+
+// HookExport returns the export name of hook h, or "" for an unknown hook.
+func HookExport(h Hook) string {
+	switch h {
+	case HookConnect:
+		return ExportOnConnect
+	case HookEventPre:
+		return ExportOnEventPre
+	case HookEvent:
+		return ExportOnEvent
+	case HookReq:
+		return ExportOnReq
+	case HookCount:
+		return ExportOnCount
+	case HookAuth:
+		return ExportOnAuth
+	case HookDeliver:
+		return ExportOnDeliver
+	case HookClose:
+		return ExportOnClose
+	}
+	return ""
+}
+
+// HookParams is the number of parameters every hook export takes:
+// (session i64, kind i32, created_at i64, received_at i64, size i32,
+// count i32, flags i32) -> i32. See ABI.md for what each means per hook.
+const HookParams = 7
+
+// Names of host functions in module ModuleName.
+const (
+	// FuncGet: (field i32, buf i32, buf_limit i32) -> i32.
+	FuncGet = "get"
+	// FuncGetTag: (index i32, buf i32, buf_limit i32) -> i32.
+	FuncGetTag = "get_tag"
+	// FuncGetHeader: (name i32, name_len i32, buf i32, buf_limit i32) -> i32.
+	FuncGetHeader = "get_header"
+	// FuncSetOutput: (kind i32, ptr i32, len i32) -> i32.
+	FuncSetOutput = "set_output"
+	// FuncNow: () -> i64, unix nanoseconds.
+	FuncNow = "now"
+	// FuncLogEnabled: (level i32) -> i32.
+	FuncLogEnabled = "log_enabled"
+	// FuncLog: (level i32, ptr i32, len i32).
+	FuncLog = "log"
+	// FuncCounterAdd: (key i32, key_len i32, delta i64, ttl_ms i64, result i32) -> i32.
+	FuncCounterAdd = "counter_add"
+	// FuncCounterGet: (key i32, key_len i32, result i32) -> i32.
+	FuncCounterGet = "counter_get"
+	// FuncBucketTake: (key i32, key_len i32, cost i64, rate f64, burst i64) -> i64.
+	FuncBucketTake = "bucket_take"
+	// FuncKVGet: (key i32, key_len i32, buf i32, buf_limit i32) -> i32.
+	FuncKVGet = "kv_get"
+	// FuncKVSet: (key i32, key_len i32, val i32, val_len i32, ttl_ms i64) -> i32.
+	FuncKVSet = "kv_set"
+	// FuncKVCAS: (key i32, key_len i32, old i32, old_len i32, val i32, val_len i32, ttl_ms i64) -> i32.
+	FuncKVCAS = "kv_cas"
+	// FuncKVDelete: (key i32, key_len i32) -> i32.
+	FuncKVDelete = "kv_delete"
+	// FuncStoreCount: (filter i32, filter_len i32, result i32) -> i32.
+	FuncStoreCount = "store_count"
+	// FuncFeatures: () -> i64, the host's Feature bits.
+	FuncFeatures = "features"
+)
+
+// Feature is a bit in the result of the features host function. Additive
+// host capabilities are announced here; 0 means none.
+type Feature uint64
+
+// The feature bits.
+const (
+	// FeatureStore: store_count is backed by an event store.
+	FeatureStore Feature = 1 << 0
+	// FeatureState: the shared state functions (counter_*, bucket_take,
+	// kv_*) are available.
+	FeatureState Feature = 1 << 1
+)
