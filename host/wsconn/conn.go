@@ -1,0 +1,243 @@
+package wsconn
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// Conn is one upgraded websocket connection.
+//
+// Reading: the server's poller hands a readable connection to a short-lived
+// reader goroutine (at most one per connection at a time), which reads
+// until the socket is drained, hands complete messages to the Handler in
+// order, and re-arms the poller. An idle connection has no goroutine and
+// no buffers.
+//
+// Writing: every outgoing frame goes through Send/SendParts into the
+// connection's queue, bounded in bytes. Exactly one writer goroutine at a
+// time drains the queue, coalescing queued frames into one writev; it exists
+// only while the queue is not empty. A frame is written whole or not at
+// all, in enqueue order.
+//
+// Lock order: Conn.mu is a leaf lock; nothing else is locked while it is
+// held (the poller's epoll_ctl is a system call, not a lock).
+type Conn struct {
+	srv   *Server
+	id    uint64
+	nc    net.Conn
+	fd    int
+	value any
+
+	lastRead atomic.Int64 // coarse unix nanoseconds of the last read
+	lastPing atomic.Int64
+
+	// Reader state, owned by the reader goroutine of the moment.
+	pending []byte    // bytes of an incomplete frame
+	frag    []byte    // a fragmented message being assembled
+	fragOp  ws.OpCode // opcode of the fragmented message
+
+	mu        sync.Mutex
+	q         []outMsg
+	qbytes    int  // payload bytes queued, including the writer's batch
+	writing   bool // a writer goroutine owns the queue
+	reading   bool // a reader goroutine is active
+	closing   bool // no more data frames are accepted
+	tcpWanted bool // the socket must be closed once the reader is out
+	tcpClosed bool
+	reason    CloseReason
+}
+
+// outMsg is one frame in the queue: a header built at write time, then
+// head, body and tail, which together are the payload. body and tail may be
+// shared between connections and are never modified.
+type outMsg struct {
+	op         ws.OpCode
+	closeAfter bool
+	head       []byte
+	body       []byte
+	tail       []byte
+}
+
+func (m *outMsg) size() int { return len(m.head) + len(m.body) + len(m.tail) }
+
+// Errors returned by the send methods.
+var (
+	// ErrClosed: the connection is closing or closed.
+	ErrClosed = errors.New("wsconn: connection closed")
+	// ErrQueueFull: the message would put the queue over its cap; the
+	// connection is being closed with ReasonQueueFull.
+	ErrQueueFull = errors.New("wsconn: outbound queue full")
+)
+
+// ID is the connection's id, unique in the server's lifetime.
+func (c *Conn) ID() uint64 { return c.id }
+
+// Value returns the value given to Serve.
+func (c *Conn) Value() any { return c.value }
+
+// RemoteAddr is the client's address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// QueuedBytes returns the payload bytes waiting to be written.
+func (c *Conn) QueuedBytes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.qbytes
+}
+
+// Send queues msg as one text frame. The connection owns msg afterwards.
+func (c *Conn) Send(msg []byte) error {
+	return c.enqueue(outMsg{op: ws.OpText, head: msg})
+}
+
+// SendParts queues one text frame whose payload is head, body and tail
+// concatenated. body and tail may be shared with other connections: they
+// are only read, never modified or kept beyond the write. The connection
+// owns head.
+func (c *Conn) SendParts(head, body, tail []byte) error {
+	return c.enqueue(outMsg{op: ws.OpText, head: head, body: body, tail: tail})
+}
+
+func (c *Conn) enqueue(m outMsg) error {
+	size := m.size()
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	if c.qbytes+size > c.srv.opts.QueueBytes {
+		c.mu.Unlock()
+		c.srv.opts.Logger.Warn("disconnecting slow reader", "conn", c.id, "remote", c.nc.RemoteAddr().String(),
+			"queued_bytes", c.QueuedBytes(), "cap", c.srv.opts.QueueBytes)
+		c.Close(ReasonQueueFull, "outbound queue full: reading too slowly")
+		return ErrQueueFull
+	}
+	c.pushLocked(m)
+	c.mu.Unlock()
+	return nil
+}
+
+// pushLocked appends to the queue and starts the writer if none runs.
+// c.mu must be held.
+func (c *Conn) pushLocked(m outMsg) {
+	c.q = append(c.q, m)
+	c.qbytes += m.size()
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+// ping queues a ping frame; it bypasses the byte cap.
+func (c *Conn) ping() {
+	c.mu.Lock()
+	if !c.closing {
+		c.pushLocked(outMsg{op: ws.OpPing})
+	}
+	c.mu.Unlock()
+}
+
+// pong answers a ping with its payload.
+func (c *Conn) pong(payload []byte) {
+	c.mu.Lock()
+	if !c.closing {
+		c.pushLocked(outMsg{op: ws.OpPong, head: append([]byte(nil), payload...)})
+	}
+	c.mu.Unlock()
+}
+
+// Close starts a websocket close: the frames already queued are written,
+// then a close frame with the reason's status code and text, then the
+// socket is closed. For ReasonQueueFull the queued frames are dropped
+// instead, and the socket is cut if the close frame cannot be written
+// within a second. Sends after Close fail with ErrClosed.
+func (c *Conn) Close(reason CloseReason, text string) {
+	if text == "" {
+		text = reason.String()
+	}
+	c.closeWith(reason, reason.Code(), text)
+}
+
+func (c *Conn) closeWith(reason CloseReason, code ws.StatusCode, text string) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
+	}
+	c.closing = true
+	c.reason = reason
+	if reason == ReasonQueueFull {
+		// Whatever the writer holds now is all that goes out before the
+		// close frame; bound how long that may take.
+		c.dropQueueLocked()
+		c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	}
+	c.pushLocked(outMsg{op: ws.OpClose, closeAfter: true, head: closePayload(code, text)})
+	c.mu.Unlock()
+	if reason != ReasonClientClose && reason != ReasonShutdown {
+		c.srv.opts.Logger.Info("closing connection", "conn", c.id, "remote", c.nc.RemoteAddr().String(), "reason", reason.String())
+	}
+}
+
+// abort closes the socket without a close frame.
+func (c *Conn) abort(reason CloseReason, err error) {
+	c.mu.Lock()
+	if !c.closing {
+		c.closing = true
+		c.reason = reason
+		if err != nil && reason != ReasonEOF {
+			c.srv.opts.Logger.Info("connection failed", "conn", c.id, "reason", reason.String(), "err", err)
+		}
+	}
+	c.dropQueueLocked()
+	c.nc.SetDeadline(time.Now()) // unblock a writer stuck in write
+	fin := c.closeTCPLocked()
+	c.mu.Unlock()
+	if fin {
+		c.finish()
+	}
+}
+
+// dropQueueLocked discards the frames not yet taken by the writer.
+// c.mu must be held.
+func (c *Conn) dropQueueLocked() {
+	for i := range c.q {
+		c.qbytes -= c.q[i].size()
+	}
+	c.q = nil
+}
+
+// closeTCPLocked closes the socket unless a reader is active, in which
+// case the reader closes it on its way out (so the reader never touches a
+// closed, possibly reused, fd number). It reports whether the caller must
+// call finish. c.mu must be held.
+func (c *Conn) closeTCPLocked() bool {
+	if c.tcpClosed {
+		return false
+	}
+	c.tcpWanted = true
+	if c.reading {
+		return false
+	}
+	c.tcpClosed = true
+	c.nc.Close()
+	return true
+}
+
+// finish runs once, after the socket is closed and no reader is active.
+func (c *Conn) finish() {
+	c.srv.del(c.id)
+	c.srv.h.OnClose(c, c.reason)
+}
+
+// Reason returns why the connection closed (0 while open).
+func (c *Conn) Reason() CloseReason {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reason
+}

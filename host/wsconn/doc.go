@@ -1,0 +1,26 @@
+// Package wsconn owns relayd's websocket connections: upgrade, framing,
+// keepalive, idle timeout, close codes, and one bounded outbound queue per
+// connection drained by exactly one writer. It knows nothing of Nostr.
+//
+// # Design
+//
+// Reads go through one epoll set (level-triggered, one-shot): a readable
+// connection gets a short-lived reader goroutine that drains the socket into
+// a pooled buffer, parses frames, and calls Handler.OnMessage for each
+// complete message in order. An idle connection holds no goroutine and no
+// buffer, only its Conn and the kernel socket.
+//
+// Writes go through Conn.Send and Conn.SendParts, which append a frame to
+// the connection's queue and start the writer goroutine if none runs. The
+// writer coalesces everything queued into one writev, with a write
+// deadline. Shared payloads (an event broadcast to many subscribers) are
+// referenced, not copied, until the write. A connection whose queue goes
+// over Options.QueueBytes is closed with ReasonQueueFull; nothing else
+// waits for it.
+//
+// # Locking
+//
+// Conn.mu is a leaf lock. Server shard locks are never held while calling
+// into a Conn or the Handler. The socket is closed only when no reader
+// goroutine is active, so a reader never reads a closed, reused fd.
+package wsconn

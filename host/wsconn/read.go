@@ -1,0 +1,216 @@
+package wsconn
+
+import (
+	"errors"
+	"io"
+	"unicode/utf8"
+
+	"github.com/gobwas/ws"
+	"golang.org/x/sys/unix"
+)
+
+// readable is called by the poller when the socket has data or an error.
+func (c *Conn) readable() {
+	c.mu.Lock()
+	if c.reading || c.tcpClosed {
+		c.mu.Unlock()
+		return
+	}
+	c.reading = true
+	c.mu.Unlock()
+	go c.readPass(nil)
+}
+
+// readPass is one reader goroutine's turn: process initial bytes, then read
+// until the socket would block, then re-arm the poller and exit.
+func (c *Conn) readPass(initial []byte) {
+	ok := true
+	if len(initial) > 0 {
+		ok = c.feed(initial)
+	}
+	if ok {
+		c.readSocket()
+	}
+	c.mu.Lock()
+	c.reading = false
+	fin := false
+	switch {
+	case c.tcpWanted:
+		fin = c.closeTCPLocked()
+	case c.closing:
+		// A close frame is on its way out; keep reading so the client's
+		// close reply (or EOF) is seen, unless the socket is gone.
+		fallthrough
+	default:
+		if err := c.srv.poll.rearm(c.fd, c.id); err != nil {
+			c.srv.opts.Logger.Warn("epoll rearm failed", "conn", c.id, "err", err)
+			fin = c.closeTCPLocked()
+		}
+	}
+	c.mu.Unlock()
+	if fin {
+		c.finish()
+	}
+}
+
+// readSocket reads until EAGAIN, EOF or an error, feeding each chunk.
+func (c *Conn) readSocket() {
+	bp := c.srv.rbufs.Get().(*[]byte)
+	defer c.srv.rbufs.Put(bp)
+	buf := *bp
+	for {
+		n, err := unix.Read(c.fd, buf)
+		if n > 0 {
+			c.lastRead.Store(c.srv.now.Load())
+			if !c.feed(buf[:n]) {
+				return
+			}
+			if n < len(buf) {
+				// Short read: the socket is most likely drained. The
+				// level-triggered re-arm reports anything that came since.
+				return
+			}
+			continue
+		}
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return
+		case n == 0 && err == nil:
+			c.abort(ReasonEOF, io.EOF)
+			return
+		default:
+			c.abort(ReasonReadError, err)
+			return
+		}
+	}
+}
+
+// feed parses frames from data (after any pending partial frame) and hands
+// complete messages to the handler. It returns false when the connection
+// is closing and reading should stop.
+func (c *Conn) feed(data []byte) bool {
+	if len(c.pending) > 0 {
+		c.pending = append(c.pending, data...)
+		data = c.pending
+	}
+	max := int64(c.srv.opts.MaxMessageBytes)
+	for len(data) > 0 {
+		h, hn, err := parseHeader(data)
+		if err == errNeedMore {
+			break
+		}
+		if err == nil {
+			err = h.check(c.frag != nil)
+		}
+		if err != nil {
+			c.protocolError(err)
+			return false
+		}
+		if h.length > max || (h.op == ws.OpContinuation && int64(len(c.frag))+h.length > max) {
+			c.Close(ReasonTooLarge, "message too large")
+			c.pending = nil
+			return false
+		}
+		total := hn + int(h.length)
+		if len(data) < total {
+			if cap(c.pending) < total {
+				// Reserve the whole frame once instead of growing by reads.
+				p := make([]byte, len(data), total)
+				copy(p, data)
+				c.pending = p
+				return c.stillOpen()
+			}
+			break
+		}
+		payload := data[hn:total]
+		ws.Cipher(payload, h.mask, 0)
+		data = data[total:]
+		if !c.frame(h, payload) {
+			c.pending = nil
+			return false
+		}
+	}
+	if len(data) == 0 {
+		c.pending = nil
+	} else if len(c.pending) == 0 || &data[0] != &c.pending[0] {
+		c.pending = append(c.pending[:0], data...)
+	}
+	return c.stillOpen()
+}
+
+func (c *Conn) stillOpen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.tcpWanted
+}
+
+// frame handles one complete frame. It returns false to stop reading.
+func (c *Conn) frame(h header, payload []byte) bool {
+	switch h.op {
+	case ws.OpPing:
+		c.pong(payload)
+		return true
+	case ws.OpPong:
+		return true
+	case ws.OpClose:
+		code, err := parseClose(payload)
+		if err != nil {
+			c.protocolError(err)
+			return false
+		}
+		c.mu.Lock()
+		closing := c.closing
+		c.mu.Unlock()
+		if closing {
+			// The client answered our close: we are done.
+			c.abort(c.reason, nil)
+			return false
+		}
+		if code == ws.StatusNoStatusRcvd {
+			code = ws.StatusNormalClosure
+		}
+		c.closeWith(ReasonClientClose, code, "")
+		return false
+	case ws.OpContinuation:
+		c.frag = append(c.frag, payload...)
+		if !h.fin {
+			return true
+		}
+		msg, op := c.frag, c.fragOp
+		c.frag = nil
+		return c.message(op, msg)
+	default: // text or binary
+		if !h.fin {
+			c.frag = append(make([]byte, 0, len(payload)*2), payload...)
+			c.fragOp = h.op
+			return true
+		}
+		return c.message(h.op, payload)
+	}
+}
+
+// message delivers one complete data message to the handler.
+func (c *Conn) message(op ws.OpCode, msg []byte) bool {
+	if op == ws.OpText && !utf8.Valid(msg) {
+		c.Close(ReasonBadData, errInvalidUTF8.Error())
+		return false
+	}
+	c.mu.Lock()
+	closing := c.closing
+	c.mu.Unlock()
+	if closing {
+		return false
+	}
+	c.srv.h.OnMessage(c, msg)
+	return true
+}
+
+func (c *Conn) protocolError(err error) {
+	var text string
+	if !errors.Is(err, errNeedMore) {
+		text = err.Error()
+	}
+	c.Close(ReasonProtocol, text)
+}

@@ -1,0 +1,297 @@
+package wsconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// Options configure a Server. Zero values get the defaults noted.
+type Options struct {
+	// MaxMessageBytes bounds one message, fragments included (512 KiB).
+	MaxMessageBytes int
+	// QueueBytes bounds the payload bytes queued to one connection; a
+	// client over it is disconnected (4 MiB).
+	QueueBytes int
+	// WriteTimeout bounds one socket write (10 s).
+	WriteTimeout time.Duration
+	// PingInterval is how long a connection may be silent before the
+	// server pings it (30 s).
+	PingInterval time.Duration
+	// IdleTimeout closes a connection from which nothing, not even a pong,
+	// arrived for this long (90 s).
+	IdleTimeout time.Duration
+	// ReadBufferBytes is the size of the shared read buffers (32 KiB).
+	ReadBufferBytes int
+	// Logger receives one line per abnormal close.
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 512 << 10
+	}
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = 4 << 20
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 3 * o.PingInterval
+	}
+	if o.ReadBufferBytes <= 0 {
+		o.ReadBufferBytes = 32 << 10
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Handler receives what arrives on connections.
+type Handler interface {
+	// OnMessage is called with each complete data message, in arrival
+	// order, never concurrently for one connection. msg is valid only
+	// during the call. OnMessage may block (that stops reading from this
+	// connection only).
+	OnMessage(c *Conn, msg []byte)
+	// OnClose is called once per connection after it is closed and after
+	// the last OnMessage returned.
+	OnClose(c *Conn, reason CloseReason)
+}
+
+// Server owns upgraded websocket connections: it reads them through one
+// epoll set, without a goroutine per idle connection, and writes them
+// through one bounded queue each. It is safe for concurrent use.
+type Server struct {
+	opts    Options
+	h       Handler
+	poll    *poller
+	nextID  atomic.Uint64
+	now     atomic.Int64 // coarse clock, unix nanoseconds
+	shards  [64]connShard
+	count   atomic.Int64
+	rbufs   sync.Pool
+	wbufs   sync.Pool
+	done    chan struct{}
+	closing atomic.Bool
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+type connShard struct {
+	mu sync.Mutex
+	m  map[uint64]*Conn
+}
+
+// ErrServerClosed is returned by Serve after Shutdown or Close.
+var ErrServerClosed = errors.New("wsconn: server closed")
+
+// NewServer starts a server's poller and housekeeping goroutines.
+func NewServer(opts Options, h Handler) (*Server, error) {
+	opts.setDefaults()
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, h: h, poll: p, done: make(chan struct{})}
+	for i := range s.shards {
+		s.shards[i].m = make(map[uint64]*Conn)
+	}
+	rb := opts.ReadBufferBytes
+	s.rbufs.New = func() any { b := make([]byte, rb); return &b }
+	s.wbufs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
+	s.now.Store(time.Now().UnixNano())
+	s.wg.Add(2)
+	go s.loop()
+	go s.sweep()
+	return s, nil
+}
+
+// Len returns the number of open connections.
+func (s *Server) Len() int { return int(s.count.Load()) }
+
+// Serve takes over an upgraded connection. buffered holds bytes already read
+// past the handshake (they are processed first). value is attached to the
+// Conn for the handler (Conn.Value). The handler may get messages before
+// Serve returns.
+func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
+	if s.closing.Load() {
+		nc.Close()
+		return nil, ErrServerClosed
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		nc.Close()
+		return nil, fmt.Errorf("wsconn: %T has no file descriptor", nc)
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("wsconn: syscall conn: %w", err)
+	}
+	c := &Conn{srv: s, id: s.nextID.Add(1), nc: nc, value: value}
+	if err := raw.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("wsconn: fd: %w", err)
+	}
+	c.lastRead.Store(s.now.Load())
+	c.reading = true // the first read pass below owns the reader role
+	s.put(c)
+	if err := s.poll.add(c.fd, c.id); err != nil {
+		s.del(c.id)
+		nc.Close()
+		return nil, fmt.Errorf("wsconn: epoll add: %w", err)
+	}
+	if len(buffered) > 0 {
+		buffered = append([]byte(nil), buffered...)
+	}
+	go c.readPass(buffered)
+	return c, nil
+}
+
+func (s *Server) shard(id uint64) *connShard { return &s.shards[id%uint64(len(s.shards))] }
+
+func (s *Server) put(c *Conn) {
+	sh := s.shard(c.id)
+	sh.mu.Lock()
+	sh.m[c.id] = c
+	sh.mu.Unlock()
+	s.count.Add(1)
+}
+
+func (s *Server) del(id uint64) {
+	sh := s.shard(id)
+	sh.mu.Lock()
+	if _, ok := sh.m[id]; ok {
+		delete(sh.m, id)
+		s.count.Add(-1)
+	}
+	sh.mu.Unlock()
+}
+
+func (s *Server) get(id uint64) *Conn {
+	sh := s.shard(id)
+	sh.mu.Lock()
+	c := sh.m[id]
+	sh.mu.Unlock()
+	return c
+}
+
+// each calls fn for every open connection (a snapshot per shard).
+func (s *Server) each(fn func(c *Conn)) {
+	var buf []*Conn
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		buf = buf[:0]
+		for _, c := range sh.m {
+			buf = append(buf, c)
+		}
+		sh.mu.Unlock()
+		for _, c := range buf {
+			fn(c)
+		}
+	}
+}
+
+// loop dispatches readable connections to reader goroutines.
+func (s *Server) loop() {
+	defer s.wg.Done()
+	err := s.poll.wait(func(id uint64) {
+		if c := s.get(id); c != nil {
+			c.readable()
+		}
+	})
+	if err != nil {
+		s.opts.Logger.Error("poller stopped", "err", err)
+	}
+}
+
+// sweep keeps the coarse clock, pings quiet connections and closes idle ones.
+func (s *Server) sweep() {
+	defer s.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-t.C:
+			n := now.UnixNano()
+			s.now.Store(n)
+			ping, idle := int64(s.opts.PingInterval), int64(s.opts.IdleTimeout)
+			s.each(func(c *Conn) {
+				quiet := n - c.lastRead.Load()
+				switch {
+				case quiet > idle:
+					c.Close(ReasonIdle, "")
+				case quiet > ping && n-c.lastPing.Load() > ping:
+					c.lastPing.Store(n)
+					c.ping()
+				}
+			})
+		}
+	}
+}
+
+// Shutdown sends every connection a close frame after its queued messages,
+// waits until all are closed or ctx ends, then cuts the rest. New Serve
+// calls fail.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	s.each(func(c *Conn) { c.Close(ReasonShutdown, "relay shutting down") })
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	var err error
+wait:
+	for s.count.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+			break wait
+		case <-t.C:
+		}
+	}
+	s.Close()
+	return err
+}
+
+// Close cuts every connection and stops the server.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		s.closing.Store(true)
+		s.each(func(c *Conn) { c.abort(ReasonShutdown, nil) })
+		close(s.done)
+		s.poll.close()
+		s.wg.Wait()
+		s.poll.release()
+	})
+}
+
+// Upgrade performs the websocket handshake on an HTTP request and hands the
+// connection to Serve. On failure the handshake response has been written.
+func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request, value any) (*Conn, error) {
+	u := ws.HTTPUpgrader{Timeout: s.opts.WriteTimeout}
+	nc, rw, _, err := u.Upgrade(r, w)
+	if err != nil {
+		return nil, fmt.Errorf("wsconn: upgrade: %w", err)
+	}
+	var buffered []byte
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		buffered, _ = rw.Reader.Peek(rw.Reader.Buffered())
+	}
+	return s.Serve(nc, buffered, value)
+}
