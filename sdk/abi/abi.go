@@ -119,3 +119,10 @@ const (
 	// kv_*) are available.
 	FeatureState Feature = 1 << 1
 )
+
+// HostFunctions returns the names of every host function in ModuleName.
+func HostFunctions() []string {
+	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
+		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
+		FuncStoreCount, FuncFeatures}
+}

@@ -1,0 +1,54 @@
+// Package sdk is the Go SDK for relayd policy plugins: write a policy as
+// plain Go functions, build it to WebAssembly, drop it in the relay's plugin
+// directory.
+//
+// A plugin is a main package that registers handlers in init:
+//
+//	package main
+//
+//	import "github.com/relayd/relayd/sdk"
+//
+//	func init() {
+//		sdk.OnEvent(func(e sdk.Event) sdk.Verdict {
+//			if e.Kind() == 4 {
+//				return sdk.Reject(sdk.Blocked, "no DMs")
+//			}
+//			return sdk.Accept()
+//		})
+//	}
+//
+//	func main() {}
+//
+// Build it with
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o name.wasm .
+//
+// and test it natively with package sdk/sdktest.
+//
+// # What a handler sees
+//
+// Fixed fields (kind, created_at, content length, tag count, session id,
+// source, authed flag) arrive with the call and cost nothing to read. The
+// rest (id, pubkey, content, tags, the raw JSON, the session IP, headers,
+// the plugin config) is fetched from the host when a method is called,
+// about 50 ns each. Nothing is parsed as JSON unless you ask for JSON.
+//
+// # State
+//
+// The relay runs several instances of a plugin at once and may replace an
+// instance at any time, so Go globals are per instance and short-lived.
+// Anything shared (counters, rate limits, caches) belongs in the host's
+// shared state: CounterAdd, Take, KVGet and friends. It is shared by every
+// instance of the plugin and survives reloads.
+//
+// # Notes
+//
+//   - Register handlers in init (or package variable initialisers); main is
+//     not called in a c-shared build.
+//   - A handler runs under the plugin's deadline (timeout_ms). A panic, a
+//     timeout or runaway memory discards the instance and counts as a plugin
+//     error, which the relay answers with the plugin's on_error setting.
+//   - The SDK yields to the Go scheduler every few calls so the garbage
+//     collector keeps the heap small; handlers need not do it.
+//   - Byte slices returned by accessors are fresh copies, safe to keep.
+package sdk

@@ -1,0 +1,175 @@
+package sdk
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/relayd/relayd/sdk/abi"
+	"github.com/relayd/relayd/sdk/internal/imports"
+)
+
+// Source says where an event came from, as in strfry's plugin input.
+type Source = abi.Source
+
+// The sources.
+const (
+	SourceIP4    = abi.SourceIP4
+	SourceIP6    = abi.SourceIP6
+	SourceImport = abi.SourceImport
+	SourceStream = abi.SourceStream
+	SourceSync   = abi.SourceSync
+	SourceStored = abi.SourceStored
+)
+
+// Session is a client connection. Its methods are valid only during the
+// handler call that received it.
+type Session struct {
+	id    uint64
+	flags uint32
+}
+
+// ID is the relay's id for the session, unique for the life of the relay
+// process; 0 when the call has no session (an import).
+func (s Session) ID() uint64 { return s.id }
+
+// IsAuthed reports whether the session has authenticated (NIP-42). It costs
+// no host call.
+func (s Session) IsAuthed() bool { return s.flags&abi.FlagAuthed != 0 }
+
+// Authed returns the pubkey (hex) the session authenticated as, or "".
+func (s Session) Authed() string {
+	if !s.IsAuthed() {
+		return ""
+	}
+	return fieldString(abi.FieldAuthed)
+}
+
+// IP returns the client's address ("203.0.113.7", "2001:db8::1"), or "".
+func (s Session) IP() string { return fieldString(abi.FieldIP) }
+
+// Source returns SourceIP4 or SourceIP6 for a client session.
+func (s Session) Source() Source { return Source(s.flags & abi.FlagSourceMask) }
+
+// ConnectedAt returns the unix time the session connected, or 0.
+func (s Session) ConnectedAt() int64 {
+	n, _ := strconv.ParseInt(fieldString(abi.FieldConnectedAt), 10, 64)
+	return n
+}
+
+// Header returns one of the request headers the relay passes on
+// ("origin", "user-agent", "x-forwarded-for"), or "".
+func (s Session) Header(name string) string {
+	b, _ := fetch(func(buf []byte) int32 { return imports.GetHeader(name, buf) })
+	return string(b)
+}
+
+// Event is the event a handler decides on. Kind, CreatedAt, ContentLen,
+// TagCount, ReceivedAt and Source cost nothing; the other accessors fetch
+// from the host. Its methods are valid only during the handler call.
+type Event struct {
+	session    Session
+	kind       uint32
+	createdAt  int64
+	receivedAt int64
+	contentLen uint32
+	tagCount   uint32
+}
+
+// Kind returns the event kind.
+func (e Event) Kind() int { return int(e.kind) }
+
+// CreatedAt returns the event's created_at (unix seconds).
+func (e Event) CreatedAt() int64 { return e.createdAt }
+
+// ReceivedAt returns when the relay read the event (unix seconds), or 0
+// outside event hooks.
+func (e Event) ReceivedAt() int64 { return e.receivedAt }
+
+// ContentLen returns the content's length in bytes.
+func (e Event) ContentLen() int { return int(e.contentLen) }
+
+// TagCount returns the number of tags.
+func (e Event) TagCount() int { return int(e.tagCount) }
+
+// Source returns where the event came from.
+func (e Event) Source() Source { return e.session.Source() }
+
+// Session returns the session the event came from or goes to.
+func (e Event) Session() Session { return e.session }
+
+// ID returns the event id (hex).
+func (e Event) ID() string { return fieldString(abi.FieldEventID) }
+
+// Pubkey returns the author's pubkey (hex).
+func (e Event) Pubkey() string { return fieldString(abi.FieldPubkey) }
+
+// Sig returns the signature (hex).
+func (e Event) Sig() string { return fieldString(abi.FieldSig) }
+
+// Content returns the content.
+func (e Event) Content() string { return fieldString(abi.FieldContent) }
+
+// Tag returns tag i (0 <= i < TagCount), e.g. ["e", "<id>", "<relay>"].
+func (e Event) Tag(i int) []string {
+	if i < 0 || i >= int(e.tagCount) {
+		return nil
+	}
+	b, errno := fetch(func(buf []byte) int32 { return imports.GetTag(uint32(i), buf) })
+	if errno != abi.OK {
+		return nil
+	}
+	return strings.Split(string(b), "\x00")
+}
+
+// Tags returns every tag.
+func (e Event) Tags() [][]string {
+	out := make([][]string, 0, e.tagCount)
+	for i := range int(e.tagCount) {
+		out = append(out, e.Tag(i))
+	}
+	return out
+}
+
+// TagValue returns the second element of the first tag named name ("d",
+// "p", "expiration"...).
+func (e Event) TagValue(name string) (string, bool) {
+	for i := range int(e.tagCount) {
+		if t := e.Tag(i); len(t) >= 2 && t[0] == name {
+			return t[1], true
+		}
+	}
+	return "", false
+}
+
+// TagsJSON returns the tags as a JSON array of arrays.
+func (e Event) TagsJSON() []byte { return fieldBytes(abi.FieldTags) }
+
+// Raw returns the whole event as JSON.
+func (e Event) Raw() []byte { return fieldBytes(abi.FieldRaw) }
+
+// StrfryInput returns the event in strfry's plugin input format:
+// {"type":"new","event":{...},"receivedAt":...,"sourceType":"IP4",
+// "sourceInfo":"1.2.3.4","authed":"<hex>"}. Handy to port strfry plugins.
+func (e Event) StrfryInput() []byte { return fieldBytes(abi.FieldStrfryInput) }
+
+// SubID returns the subscription id of a delivery, or "".
+func (e Event) SubID() string { return fieldString(abi.FieldSubID) }
+
+// Req is a REQ or COUNT a handler decides on.
+type Req struct {
+	session Session
+	size    uint32
+	count   uint32
+}
+
+// Session returns the session that sent the request.
+func (r Req) Session() Session { return r.session }
+
+// FilterCount returns the number of filters.
+func (r Req) FilterCount() int { return int(r.count) }
+
+// SubID returns the subscription id.
+func (r Req) SubID() string { return fieldString(abi.FieldSubID) }
+
+// FiltersJSON returns the filters as a JSON array of filter objects.
+func (r Req) FiltersJSON() []byte { return fieldBytes(abi.FieldFilters) }

@@ -1,0 +1,157 @@
+package sdk
+
+import (
+	"runtime"
+
+	"github.com/relayd/relayd/sdk/abi"
+	"github.com/relayd/relayd/sdk/internal/imports"
+)
+
+// The registered handlers. A wasm instance is single-threaded and handlers
+// are registered in init, before the host calls anything.
+var (
+	onConnect    func(Session) Verdict
+	onEventPre   func(Event) Verdict
+	onEvent      func(Event) Verdict
+	onReq        func(Req) Verdict
+	onCount      func(Req) Verdict
+	onAuth       func(Event) Verdict
+	onDeliver    func(Event) Verdict
+	onClose      func(Session)
+	onInit       func() error
+	onLimitation func() map[string]any
+	hooks        abi.HookMask
+	calls        uint32
+)
+
+// yieldEvery is how many hook calls pass between two runtime.Gosched calls.
+// Without a yield, Go's background GC work never runs in a reactor and the
+// heap outgrows the live set (see RATIONALE.md, "WASM host").
+const yieldEvery = 16
+
+func register(h abi.Hook, set bool) {
+	if set {
+		hooks = hooks.With(h)
+	} else {
+		hooks &^= 1 << h
+	}
+}
+
+// OnConnect handles new connections, before the websocket upgrade.
+func OnConnect(fn func(Session) Verdict) { onConnect = fn; register(abi.HookConnect, fn != nil) }
+
+// OnEventPre handles incoming events before their signature is checked:
+// the place for cheap checks that shed load (rate limits by IP).
+func OnEventPre(fn func(Event) Verdict) { onEventPre = fn; register(abi.HookEventPre, fn != nil) }
+
+// OnEvent handles incoming events whose id and signature are valid.
+func OnEvent(fn func(Event) Verdict) { onEvent = fn; register(abi.HookEvent, fn != nil) }
+
+// OnReq handles REQs: accept, reject, or RewriteFilters.
+func OnReq(fn func(Req) Verdict) { onReq = fn; register(abi.HookReq, fn != nil) }
+
+// OnCount handles COUNTs (NIP-45): accept, reject, or RewriteFilters.
+func OnCount(fn func(Req) Verdict) { onCount = fn; register(abi.HookCount, fn != nil) }
+
+// OnAuth handles NIP-42 AUTH events that passed the relay's checks; the
+// event's Pubkey is the key the session authenticates as.
+func OnAuth(fn func(Event) Verdict) { onAuth = fn; register(abi.HookAuth, fn != nil) }
+
+// OnDeliver handles each live event about to be sent to one session:
+// Reject drops it, RewriteEvent replaces its JSON.
+func OnDeliver(fn func(Event) Verdict) { onDeliver = fn; register(abi.HookDeliver, fn != nil) }
+
+// OnClose is told when a session ends.
+func OnClose(fn func(Session)) { onClose = fn; register(abi.HookClose, fn != nil) }
+
+// OnInit runs once per instance when the relay loads the plugin, after
+// init; read and check the config here. An error refuses the load (the
+// previous version of the plugin keeps running).
+func OnInit(fn func() error) { onInit = fn }
+
+// OnLimitation reports keys the relay merges into the NIP-11 "limitation"
+// object, e.g. {"min_pow_difficulty": 20}. Values may be bool, int, int64,
+// float64 or string. It is called once per load.
+func OnLimitation(fn func() map[string]any) { onLimitation = fn }
+
+func initGuest() int32 {
+	if onInit != nil {
+		if err := onInit(); err != nil {
+			msg := err.Error()
+			if len(msg) > abi.MaxMessageLen {
+				msg = msg[:abi.MaxMessageLen]
+			}
+			imports.SetOutput(uint32(abi.OutputMessage), []byte(msg))
+			return -1
+		}
+	}
+	return int32(hooks)
+}
+
+func limitation() int32 {
+	if onLimitation == nil {
+		return 0
+	}
+	b, err := encodeLimits(onLimitation())
+	if err != nil {
+		return int32(abi.ErrInvalid)
+	}
+	return imports.SetOutput(uint32(abi.OutputLimitation), b)
+}
+
+// dispatch runs the handler for hook h and returns the packed verdict.
+func dispatch(h abi.Hook, session uint64, kind uint32, createdAt, receivedAt int64, size, count, flags uint32) uint32 {
+	s := Session{id: session, flags: flags}
+	ev := Event{session: s, kind: kind, createdAt: createdAt, receivedAt: receivedAt, contentLen: size, tagCount: count}
+	var v Verdict
+	switch h {
+	case abi.HookConnect:
+		v = call(onConnect, s)
+	case abi.HookEventPre:
+		v = call(onEventPre, ev)
+	case abi.HookEvent:
+		v = call(onEvent, ev)
+	case abi.HookReq:
+		v = call(onReq, Req{session: s, size: size, count: count})
+	case abi.HookCount:
+		v = call(onCount, Req{session: s, size: size, count: count})
+	case abi.HookAuth:
+		v = call(onAuth, ev)
+	case abi.HookDeliver:
+		v = call(onDeliver, ev)
+	case abi.HookClose:
+		if onClose != nil {
+			onClose(s)
+		}
+	}
+	if calls++; calls%yieldEvery == 0 {
+		runtime.Gosched()
+	}
+	return emit(h, v)
+}
+
+func call[T any](fn func(T) Verdict, arg T) Verdict {
+	if fn == nil {
+		return Verdict{}
+	}
+	return fn(arg)
+}
+
+// emit hands the verdict's message and output to the host and packs it.
+func emit(h abi.Hook, v Verdict) uint32 {
+	if v.message != "" {
+		msg := v.message
+		if len(msg) > abi.MaxMessageLen {
+			msg = msg[:abi.MaxMessageLen]
+		}
+		imports.SetOutput(uint32(abi.OutputMessage), []byte(msg))
+	}
+	if v.action == abi.ActionRewrite {
+		kind := abi.OutputFilters
+		if h == abi.HookDeliver {
+			kind = abi.OutputPayload
+		}
+		imports.SetOutput(uint32(kind), v.output)
+	}
+	return abi.PackVerdict(v.action, v.prefix)
+}

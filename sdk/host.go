@@ -1,0 +1,41 @@
+package sdk
+
+import (
+	"time"
+
+	"github.com/relayd/relayd/sdk/abi"
+	"github.com/relayd/relayd/sdk/internal/imports"
+)
+
+// Level is a log level.
+type Level = abi.LogLevel
+
+// The log levels.
+const (
+	LevelDebug = abi.LogDebug
+	LevelInfo  = abi.LogInfo
+	LevelWarn  = abi.LogWarn
+	LevelError = abi.LogError
+)
+
+// LogEnabled reports whether the relay logs lines at level. Check it before
+// building an expensive message.
+func LogEnabled(level Level) bool { return imports.LogEnabled(uint32(level)) }
+
+// Log writes msg to the relay's log, tagged with the plugin's name. The
+// relay truncates long lines and drops lines over the plugin's rate cap.
+func Log(level Level, msg string) { imports.Log(uint32(level), msg) }
+
+// Now returns the relay's clock.
+func Now() time.Time { return time.Unix(0, imports.Now()) }
+
+// Config returns the plugin's [config] table as JSON ("{}" if none). To
+// decode it into a struct, use package sdk/config (which brings in
+// encoding/json, about 1 MB of wasm).
+func Config() []byte { return fieldBytes(abi.FieldConfig) }
+
+// PluginName returns the plugin's name (its file name without .wasm).
+func PluginName() string { return fieldString(abi.FieldPluginName) }
+
+// HasStore reports whether StoreCount is backed by an event store.
+func HasStore() bool { return abi.Feature(imports.Features())&abi.FeatureStore != 0 }

@@ -1,0 +1,281 @@
+//go:build !wasip1
+
+package sdktest
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/relayd/relayd/sdk" // registers the exports
+	"github.com/relayd/relayd/sdk/abi"
+	"github.com/relayd/relayd/sdk/internal/imports"
+)
+
+// Options configure a Host.
+type Options struct {
+	// Name is the plugin's name; "test" if empty.
+	Name string
+	// Config is the [config] table as JSON; "{}" if empty.
+	Config string
+	// Now is the clock; time.Now if nil. Shared-state TTLs and token
+	// buckets use it, so a test can advance time.
+	Now func() time.Time
+	// Count answers sdk.StoreCount; nil means no store (ErrUnavailable).
+	Count func(filterJSON string) (int64, error)
+}
+
+// Event is a fixture event. Empty ID, PubKey and Sig are filled with
+// placeholder hex.
+type Event struct {
+	ID        string     `json:"id"`
+	PubKey    string     `json:"pubkey"`
+	CreatedAt int64      `json:"created_at"`
+	Kind      int        `json:"kind"`
+	Tags      [][]string `json:"tags"`
+	Content   string     `json:"content"`
+	Sig       string     `json:"sig"`
+}
+
+// Session is a fixture client session.
+type Session struct {
+	ID uint64
+	// IP is the client address; empty means the event is an import
+	// (SourceImport) rather than from a client.
+	IP string
+	// Authed is the NIP-42 pubkey, or "".
+	Authed      string
+	Headers     map[string]string
+	ConnectedAt int64
+}
+
+// Result is a handler's verdict as the relay would see it.
+type Result struct {
+	Action  abi.Action
+	Prefix  abi.Prefix
+	Message string
+	// Output is the rewritten filters (req, count) or event JSON (deliver).
+	Output string
+}
+
+// String formats the result as "accept", "reject blocked: no DMs",
+// "rewrite [{...}]".
+func (r Result) String() string {
+	names := [...]string{"accept", "reject", "shadowReject", "rewrite", "rateLimited"}
+	s := "unknown"
+	if int(r.Action) < len(names) {
+		s = names[r.Action]
+	}
+	switch r.Action {
+	case abi.ActionReject, abi.ActionRateLimited:
+		s += " " + prefixText(r.Action, r.Prefix) + ": " + r.Message
+	case abi.ActionRewrite:
+		s += " " + r.Output
+	}
+	return strings.TrimSpace(s)
+}
+
+func prefixText(a abi.Action, p abi.Prefix) string {
+	names := [...]string{"blocked", "blocked", "rate-limited", "invalid", "restricted", "auth-required", "pow",
+		"duplicate", "error", "mute"}
+	if p == abi.PrefixDefault && a == abi.ActionRateLimited {
+		return "rate-limited"
+	}
+	if int(p) < len(names) {
+		return names[p]
+	}
+	return "blocked"
+}
+
+// Host is an in-process relay for one plugin. It is not safe for concurrent
+// use (neither is a wasm instance).
+type Host struct {
+	opts  Options
+	state *state
+	mu    sync.Mutex
+	logs  []string
+	call  callInput
+	out   [abi.MaxOutput + 1][]byte
+	init  bool
+	mask  abi.HookMask
+}
+
+type callInput struct {
+	hook    abi.Hook
+	session *Session
+	event   *Event
+	raw     []byte
+	subID   string
+	filters string
+	source  abi.Source
+	recvAt  int64
+}
+
+// New returns a Host and installs it as the SDK's host.
+func New(opts Options) *Host {
+	if opts.Name == "" {
+		opts.Name = "test"
+	}
+	if opts.Config == "" {
+		opts.Config = "{}"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	h := &Host{opts: opts, state: newState()}
+	imports.SetHost(h)
+	return h
+}
+
+// Init runs the plugin's OnInit, as the relay does at load, and returns its
+// error. Hook calls before Init run it implicitly.
+func (h *Host) Init() error {
+	imports.SetHost(h)
+	h.reset(callInput{})
+	rc := imports.Guest.Init()
+	h.init = true
+	if rc < 0 {
+		return errors.New(string(h.out[abi.OutputMessage]))
+	}
+	h.mask = abi.HookMask(rc)
+	return nil
+}
+
+// Hooks returns the hooks the plugin registered (after Init).
+func (h *Host) Hooks() abi.HookMask { return h.mask }
+
+// Limitation returns the plugin's NIP-11 limitation keys.
+func (h *Host) Limitation() (map[string]any, error) {
+	h.reset(callInput{})
+	if rc := imports.Guest.Limitation(); rc < 0 {
+		return nil, errors.New("sdktest: limitation failed with code " + strconv.Itoa(int(rc)))
+	}
+	out := map[string]any{}
+	if b := h.out[abi.OutputLimitation]; len(b) > 0 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Logs returns the lines the plugin logged, as "LEVEL msg".
+func (h *Host) Logs() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.logs...)
+}
+
+// Connect runs the connect handler.
+func (h *Host) Connect(s Session) Result {
+	return h.run(callInput{hook: abi.HookConnect, session: &s}, 0, s.ConnectedAt, 0, 0)
+}
+
+// EventPre runs the event_pre handler.
+func (h *Host) EventPre(s Session, ev Event) Result { return h.runEvent(abi.HookEventPre, s, ev, "") }
+
+// Event runs the event handler.
+func (h *Host) Event(s Session, ev Event) Result { return h.runEvent(abi.HookEvent, s, ev, "") }
+
+// Auth runs the auth handler with a kind 22242 event.
+func (h *Host) Auth(s Session, ev Event) Result { return h.runEvent(abi.HookAuth, s, ev, "") }
+
+// Deliver runs the deliver handler for subscription subID.
+func (h *Host) Deliver(s Session, subID string, ev Event) Result {
+	return h.runEvent(abi.HookDeliver, s, ev, subID)
+}
+
+// Req runs the req handler; filtersJSON is a JSON array of filters.
+func (h *Host) Req(s Session, subID, filtersJSON string) Result {
+	return h.runFilters(abi.HookReq, s, subID, filtersJSON)
+}
+
+// Count runs the count handler; filtersJSON is a JSON array of filters.
+func (h *Host) Count(s Session, subID, filtersJSON string) Result {
+	return h.runFilters(abi.HookCount, s, subID, filtersJSON)
+}
+
+// Close runs the close handler.
+func (h *Host) Close(s Session) { h.run(callInput{hook: abi.HookClose, session: &s}, 0, 0, 0, 0) }
+
+func (h *Host) runFilters(hook abi.Hook, s Session, subID, filters string) Result {
+	var arr []json.RawMessage
+	_ = json.Unmarshal([]byte(filters), &arr)
+	return h.run(callInput{hook: hook, session: &s, subID: subID, filters: filters}, 0, 0, uint32(len(filters)), uint32(len(arr)))
+}
+
+func (h *Host) runEvent(hook abi.Hook, s Session, ev Event, subID string) Result {
+	fill(&ev)
+	raw, _ := json.Marshal(ev)
+	in := callInput{hook: hook, session: &s, event: &ev, raw: raw, subID: subID, source: sourceOf(s)}
+	if hook == abi.HookEventPre || hook == abi.HookEvent {
+		in.recvAt = h.opts.Now().Unix()
+	}
+	return h.run(in, uint32(ev.Kind), ev.CreatedAt, uint32(len(ev.Content)), uint32(len(ev.Tags)))
+}
+
+func (h *Host) run(in callInput, kind uint32, createdAt int64, size, count uint32) Result {
+	if !h.init {
+		if err := h.Init(); err != nil {
+			return Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: "init: " + err.Error()}
+		}
+	}
+	imports.SetHost(h)
+	h.reset(in)
+	flags := uint32(in.source)
+	if in.session != nil {
+		if in.session.IP != "" {
+			flags |= abi.FlagSession
+			flags |= uint32(sourceOf(*in.session))
+		}
+		if in.session.Authed != "" {
+			flags |= abi.FlagAuthed
+		}
+	}
+	var id uint64
+	if in.session != nil {
+		id = in.session.ID
+	}
+	v := imports.Guest.Hook(in.hook, id, kind, createdAt, in.recvAt, size, count, flags)
+	a, p := abi.UnpackVerdict(v)
+	r := Result{Action: a, Prefix: p, Message: string(h.out[abi.OutputMessage])}
+	if a == abi.ActionRewrite {
+		r.Output = string(h.out[abi.OutputFilters]) + string(h.out[abi.OutputPayload])
+	}
+	return r
+}
+
+func (h *Host) reset(in callInput) {
+	h.call = in
+	for i := range h.out {
+		h.out[i] = nil
+	}
+}
+
+func sourceOf(s Session) abi.Source {
+	switch {
+	case s.IP == "":
+		return abi.SourceImport
+	case strings.Contains(s.IP, ":"):
+		return abi.SourceIP6
+	}
+	return abi.SourceIP4
+}
+
+func fill(ev *Event) {
+	if ev.ID == "" {
+		ev.ID = strings.Repeat("e", 64)
+	}
+	if ev.PubKey == "" {
+		ev.PubKey = strings.Repeat("a", 64)
+	}
+	if ev.Sig == "" {
+		ev.Sig = strings.Repeat("f", 128)
+	}
+	if ev.Tags == nil {
+		ev.Tags = [][]string{}
+	}
+}
