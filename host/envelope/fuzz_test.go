@@ -1,0 +1,43 @@
+package envelope_test
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+
+	"github.com/relayd/relayd/host/envelope"
+)
+
+// fuzzLimits are small limits, so the fuzzer reaches them.
+var fuzzLimits = envelope.Limits{MaxSubIDLength: 8, MaxFilters: 3, MaxFilterValues: 3}
+
+// FuzzParse holds Parse to the encoding/json reference and to go-nostr:
+// both must agree on every verdict, and an accepted event must survive
+// Raw → Parse unchanged. Seeds are in testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`["REQ","s",{"kinds":[1],"#e":["x"]}]`))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		m, err := checkParse(t, msg, envelope.Limits{})
+		checkParse(t, msg, fuzzLimits)
+		if err != nil || m.Event == nil {
+			return
+		}
+		again := append(append([]byte(`["EVENT",`), m.Raw...), ']')
+		m2, err := checkParse(t, again, envelope.Limits{})
+		if err != nil {
+			t.Fatalf("Parse(Raw) = %v", err)
+		}
+		if !reflect.DeepEqual(m2.Event, m.Event) || !bytes.Equal(m2.Raw, m.Raw) {
+			t.Fatalf("Raw %s parses to %#v, want %#v", m.Raw, m2.Event, m.Event)
+		}
+	})
+}
+
+// FuzzAppend checks that the Append functions write JSON that go-nostr and
+// encoding/json read back to the same values.
+func FuzzAppend(f *testing.F) {
+	f.Add("hello", int64(0))
+	f.Fuzz(func(t *testing.T, s string, n int64) {
+		checkAppend(t, s, n)
+	})
+}
