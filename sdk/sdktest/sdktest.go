@@ -204,7 +204,7 @@ func (h *Host) Close(s Session) { h.run(callInput{hook: abi.HookClose, session: 
 func (h *Host) runFilters(hook abi.Hook, s Session, subID, filters string) Result {
 	var arr []json.RawMessage
 	_ = json.Unmarshal([]byte(filters), &arr)
-	return h.run(callInput{hook: hook, session: &s, subID: subID, filters: filters}, 0, 0, uint32(len(filters)), uint32(len(arr)))
+	return h.run(callInput{hook: hook, session: &s, subID: subID, filters: filters}, 0, 0, 0, uint32(len(arr)))
 }
 
 func (h *Host) runEvent(hook abi.Hook, s Session, ev Event, subID string) Result {
