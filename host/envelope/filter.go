@@ -128,7 +128,7 @@ func (p *parser) filterField(key string, f *nostr.Filter) bool {
 			s.typeErr(start, 2, ErrFilter, reasonSearch)
 		}
 	default:
-		if key[0] != '#' {
+		if key == "" || key[0] != '#' {
 			return s.value(2)
 		}
 		var vals []string

@@ -69,6 +69,7 @@ func TestParseValid(t *testing.T) {
 		{"req", `["REQ","sub",{"kinds":[1,7],"authors":["` + hexB + `"],"limit":10}]`, envelope.Message{Label: envelope.LabelReq, SubID: "sub", Filters: nostr.Filters{{Kinds: []int{1, 7}, Authors: []string{hexB}, Limit: 10}}}},
 		{"req with every field", `["REQ","s",{"ids":["` + hexA + `"],"#e":["x","y"],"#T":[],"since":10,"until":-5,"limit":0,"search":"q","other":{"z":1}},{}]`,
 			envelope.Message{Label: envelope.LabelReq, SubID: "s", Filters: nostr.Filters{{IDs: []string{hexA}, Tags: nostr.TagMap{"e": {"x", "y"}, "T": {}}, Since: &since, Until: &until, LimitZero: true, Search: "q"}, {}}}},
+		{"req with empty key", `["REQ","s",{"":1}]`, envelope.Message{Label: envelope.LabelReq, SubID: "s", Filters: nostr.Filters{{}}}},
 		{"req with nulls", `["REQ","s",{"ids":null,"#e":null,"since":null,"limit":null}]`, envelope.Message{Label: envelope.LabelReq, SubID: "s", Filters: nostr.Filters{{}}}},
 		{"req with empty lists", `["REQ","s",{"ids":[],"authors":[],"kinds":[]}]`, envelope.Message{Label: envelope.LabelReq, SubID: "s", Filters: nostr.Filters{{IDs: []string{}, Authors: []string{}, Kinds: []int{}}}}},
 		{"req with unicode sub id", `["REQ","✨\u00e9",{}]`, envelope.Message{Label: envelope.LabelReq, SubID: "✨é", Filters: nostr.Filters{{}}}},
