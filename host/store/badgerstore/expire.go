@@ -1,0 +1,131 @@
+package badgerstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/relayd/relayd/host/store"
+)
+
+// expireChunk bounds the events one DeleteExpired transaction removes.
+const expireChunk = 256
+
+// DeleteExpired implements store.Store. It runs on the writer, in order with
+// the saves, reading only the expiration index. Afterwards it gives badger's
+// value log one garbage collection pass, as the relay calls it
+// periodically.
+func (s *Store) DeleteExpired(ctx context.Context, now int64) (int, error) {
+	r := &request{expire: true, now: now}
+	res := make(chan struct{})
+	r.done = func(error) { close(res) }
+	err := s.reading(func() error {
+		s.queue <- r
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	select {
+	case <-res:
+	case <-ctx.Done():
+		return 0, fmt.Errorf("badgerstore: delete expired: %w", ctx.Err())
+	}
+	if r.err != nil {
+		return r.removed, r.err
+	}
+	if r.removed > 0 {
+		err = s.reading(func() error { return s.gcValueLog() })
+	}
+	return r.removed, err
+}
+
+func (s *Store) gcValueLog() error {
+	err := s.db.RunValueLogGC(0.5)
+	if err == nil || errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
+		return nil
+	}
+	return fmt.Errorf("badgerstore: value log gc: %w", err)
+}
+
+// expired is one entry of the expiration index.
+type expired struct {
+	exp    int64
+	serial uint64
+}
+
+// deleteExpired removes the events expired at now, a chunk per transaction.
+// It runs on the writer goroutine.
+func (s *Store) deleteExpired(now int64) (int, error) {
+	removed := 0
+	for {
+		batch, err := s.expiredEntries(now)
+		if err != nil || len(batch) == 0 {
+			return removed, err
+		}
+		for len(batch) > 0 {
+			done, n, err := s.commitDeletes(batch)
+			removed += n
+			if err != nil {
+				return removed, err
+			}
+			batch = batch[done:]
+		}
+	}
+}
+
+// expiredEntries returns up to expireChunk entries of the expiration index
+// with an expiration at or before now.
+func (s *Store) expiredEntries(now int64) ([]expired, error) {
+	var out []expired
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pExpire}})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && len(out) < expireChunk; it.Next() {
+			k := it.Item().Key()
+			e := expired{exp: int64(decU64(k[1:9])), serial: decU64(k[9:17])}
+			if !store.Expired(e.exp, now) {
+				break
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("badgerstore: read expiration index: %w", err)
+	}
+	return out, nil
+}
+
+// commitDeletes deletes the events of a prefix of batch, and their
+// expiration entries, in one transaction. It returns the prefix length and
+// how many events it removed, halving the prefix when it does not fit one
+// transaction.
+func (s *Store) commitDeletes(batch []expired) (done, removed int, err error) {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	for i, e := range batch {
+		found, err := exists(txn, eventKey(e.serial))
+		if err == nil && found {
+			err = s.deleteEvent(txn, e.serial)
+			removed++
+		}
+		if err == nil {
+			// Also when the event is gone already, so the entry cannot stick.
+			err = txn.Delete(expireKey(e.exp, e.serial))
+		}
+		if errors.Is(err, badger.ErrTxnTooBig) && i > 0 {
+			txn.Discard()
+			return s.commitDeletes(batch[:i])
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("badgerstore: delete expired event %d: %w", e.serial, err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		return 0, 0, fmt.Errorf("badgerstore: commit expired deletions: %w", err)
+	}
+	return len(batch), removed, nil
+}

@@ -1,0 +1,125 @@
+package badgerstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// Options configures a Store. The zero value of each field selects the
+// default given in its comment; the defaults keep badger's memory modest for
+// a relay process that also holds many idle connections.
+type Options struct {
+	// Logger receives badger's warnings and errors. Nil discards them.
+	Logger *slog.Logger
+
+	// MemTableSize is the size of each badger memtable. Default 16 MiB.
+	MemTableSize int64
+	// NumMemtables is how many memtables badger keeps in memory, the one
+	// being written included. Default 2.
+	NumMemtables int
+	// BlockCacheSize bounds badger's cache of decompressed table blocks.
+	// Default 16 MiB.
+	BlockCacheSize int64
+	// IndexCacheSize bounds the memory used by table indexes and bloom
+	// filters; 0 keeps them all in memory. Default 8 MiB.
+	IndexCacheSize int64
+	// NumCompactors is the number of compaction goroutines. Default 2, the
+	// least badger accepts.
+	NumCompactors int
+	// ValueThreshold is the event value size (JSON plus an 85-byte header)
+	// from which the value goes to badger's value log instead of the LSM
+	// tree. Default 4 KiB.
+	ValueThreshold int64
+	// ValueLogFileSize is the size of each value log file. Default 256 MiB.
+	ValueLogFileSize int64
+
+	// MaxEventSize is the largest raw event JSON Save accepts; larger ones
+	// get store.ErrTooLarge. Default 1 MiB.
+	MaxEventSize int
+
+	// QueueSize is how many writes may wait for the writer before Submit
+	// blocks. Default 4096.
+	QueueSize int
+	// MaxBatchEvents bounds the events in one commit. Default 1024.
+	MaxBatchEvents int
+	// MaxBatchBytes bounds the JSON bytes in one commit. Default 4 MiB.
+	MaxBatchBytes int
+}
+
+func (o Options) withDefaults() Options {
+	def := func(v *int64, d int64) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defInt := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MemTableSize, 16<<20)
+	defInt(&o.NumMemtables, 2)
+	def(&o.BlockCacheSize, 16<<20)
+	def(&o.IndexCacheSize, 8<<20)
+	defInt(&o.NumCompactors, 2)
+	def(&o.ValueThreshold, 4<<10)
+	def(&o.ValueLogFileSize, 256<<20)
+	defInt(&o.MaxEventSize, 1<<20)
+	defInt(&o.QueueSize, 4096)
+	defInt(&o.MaxBatchEvents, 1024)
+	defInt(&o.MaxBatchBytes, 4<<20)
+	return o
+}
+
+func (o Options) validate() error {
+	if o.NumCompactors < 2 {
+		return fmt.Errorf("badgerstore: NumCompactors %d: badger needs at least 2", o.NumCompactors)
+	}
+	if o.MaxEventSize+headerLen > int(o.ValueLogFileSize) {
+		return fmt.Errorf("badgerstore: MaxEventSize %d does not fit ValueLogFileSize %d", o.MaxEventSize, o.ValueLogFileSize)
+	}
+	return nil
+}
+
+// badgerOptions maps o onto badger's options for the database in dir.
+func (o Options) badgerOptions(dir string) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(slogAdapter{o.Logger}).
+		WithLoggingLevel(badger.WARNING).
+		WithSyncWrites(true).
+		// All writes come from the one writer goroutine.
+		WithDetectConflicts(false).
+		WithMetricsEnabled(false).
+		WithMemTableSize(o.MemTableSize).
+		WithNumMemtables(o.NumMemtables).
+		WithBlockCacheSize(o.BlockCacheSize).
+		WithIndexCacheSize(o.IndexCacheSize).
+		WithNumCompactors(o.NumCompactors).
+		WithValueThreshold(o.ValueThreshold).
+		WithValueLogFileSize(o.ValueLogFileSize).
+		WithCompression(options.Snappy)
+}
+
+// slogAdapter is badger.Logger on a *slog.Logger, at warn level: badger's
+// info and debug messages are dropped.
+type slogAdapter struct{ log *slog.Logger }
+
+func (a slogAdapter) Errorf(format string, args ...any) { a.emit(slog.LevelError, format, args) }
+
+func (a slogAdapter) Warningf(format string, args ...any) { a.emit(slog.LevelWarn, format, args) }
+
+func (a slogAdapter) Infof(string, ...any) {}
+
+func (a slogAdapter) Debugf(string, ...any) {}
+
+func (a slogAdapter) emit(level slog.Level, format string, args []any) {
+	if a.log == nil || !a.log.Enabled(context.Background(), level) {
+		return
+	}
+	a.log.Log(context.Background(), level, strings.TrimSpace(fmt.Sprintf(format, args...)), "component", "badger")
+}

@@ -1,0 +1,218 @@
+package badgerstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// maxAuthorKindPairs caps the iterators an authors×kinds filter opens on the
+// author-kind index; above it the author index is used instead.
+const maxAuthorKindPairs = 1024
+
+// Query implements store.Store. Search is ignored: the store has no NIP-50
+// index.
+func (s *Store) Query(ctx context.Context, f nostr.Filter, limit int, fn func(raw []byte) bool) error {
+	return s.reading(func() error {
+		if limit <= 0 {
+			return nil
+		}
+		return s.scan(ctx, f, limit, true, fn)
+	})
+}
+
+// Count implements store.Store.
+func (s *Store) Count(ctx context.Context, f nostr.Filter) (int64, error) {
+	var n int64
+	err := s.reading(func() error {
+		return s.scan(ctx, f, math.MaxInt, false, func([]byte) bool { n++; return true })
+	})
+	return n, err
+}
+
+// hit is one matching event.
+type hit struct {
+	createdAt int64
+	id        [32]byte
+	raw       []byte
+}
+
+func hitOrder(a, b hit) int {
+	if a.createdAt != b.createdAt {
+		if a.createdAt > b.createdAt {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(a.id[:], b.id[:])
+}
+
+// scan runs the query in one read transaction. fn gets a copy of each
+// event's JSON when withRaw is set, and nil otherwise.
+func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) error {
+	m := compile(f, time.Now().Unix())
+	if m.none {
+		return nil
+	}
+	err := s.db.View(func(txn *badger.Txn) error {
+		q := &scanner{ctx: ctx, txn: txn, m: m, limit: limit, withRaw: withRaw, fn: fn}
+		if m.ids != nil {
+			return q.byIDs()
+		}
+		return q.merge(s.prefixes(m))
+	})
+	if err != nil {
+		return fmt.Errorf("badgerstore: query %v: %w", f, err)
+	}
+	return nil
+}
+
+// prefixes picks the most selective index for m and returns the key
+// prefixes to iterate: authors and kinds, authors, a tag, kinds, or time.
+func (s *Store) prefixes(m *matcher) [][]byte {
+	var out [][]byte
+	switch {
+	case m.authors != nil && m.kinds != nil && len(m.authors)*len(m.kinds) <= maxAuthorKindPairs:
+		for pk := range m.authors {
+			for k := range m.kinds {
+				out = append(out, authKindPrefix(&pk, k))
+			}
+		}
+	case m.authors != nil:
+		for pk := range m.authors {
+			out = append(out, authorPrefix(&pk))
+		}
+	case len(m.singleLetterTags()) > 0:
+		name := m.singleLetterTags()[0]
+		for _, v := range m.tags[name] {
+			out = append(out, tagPrefix(name[0], tagHash(v)))
+		}
+	case m.kinds != nil:
+		for k := range m.kinds {
+			out = append(out, kindPrefix(k))
+		}
+	default:
+		out = append(out, timePrefix())
+	}
+	// Authors sharing 8-byte prefixes, or repeated tag values, give the same
+	// prefix twice.
+	slices.SortFunc(out, bytes.Compare)
+	return slices.CompactFunc(out, bytes.Equal)
+}
+
+// scanner is the state of one query.
+type scanner struct {
+	ctx     context.Context
+	txn     *badger.Txn
+	m       *matcher
+	limit   int
+	withRaw bool
+	fn      func([]byte) bool
+	emitted int
+	stop    bool // fn returned false
+}
+
+// byIDs answers a filter with ids by point lookups.
+func (q *scanner) byIDs() error {
+	var hits []hit
+	for id := range q.m.ids {
+		serial, found, err := getU64(q.txn, idKey(&id))
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if h, ok, err := q.load(serial); err != nil {
+			return err
+		} else if ok {
+			hits = append(hits, h)
+		}
+	}
+	slices.SortFunc(hits, hitOrder)
+	q.emit(hits)
+	return nil
+}
+
+// load reads the event stored under serial and returns it if it matches.
+// A missing event (an index key left by a failed write) does not match.
+func (q *scanner) load(serial uint64) (hit, bool, error) {
+	item, err := q.txn.Get(eventKey(serial))
+	if err != nil {
+		return hit{}, false, ignoreMissing(err)
+	}
+	var (
+		h  hit
+		ok bool
+	)
+	err = item.Value(func(v []byte) error {
+		var hd header
+		if hd, ok = q.m.match(v); ok {
+			h = hit{createdAt: hd.createdAt, id: hd.id}
+			if q.withRaw {
+				h.raw = bytes.Clone(v[headerLen:])
+			}
+		}
+		return nil
+	})
+	return h, ok, err
+}
+
+// emit passes hits, already in order, to fn until the limit.
+func (q *scanner) emit(hits []hit) {
+	for _, h := range hits {
+		if q.stop || q.emitted >= q.limit {
+			return
+		}
+		q.emitted++
+		q.stop = !q.fn(h.raw)
+	}
+}
+
+func (q *scanner) done() bool { return q.stop || q.emitted >= q.limit }
+
+// merge iterates every prefix newest first at once, and emits the matching
+// events one created_at at a time, sorted by id within it.
+func (q *scanner) merge(prefixes [][]byte) error {
+	var heap cursorHeap
+	defer heap.close()
+	for _, p := range prefixes {
+		c := &cursor{it: q.txn.NewIterator(badger.IteratorOptions{Prefix: p, Reverse: true})}
+		heap.all = append(heap.all, c)
+		c.it.Seek(seekKey(p, q.m.until))
+		if c.read(q.m.since) {
+			heap.push(c)
+		}
+	}
+	var (
+		serials []uint64
+		hits    []hit
+	)
+	for len(heap.h) > 0 && !q.done() {
+		if err := q.ctx.Err(); err != nil {
+			return err
+		}
+		serials = heap.popGroup(serials[:0], q.m.since)
+		slices.Sort(serials)
+		serials = slices.Compact(serials)
+		hits = hits[:0]
+		for _, serial := range serials {
+			h, ok, err := q.load(serial)
+			if err != nil {
+				return err
+			}
+			if ok {
+				hits = append(hits, h)
+			}
+		}
+		slices.SortFunc(hits, hitOrder)
+		q.emit(hits)
+	}
+	return nil
+}
