@@ -62,6 +62,9 @@ func (o *Options) setDefaults() {
 
 // Handler receives what arrives on connections.
 type Handler interface {
+	// OnOpen is called once per connection, before any OnMessage. It may
+	// send (a greeting is queued ahead of every reply).
+	OnOpen(c *Conn)
 	// OnMessage is called with each complete data message, in arrival
 	// order, never concurrently for one connection. msg is valid only
 	// during the call. OnMessage may block (that stops reading from this
@@ -125,8 +128,8 @@ func (s *Server) Len() int { return int(s.count.Load()) }
 
 // Serve takes over an upgraded connection. buffered holds bytes already read
 // past the handshake (they are processed first). value is attached to the
-// Conn for the handler (Conn.Value). The handler may get messages before
-// Serve returns.
+// Conn for the handler (Conn.Value). Handler.OnOpen runs before Serve
+// starts reading; OnMessage calls may begin before Serve returns.
 func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
 	if s.closing.Load() {
 		nc.Close()
@@ -158,6 +161,7 @@ func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
 	if len(buffered) > 0 {
 		buffered = append([]byte(nil), buffered...)
 	}
+	s.h.OnOpen(c)
 	go c.readPass(buffered)
 	return c, nil
 }

@@ -34,6 +34,8 @@ func (e *echo) OnMessage(c *wsconn.Conn, msg []byte) {
 	c.Send(append([]byte(nil), msg...))
 }
 
+func (e *echo) OnOpen(c *wsconn.Conn) {}
+
 func (e *echo) OnClose(c *wsconn.Conn, r wsconn.CloseReason) {
 	e.mu.Lock()
 	e.closed[c.ID()] = r

@@ -1,0 +1,88 @@
+package relay
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/policy"
+)
+
+// authWindow is how far an AUTH event's created_at may be from now.
+const authWindow = 10 * 60
+
+// onAuth handles a NIP-42 AUTH: kind 22242, valid id and signature, the
+// session's challenge, this relay's URL, created_at within ten minutes;
+// then the auth policies. On success the session is authenticated as the
+// event's pubkey.
+func (s *session) onAuth(m envelope.Message) {
+	ev := m.Event
+	if reason := s.checkAuth(ev); reason != "" {
+		s.ok(ev.ID, false, reason)
+		return
+	}
+	if ch := s.r.chain.Load(); ch.Has(policy.HookAuth) {
+		if v := ch.Auth(context.Background(), &policy.AuthInput{Session: s.ps, Event: ev}); v.Final() {
+			s.ok(ev.ID, false, v.Reason())
+			return
+		}
+	}
+	s.ps.SetAuthed(ev.PubKey)
+	s.ok(ev.ID, true, "")
+}
+
+func (s *session) checkAuth(ev *nostr.Event) string {
+	switch {
+	case ev.Kind != nostr.KindClientAuthentication:
+		return "invalid: AUTH event must be kind 22242"
+	case !ev.CheckID():
+		return "invalid: event id does not match its content"
+	}
+	if ok, err := ev.CheckSignature(); !ok || err != nil {
+		return "invalid: bad signature"
+	}
+	now := time.Now().Unix()
+	if d := int64(ev.CreatedAt) - now; d > authWindow || d < -authWindow {
+		return "invalid: AUTH event created_at is more than 10 minutes from now"
+	}
+	if t := ev.Tags.Find("challenge"); t == nil || t[1] != s.challenge {
+		return "invalid: wrong or missing challenge"
+	}
+	t := ev.Tags.Find("relay")
+	if t == nil || !s.r.sameRelay(t[1], s.host) {
+		return "invalid: AUTH event is for another relay"
+	}
+	return ""
+}
+
+// sameRelay reports whether u names this relay: the configured RelayURL,
+// or, when none is set, any ws/wss URL whose host is the connection's Host.
+func (r *Relay) sameRelay(u, host string) bool {
+	got, ok := normRelayURL(u)
+	if !ok {
+		return false
+	}
+	if r.opts.RelayURL != "" {
+		want, _ := normRelayURL(r.opts.RelayURL)
+		return got == want
+	}
+	pu, err := url.Parse(got)
+	return err == nil && strings.EqualFold(pu.Host, host)
+}
+
+// normRelayURL lower-cases scheme and host and drops a trailing slash.
+func normRelayURL(s string) (string, bool) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return "", false
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawQuery, u.Fragment = "", ""
+	return u.String(), true
+}

@@ -1,0 +1,92 @@
+package relay
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// supportedNIPs are the NIPs the core implements; policies may add more
+// (e.g. 13 when a PoW policy is loaded, through their limitation keys).
+var supportedNIPs = []int{1, 2, 9, 11, 40, 42, 45, 70}
+
+// Info is the NIP-11 relay information document.
+type Info struct {
+	Name          string         `json:"name,omitempty"`
+	Description   string         `json:"description,omitempty"`
+	Pubkey        string         `json:"pubkey,omitempty"`
+	Contact       string         `json:"contact,omitempty"`
+	Icon          string         `json:"icon,omitempty"`
+	SupportedNIPs []int          `json:"supported_nips"`
+	Software      string         `json:"software"`
+	Version       string         `json:"version,omitempty"`
+	Limitation    map[string]any `json:"limitation"`
+}
+
+// Info returns the relay's NIP-11 document. The limitation object lists
+// every limit the core enforces, merged with what the loaded policies
+// report (min_pow_difficulty, restricted_writes, auth_required, ...).
+func (r *Relay) Info() Info {
+	o := &r.opts
+	lim := map[string]any{
+		"max_message_length":     o.MaxMessageBytes,
+		"max_subscriptions":      o.MaxSubscriptions,
+		"max_filters":            o.MaxFilters,
+		"max_limit":              o.MaxLimit,
+		"default_limit":          o.DefaultLimit,
+		"max_subid_length":       o.MaxSubIDLength,
+		"max_event_tags":         o.MaxEventTags,
+		"max_content_length":     o.MaxContentBytes,
+		"auth_required":          o.AuthRequired,
+		"payment_required":       false,
+		"restricted_writes":      false,
+		"min_pow_difficulty":     0,
+		"created_at_lower_limit": o.CreatedAtLowerLimit,
+		"created_at_upper_limit": o.CreatedAtUpperLimit,
+	}
+	nips := append([]int(nil), supportedNIPs...)
+	for k, v := range r.chain.Load().Limitation() {
+		if k == "supported_nips" {
+			if extra, ok := v.([]int); ok {
+				nips = appendNIPs(nips, extra)
+			}
+			continue
+		}
+		if b, ok := v.(bool); ok && lim[k] == true && !b {
+			continue // a policy cannot loosen a core rule
+		}
+		lim[k] = v
+	}
+	if d, ok := lim["min_pow_difficulty"].(int); ok && d > 0 {
+		nips = appendNIPs(nips, []int{13})
+	}
+	return Info{
+		Name: o.Name, Description: o.Description, Pubkey: o.Pubkey, Contact: o.Contact, Icon: o.Icon,
+		SupportedNIPs: nips, Software: o.Software, Version: o.Version, Limitation: lim,
+	}
+}
+
+func appendNIPs(nips, extra []int) []int {
+	for _, n := range extra {
+		found := false
+		for _, m := range nips {
+			found = found || m == n
+		}
+		if !found {
+			nips = append(nips, n)
+		}
+	}
+	return nips
+}
+
+// serveInfo answers NIP-11 requests (Accept: application/nostr+json) and
+// plain GETs with a short text page.
+func (r *Relay) serveInfo(w http.ResponseWriter, req *http.Request) {
+	if !strings.Contains(req.Header.Get("Accept"), "application/nostr+json") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte(r.opts.Name + ": a Nostr relay. Connect with a websocket client.\n"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/nostr+json")
+	json.NewEncoder(w).Encode(r.Info())
+}

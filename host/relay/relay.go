@@ -1,0 +1,199 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/subindex"
+	"github.com/relayd/relayd/host/wsconn"
+)
+
+// Options configure a Relay. cmd/relayd fills them from host/config.
+type Options struct {
+	// RelayURL is the public websocket URL checked in NIP-42 AUTH; empty
+	// accepts a URL whose host is the connection's Host header.
+	RelayURL string
+	// TrustProxy takes the client IP from X-Forwarded-For / X-Real-IP.
+	TrustProxy bool
+
+	// NIP-11 fields.
+	Name, Description, Pubkey, Contact, Icon, Software, Version string
+
+	MaxMessageBytes     int
+	MaxContentBytes     int
+	MaxSubscriptions    int
+	MaxFilters          int
+	MaxFilterValues     int
+	MaxLimit            int
+	DefaultLimit        int
+	MaxSubIDLength      int
+	MaxEventTags        int
+	CreatedAtLowerLimit int64 // seconds into the past; 0 = none
+	CreatedAtUpperLimit int64 // seconds into the future; 0 = none
+	AuthRequired        bool
+	MaxConnections      int
+
+	QueueBytes     int
+	WriteTimeout   time.Duration
+	PingInterval   time.Duration
+	IdleTimeout    time.Duration
+	ExpireInterval time.Duration
+
+	Logger *slog.Logger
+}
+
+// Relay is a NIP-01 relay on a Store, with a policy chain in every message
+// path. It is an http.Handler: websocket upgrades, NIP-11 documents and
+// CORS preflights all arrive through ServeHTTP.
+type Relay struct {
+	opts   Options
+	log    *slog.Logger
+	store  store.Store
+	chain  *policy.Holder
+	ws     *wsconn.Server
+	subs   *subindex.Index[*sub]
+	limits envelope.Limits
+
+	sessionID atomic.Uint64
+	stats     Stats
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	bg     sync.WaitGroup
+}
+
+// Stats are the relay's counters, updated atomically.
+type Stats struct {
+	Connections  atomic.Int64
+	EventsStored atomic.Uint64
+	EventsFailed atomic.Uint64
+	Deliveries   atomic.Uint64
+	Queries      atomic.Uint64
+}
+
+// New builds a relay on st. chain holds the policies (its zero value accepts
+// everything) and may be swapped at any time by a reloader.
+func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
+	if st == nil {
+		return nil, errors.New("relay: nil store")
+	}
+	if chain == nil {
+		chain = &policy.Holder{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	setDefaults(&opts)
+	r := &Relay{
+		opts:  opts,
+		log:   opts.Logger,
+		store: st,
+		chain: chain,
+		subs:  subindex.New[*sub](),
+		limits: envelope.Limits{
+			MaxSubIDLength:  opts.MaxSubIDLength,
+			MaxFilters:      opts.MaxFilters,
+			MaxFilterValues: opts.MaxFilterValues,
+		},
+	}
+	srv, err := wsconn.NewServer(wsconn.Options{
+		MaxMessageBytes: opts.MaxMessageBytes,
+		QueueBytes:      opts.QueueBytes,
+		WriteTimeout:    opts.WriteTimeout,
+		PingInterval:    opts.PingInterval,
+		IdleTimeout:     opts.IdleTimeout,
+		Logger:          opts.Logger,
+	}, (*handler)(r))
+	if err != nil {
+		return nil, fmt.Errorf("relay: %w", err)
+	}
+	r.ws = srv
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	r.bg.Add(1)
+	go r.expireLoop()
+	return r, nil
+}
+
+func setDefaults(o *Options) {
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	def(&o.MaxMessageBytes, 512<<10)
+	def(&o.MaxContentBytes, 256<<10)
+	def(&o.MaxSubscriptions, 50)
+	def(&o.MaxFilters, 10)
+	def(&o.MaxFilterValues, 1000)
+	def(&o.MaxLimit, 5000)
+	def(&o.DefaultLimit, 500)
+	def(&o.MaxSubIDLength, 64)
+	def(&o.MaxEventTags, 2500)
+	def(&o.MaxConnections, 50000)
+	def(&o.QueueBytes, 4<<20)
+	if o.ExpireInterval <= 0 {
+		o.ExpireInterval = time.Minute
+	}
+	if o.Software == "" {
+		o.Software = "https://github.com/relayd/relayd"
+	}
+}
+
+// Stats returns the relay's counters.
+func (r *Relay) Stats() *Stats { return &r.stats }
+
+// ServeHTTP upgrades websocket requests and answers NIP-11 and CORS
+// requests.
+func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	setCORS(w.Header())
+	switch {
+	case req.Method == http.MethodOptions:
+		w.WriteHeader(http.StatusNoContent)
+	case isUpgrade(req):
+		r.upgrade(w, req)
+	case req.Method == http.MethodGet || req.Method == http.MethodHead:
+		r.serveInfo(w, req)
+	default:
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// Shutdown stops the relay: every connection gets its queued messages and
+// a close frame within ctx's deadline, then background work stops. It does
+// not close the store.
+func (r *Relay) Shutdown(ctx context.Context) error {
+	err := r.ws.Shutdown(ctx)
+	r.cancel()
+	r.bg.Wait()
+	return err
+}
+
+// expireLoop removes expired events in the background (NIP-40).
+func (r *Relay) expireLoop() {
+	defer r.bg.Done()
+	t := time.NewTicker(r.opts.ExpireInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case now := <-t.C:
+			n, err := r.store.DeleteExpired(r.ctx, now.Unix())
+			switch {
+			case err != nil && r.ctx.Err() == nil:
+				r.log.Warn("removing expired events failed", "err", err)
+			case n > 0:
+				r.log.Debug("removed expired events", "count", n)
+			}
+		}
+	}
+}

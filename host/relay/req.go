@@ -1,0 +1,211 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/policy"
+)
+
+// onReq handles a REQ: policies (reject or rewrite), limits, then the
+// stored events newest first, EOSE, and live events after it. A REQ with
+// the id of an open subscription replaces it.
+func (s *session) onReq(m envelope.Message) {
+	filters, reason := s.admitFilters(policy.HookReq, m.SubID, m.Filters)
+	if reason != "" {
+		s.closedReply(m.SubID, reason)
+		return
+	}
+	sb := &sub{s: s, id: m.SubID, filters: filters, prefix: envelope.AppendEventPrefix(nil, m.SubID)}
+	s.mu.Lock()
+	old := s.subs[m.SubID]
+	if old == nil && len(s.subs) >= s.r.opts.MaxSubscriptions {
+		s.mu.Unlock()
+		s.closedReply(m.SubID, "blocked: too many open subscriptions (max "+strconv.Itoa(s.r.opts.MaxSubscriptions)+")")
+		return
+	}
+	s.subs[m.SubID] = sb
+	s.mu.Unlock()
+	if old != nil {
+		old.kill()
+	}
+	// Index first, then query: an event committed meanwhile is either in
+	// the query's snapshot or buffered for after EOSE (or both; goLive
+	// drops the copy).
+	s.r.subs.Add(s.ps.ID, m.SubID, filters, sb)
+	sent := s.sendStored(sb)
+	s.send(envelope.AppendEOSE(nil, m.SubID))
+	s.then(func() { sb.goLive(sent) })
+}
+
+// admitFilters runs the REQ/COUNT policies and the relay-wide auth rule.
+// It returns the filters to use, or a CLOSED reason.
+func (s *session) admitFilters(h policy.Hook, subID string, filters nostr.Filters) (nostr.Filters, string) {
+	if s.r.opts.AuthRequired && s.ps.Authed() == "" {
+		return nil, "auth-required: this relay requires NIP-42 authentication"
+	}
+	if ch := s.r.chain.Load(); ch.Has(h) {
+		v := ch.Filter(context.Background(), &policy.FilterInput{Session: s.ps, Hook: h, SubID: subID, Filters: filters})
+		if v.Final() {
+			return nil, v.Reason()
+		}
+		filters = v.Filters
+		if len(filters) == 0 {
+			return nil, "blocked: no filters left after policies"
+		}
+	}
+	return filters, ""
+}
+
+// limitOf returns the number of stored events a filter may return.
+func (r *Relay) limitOf(f *nostr.Filter) int {
+	switch {
+	case f.LimitZero:
+		return 0
+	case f.Limit <= 0:
+		return r.opts.DefaultLimit
+	case f.Limit > r.opts.MaxLimit:
+		return r.opts.MaxLimit
+	}
+	return f.Limit
+}
+
+// sendStored queues the stored events matching sb's filters, newest first
+// per filter, each event once. It returns the ids sent when live events
+// are already buffered (nil otherwise), for goLive to skip.
+func (s *session) sendStored(sb *sub) map[string]struct{} {
+	s.r.stats.Queries.Add(1)
+	direct := s.idle()
+	var frames [][]byte
+	var raws [][]byte
+	var seen map[string]struct{}
+	if len(sb.filters) > 1 {
+		seen = map[string]struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range sb.filters {
+		f := &sb.filters[i]
+		limit := s.r.limitOf(f)
+		if limit == 0 {
+			continue
+		}
+		err := s.r.store.Query(ctx, *f, limit, func(raw []byte) bool {
+			if seen != nil {
+				id := rawID(raw)
+				if _, dup := seen[id]; dup {
+					return true
+				}
+				seen[id] = struct{}{}
+			}
+			raws = append(raws, raw)
+			if direct {
+				s.waitQueue()
+				s.conn.SendParts(sb.prefix, raw, closeBracket)
+			} else {
+				frames = append(frames, append(append(append([]byte(nil), sb.prefix...), raw...), ']'))
+			}
+			return true
+		})
+		if err != nil {
+			s.r.log.Warn("query failed", "session", s.ps.ID, "sub", sb.id, "err", err)
+		}
+	}
+	if len(frames) > 0 {
+		s.send(frames...)
+	}
+	sb.mu.Lock()
+	pending := len(sb.buffered)
+	sb.mu.Unlock()
+	if pending == 0 || len(raws) == 0 {
+		return nil
+	}
+	sent := make(map[string]struct{}, len(raws))
+	for _, raw := range raws {
+		sent[rawID(raw)] = struct{}{}
+	}
+	return sent
+}
+
+// waitQueue holds the reader while the connection's queue is over half its
+// cap, so a large query result streams at the client's pace instead of
+// tripping the slow-reader cut. It gives up after the write timeout; the
+// queue cap then decides.
+func (s *session) waitQueue() {
+	half := s.r.opts.QueueBytes / 2
+	if s.conn.QueuedBytes() < half {
+		return
+	}
+	deadline := time.Now().Add(s.r.opts.WriteTimeout)
+	for s.conn.QueuedBytes() >= half && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// rawID returns the id of a canonical event JSON, which go-nostr writes as
+// {"kind":N,"id":"<64 hex>",...}.
+func rawID(raw []byte) string {
+	i := bytes.Index(raw, []byte(`,"id":"`))
+	if i < 0 || len(raw) < i+7+64 {
+		return ""
+	}
+	return string(raw[i+7 : i+7+64])
+}
+
+// onClose handles CLOSE: the subscription stops; NIP-01 needs no reply.
+func (s *session) onClose(subID string) {
+	s.mu.Lock()
+	sb := s.subs[subID]
+	delete(s.subs, subID)
+	s.mu.Unlock()
+	if sb != nil {
+		sb.kill()
+		s.r.subs.Remove(s.ps.ID, subID)
+	}
+}
+
+// kill stops deliveries to a replaced or closed subscription.
+func (sb *sub) kill() {
+	sb.mu.Lock()
+	sb.dead, sb.buffered = true, nil
+	sb.mu.Unlock()
+}
+
+// closeSub ends a subscription from the relay's side with CLOSED.
+func (r *Relay) closeSub(sb *sub, reason string) {
+	s := sb.s
+	s.mu.Lock()
+	if s.subs[sb.id] == sb {
+		delete(s.subs, sb.id)
+	}
+	s.mu.Unlock()
+	sb.kill()
+	r.subs.Remove(s.ps.ID, sb.id)
+	s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
+}
+
+// onCount handles a NIP-45 COUNT.
+func (s *session) onCount(m envelope.Message) {
+	filters, reason := s.admitFilters(policy.HookCount, m.SubID, m.Filters)
+	if reason != "" {
+		s.closedReply(m.SubID, reason)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var total int64
+	for _, f := range filters {
+		n, err := s.r.store.Count(ctx, f)
+		if err != nil {
+			s.closedReply(m.SubID, "error: count failed")
+			return
+		}
+		total += n
+	}
+	s.send(envelope.AppendCount(nil, m.SubID, total))
+}

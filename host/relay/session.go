@@ -1,0 +1,145 @@
+package relay
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/wsconn"
+)
+
+// session is the relay's state for one client connection.
+//
+// Messages from one connection are handled one at a time, in order, by the
+// connection's reader (wsconn guarantees it). Replies that complete later
+// (an OK after the store's commit) keep their order through the reply
+// chain in reply.go.
+type session struct {
+	r         *Relay
+	conn      *wsconn.Conn
+	ps        *policy.Session
+	challenge string
+	host      string // Host header, for NIP-42 relay URL checks
+
+	mu     sync.Mutex // guards subs and the reply chain
+	subs   map[string]*sub
+	chain  replyChain
+	closed bool
+}
+
+// handler adapts Relay to wsconn.Handler without exporting the methods.
+type handler Relay
+
+func (h *handler) OnOpen(c *wsconn.Conn) {
+	s := c.Value().(*session)
+	s.conn = c
+	s.send(envelope.AppendAuth(nil, s.challenge))
+}
+
+func (h *handler) OnMessage(c *wsconn.Conn, msg []byte) {
+	c.Value().(*session).onMessage(msg)
+}
+
+func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
+	s := c.Value().(*session)
+	r := (*Relay)(h)
+	s.mu.Lock()
+	s.closed = true
+	s.subs = nil
+	s.mu.Unlock()
+	r.subs.RemoveSession(s.ps.ID)
+	r.stats.Connections.Add(-1)
+	if ch := r.chain.Load(); ch.Has(policy.HookClose) {
+		ch.Close(context.Background(), s.ps)
+	}
+}
+
+func isUpgrade(req *http.Request) bool {
+	return strings.EqualFold(req.Header.Get("Upgrade"), "websocket")
+}
+
+func setCORS(h http.Header) {
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Headers", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+}
+
+// upgrade runs the connect hook, then hands the websocket to wsconn.
+func (r *Relay) upgrade(w http.ResponseWriter, req *http.Request) {
+	if int(r.stats.Connections.Load()) >= r.opts.MaxConnections {
+		http.Error(w, "too many connections", http.StatusServiceUnavailable)
+		return
+	}
+	ps := &policy.Session{
+		ID:          r.sessionID.Add(1),
+		IP:          r.clientIP(req),
+		ConnectedAt: time.Now().Unix(),
+		Headers:     selectHeaders(req.Header),
+	}
+	if ch := r.chain.Load(); ch.Has(policy.HookConnect) {
+		if v := ch.Connect(req.Context(), &policy.ConnInput{Session: ps}); v.Final() {
+			code := http.StatusForbidden
+			if v.Action == policy.RateLimited {
+				code = http.StatusTooManyRequests
+			}
+			http.Error(w, v.Reason(), code)
+			return
+		}
+	}
+	s := &session{r: r, ps: ps, challenge: newChallenge(), host: req.Host, subs: map[string]*sub{}}
+	r.stats.Connections.Add(1)
+	// OnOpen attaches the connection and queues the AUTH challenge before
+	// the first message is read.
+	if _, err := r.ws.Upgrade(w, req, s); err != nil {
+		r.stats.Connections.Add(-1)
+		r.log.Debug("upgrade failed", "remote", req.RemoteAddr, "err", err)
+	}
+}
+
+func newChallenge() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func selectHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, 3)
+	for _, k := range []string{"Origin", "User-Agent", "X-Forwarded-For"} {
+		if v := h.Get(k); v != "" {
+			out[strings.ToLower(k)] = v
+		}
+	}
+	return out
+}
+
+// clientIP returns the peer address, or the proxy's view of it when the
+// relay is told to trust a proxy.
+func (r *Relay) clientIP(req *http.Request) netip.Addr {
+	if r.opts.TrustProxy {
+		if v := req.Header.Get("X-Real-IP"); v != "" {
+			if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
+				return a.Unmap()
+			}
+		}
+		if v := req.Header.Get("X-Forwarded-For"); v != "" {
+			first, _, _ := strings.Cut(v, ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
+				return a.Unmap()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		host = req.RemoteAddr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
