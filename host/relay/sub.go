@@ -21,10 +21,10 @@ type sub struct {
 	prefix  []byte // `["EVENT","<id>",`, shared by every frame of this sub
 
 	mu       sync.Mutex
-	live     bool          // EOSE sent: deliver directly
-	buffered []liveEvent   // live events that arrived before EOSE
-	overflow bool          // buffered went over maxBuffered
-	dead     bool          // replaced or closed
+	live     bool        // EOSE sent: deliver directly
+	buffered []liveEvent // live events that arrived before EOSE
+	overflow bool        // buffered went over maxBuffered
+	dead     bool        // replaced or closed
 }
 
 type liveEvent struct {
