@@ -23,7 +23,8 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, limit int, fn func(ra
 		if limit <= 0 {
 			return nil
 		}
-		return s.scan(ctx, f, limit, true, fn)
+		_, err := s.scan(ctx, f, limit, true, fn)
+		return err
 	})
 }
 
@@ -31,7 +32,8 @@ func (s *Store) Query(ctx context.Context, f nostr.Filter, limit int, fn func(ra
 func (s *Store) Count(ctx context.Context, f nostr.Filter) (int64, error) {
 	var n int64
 	err := s.reading(func() error {
-		return s.scan(ctx, f, math.MaxInt, false, func([]byte) bool { n++; return true })
+		_, err := s.scan(ctx, f, math.MaxInt, false, func([]byte) bool { n++; return true })
+		return err
 	})
 	return n, err
 }
@@ -54,23 +56,25 @@ func hitOrder(a, b hit) int {
 }
 
 // scan runs the query in one read transaction. fn gets a copy of each
-// event's JSON when withRaw is set, and nil otherwise.
-func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) error {
+// event's JSON when withRaw is set, and nil otherwise. It returns how many
+// events it read, matching or not.
+func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) (int, error) {
 	m := compile(f, time.Now().Unix())
 	if m.none {
-		return nil
+		return 0, nil
 	}
+	q := &scanner{ctx: ctx, m: m, limit: limit, withRaw: withRaw, fn: fn}
 	err := s.db.View(func(txn *badger.Txn) error {
-		q := &scanner{ctx: ctx, txn: txn, m: m, limit: limit, withRaw: withRaw, fn: fn}
+		q.txn = txn
 		if m.ids != nil {
 			return q.byIDs()
 		}
 		return q.merge(s.prefixes(m))
 	})
 	if err != nil {
-		return fmt.Errorf("badgerstore: query %v: %w", f, err)
+		return q.loaded, fmt.Errorf("badgerstore: query %v: %w", f, err)
 	}
-	return nil
+	return q.loaded, nil
 }
 
 // prefixes picks the most selective index for m and returns the key
@@ -115,6 +119,7 @@ type scanner struct {
 	withRaw bool
 	fn      func([]byte) bool
 	emitted int
+	loaded  int  // events read
 	stop    bool // fn returned false
 }
 
@@ -147,6 +152,7 @@ func (q *scanner) load(serial uint64) (hit, bool, error) {
 	if err != nil {
 		return hit{}, false, ignoreMissing(err)
 	}
+	q.loaded++
 	var (
 		h  hit
 		ok bool

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -32,7 +33,8 @@ type Store struct {
 	notify     chan []*request // writer to notifier, in commit order
 	notifyDone chan struct{}
 
-	serial uint64 // last serial used; owned by the writer goroutine
+	serial  uint64        // last serial used; owned by the writer goroutine
+	commits atomic.Uint64 // committed save transactions, for tests
 }
 
 // Open opens or creates the store in dir and starts its writer.

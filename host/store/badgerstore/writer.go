@@ -118,7 +118,9 @@ func (s *Store) commitSaves(reqs []*request) int {
 				r.err = fmt.Errorf("badgerstore: commit: %w", err)
 			}
 		}
+		return len(reqs)
 	}
+	s.commits.Add(1)
 	return len(reqs)
 }
 
