@@ -1,0 +1,123 @@
+package wasmhost
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/relayd/relayd/host/wasmhost/state"
+	"github.com/relayd/relayd/sdk/abi"
+)
+
+// Report is what Check found out about a plugin.
+type Report struct {
+	// Path is the .wasm checked; Name the plugin name derived from it.
+	Path, Name string
+	// Size is the .wasm's size in bytes; SHA256 its hex digest.
+	Size   int
+	SHA256 string
+	// ABIVersion is the version the module reported, 0 if it did not load.
+	ABIVersion int
+	// Exports are the relayd exports found (hooks and optional exports).
+	Exports []string
+	// Imports are the module's imports as "module.name".
+	Imports []string
+	// Hooks are the hooks the relay would call (present, registered by
+	// relayd_init and allowed by the settings).
+	Hooks []string
+	// InitialPages is the initial linear memory in 64 KiB pages.
+	InitialPages uint32
+	// Settings are the NAME.toml settings, if there is one.
+	Settings *Settings
+	// Limitation are the NIP-11 limitation keys the plugin reports.
+	Limitation map[string]any
+	// Problems lists everything that would stop the relay loading the
+	// plugin; empty means it loads.
+	Problems []string
+}
+
+// OK reports whether the plugin would load.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+// Check loads the plugin at path (NAME.wasm, with NAME.toml beside it if
+// present) as the relay would, with one instance, and reports what it
+// found. The error is for an unreadable file only; everything wrong with
+// the plugin is in Report.Problems.
+func Check(ctx context.Context, path string) (Report, error) {
+	r := Report{Path: path, Name: strings.TrimSuffix(filepath.Base(path), ".wasm")}
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	r.Size = len(bin)
+	sum := sha256.Sum256(bin)
+	r.SHA256 = hexString(sum[:])
+	var s Settings
+	tomlPath := strings.TrimSuffix(path, ".wasm") + ".toml"
+	if b, err := os.ReadFile(tomlPath); err == nil {
+		if s, err = parseSettings(b); err != nil {
+			r.Problems = append(r.Problems, tomlPath+": "+err.Error())
+		}
+		r.Settings = &s
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return r, err
+	}
+	set, err := s.resolve(Settings{}, runtime.GOMAXPROCS(0))
+	if err != nil {
+		r.Problems = append(r.Problems, tomlPath+": "+err.Error())
+		return r, nil
+	}
+	set.pool = 1
+	describe(ctx, &r, bin, set.memPages)
+	e := &env{cache: wazero.NewCompilationCache(), relayVersion: "check"}
+	defer e.cache.Close(ctx)
+	p, err := loadPlugin(ctx, e, r.Name, path, bin, set, state.New(state.Limits{}), slog.New(slog.DiscardHandler))
+	if err != nil {
+		r.Problems = append(r.Problems, err.Error())
+		return r, nil
+	}
+	defer p.close(0)
+	r.ABIVersion = abi.Version
+	for _, h := range p.hooks.List() {
+		r.Hooks = append(r.Hooks, h.String())
+	}
+	r.Limitation = p.limits
+	return r, nil
+}
+
+// describe fills the static parts of r: exports, imports, memory.
+func describe(ctx context.Context, r *Report, bin []byte, memPages uint32) {
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	cm, err := rt.CompileModule(ctx, bin)
+	if err != nil {
+		return // loadPlugin reports it
+	}
+	for name := range cm.ExportedFunctions() {
+		if strings.HasPrefix(name, "relayd_") || name == abi.ExportInitialize {
+			r.Exports = append(r.Exports, name)
+		}
+	}
+	slices.Sort(r.Exports)
+	r.Imports = importNames(cm)
+	if mem, ok := cm.ExportedMemories()[abi.ExportMemory]; ok {
+		r.InitialPages = mem.Min()
+	}
+}
+
+func hexString(b []byte) string {
+	const hex = "0123456789abcdef"
+	out := make([]byte, 2*len(b))
+	for i, c := range b {
+		out[2*i], out[2*i+1] = hex[c>>4], hex[c&0xf]
+	}
+	return string(out)
+}

@@ -1,0 +1,28 @@
+package wasmhost
+
+import "errors"
+
+// Errors a plugin call or load can wrap. Callers branch with errors.Is.
+var (
+	// ErrTimeout: the call ran past the plugin's deadline; the instance was
+	// closed and is being replaced.
+	ErrTimeout = errors.New("deadline exceeded")
+	// ErrTrap: the guest trapped (a Go panic, unreachable, out of bounds,
+	// out of memory); the instance was closed and is being replaced.
+	ErrTrap = errors.New("guest trapped")
+	// ErrBadVerdict: the guest returned an unknown action or prefix, or a
+	// rewrite without a valid output.
+	ErrBadVerdict = errors.New("bad verdict")
+	// ErrTripped: the plugin failed repeatedly and is switched off for a
+	// backoff period.
+	ErrTripped = errors.New("plugin tripped after repeated failures")
+	// ErrBusy: no instance became free within the plugin's deadline.
+	ErrBusy = errors.New("all instances busy")
+	// ErrClosed: the plugin was unloaded.
+	ErrClosed = errors.New("plugin closed")
+	// ErrABI: the module does not follow the relayd ABI (missing or
+	// wrong-typed exports, unknown imports, wrong ABI version).
+	ErrABI = errors.New("abi mismatch")
+	// ErrInit: the plugin refused to start (relayd_init returned < 0).
+	ErrInit = errors.New("plugin init failed")
+)

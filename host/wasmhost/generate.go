@@ -1,0 +1,3 @@
+package wasmhost
+
+//go:generate sh testdata/gen.sh

@@ -1,0 +1,251 @@
+package wasmhost
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/nbd-wtf/go-nostr"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/sdk/abi"
+)
+
+// instance is one guest module instance with everything a call needs
+// cached: function handles, a parameter stack, output buffers. It is used
+// by one goroutine at a time (it is taken from and returned to the pool).
+type instance struct {
+	p    *Plugin
+	slot int
+	mod  api.Module
+	mem  api.Memory
+	fns  [abi.MaxHook + 1]api.Function
+	// stack is the reused CallWithStack parameter/result stack.
+	stack []uint64
+	// ctx is the instance's long-lived context: it carries the instance
+	// for host functions, and cancel is how the watchdog stops a runaway
+	// call (wazero's CloseOnContextDone closes the module).
+	ctx    context.Context
+	cancel context.CancelFunc
+	// start is the watchdog epoch at which the current call started; 0
+	// when idle, -1 once the watchdog claimed the call.
+	start atomic.Int64
+
+	cur      abi.Hook
+	in       callInput
+	out      [abi.MaxOutput + 1][]byte
+	outSet   uint32
+	buf      []byte
+	bufField abi.Field
+	stdout   lineWriter
+}
+
+// newInstance instantiates the plugin's module, runs _initialize, checks
+// the ABI version and runs relayd_init. It returns the instance and the
+// hook mask relayd_init returned (HookMaskAll without relayd_init).
+func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.HookMask, error) {
+	inst := &instance{p: p, slot: slot, stack: make([]uint64, abi.HookParams)}
+	base, cancel := context.WithCancel(context.Background())
+	inst.ctx, inst.cancel = context.WithValue(base, instKey{}, inst), cancel
+	inst.stdout = lineWriter{p: p}
+	ictx, icancel := context.WithTimeout(context.WithValue(ctx, instKey{}, inst), p.initTimeout())
+	defer icancel()
+	cfg := wazero.NewModuleConfig().WithName("").
+		WithStartFunctions(abi.ExportInitialize).
+		WithStdout(&inst.stdout).WithStderr(&inst.stdout).
+		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	inst.cur = curInit
+	mod, err := p.rt.InstantiateModule(ictx, p.compiled, cfg)
+	if err != nil {
+		cancel()
+		return nil, 0, fmt.Errorf("instantiate: %w", callErr(err))
+	}
+	inst.mod, inst.mem = mod, mod.Memory()
+	mask, err := inst.start0(ictx)
+	if err != nil {
+		inst.close()
+		return nil, 0, err
+	}
+	for h := abi.HookConnect; h <= abi.MaxHook; h++ {
+		if p.ex.hooks[h] {
+			inst.fns[h] = mod.ExportedFunction(abi.HookExport(h))
+		}
+	}
+	inst.reset()
+	return inst, mask, nil
+}
+
+// start0 checks relayd_abi_version and runs relayd_init.
+func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
+	v, err := inst.mod.ExportedFunction(abi.ExportABIVersion).Call(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("export %q: %w", abi.ExportABIVersion, callErr(err))
+	}
+	if got := api.DecodeI32(v[0]); got != abi.Version {
+		return 0, fmt.Errorf("%w: export %q returned %d, want %d", ErrABI, abi.ExportABIVersion, got, abi.Version)
+	}
+	if !inst.p.ex.init {
+		return abi.HookMaskAll, nil
+	}
+	r, err := inst.mod.ExportedFunction(abi.ExportInit).Call(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("export %q: %w", abi.ExportInit, callErr(err))
+	}
+	if m := api.DecodeI32(r[0]); m < 0 {
+		return 0, fmt.Errorf("%w: %s", ErrInit, inst.out[abi.OutputMessage])
+	} else {
+		return abi.HookMask(m) & abi.HookMaskAll, nil
+	}
+}
+
+// limitation runs relayd_limitation and decodes its output.
+func (inst *instance) limitation(ctx context.Context) (map[string]any, error) {
+	inst.cur = curLimitation
+	defer inst.reset()
+	ctx = context.WithValue(ctx, instKey{}, inst)
+	if _, err := inst.mod.ExportedFunction(abi.ExportLimitation).Call(ctx); err != nil {
+		return nil, fmt.Errorf("export %q: %w", abi.ExportLimitation, callErr(err))
+	}
+	out := inst.out[abi.OutputLimitation]
+	if inst.outSet&(1<<abi.OutputLimitation) == 0 || len(out) == 0 {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		return nil, fmt.Errorf("export %q: limitation is not a JSON object: %w", abi.ExportLimitation, err)
+	}
+	for k, v := range m {
+		if f, ok := v.(float64); ok && f == float64(int(f)) {
+			m[k] = int(f) // policy.Chain merges ints
+		}
+	}
+	return m, nil
+}
+
+// setOutput copies data as output kind if the current export may set it.
+func (inst *instance) setOutput(kind abi.Output, data []byte) abi.Errno {
+	var limit int
+	switch kind {
+	case abi.OutputMessage:
+		limit = abi.MaxMessageLen
+	case abi.OutputFilters:
+		if inst.cur != abi.HookReq && inst.cur != abi.HookCount {
+			return abi.ErrUnavailable
+		}
+		limit = abi.MaxFiltersLen
+	case abi.OutputPayload:
+		if inst.cur != abi.HookDeliver {
+			return abi.ErrUnavailable
+		}
+		limit = abi.MaxPayloadLen
+	case abi.OutputLimitation:
+		if inst.cur != curLimitation {
+			return abi.ErrUnavailable
+		}
+		limit = abi.MaxLimitationLen
+	default:
+		return abi.ErrInvalid
+	}
+	if len(data) > limit {
+		return abi.ErrTooLarge
+	}
+	inst.out[kind] = append(inst.out[kind][:0], data...)
+	inst.outSet |= 1 << kind
+	return abi.OK
+}
+
+// verdict decodes a hook's result and outputs.
+func (inst *instance) verdict(h abi.Hook, r uint32) (policy.Verdict, error) {
+	a, pfx := abi.UnpackVerdict(r)
+	if a > abi.MaxAction || pfx > abi.MaxPrefix {
+		return policy.Verdict{}, fmt.Errorf("%w: result %#x", ErrBadVerdict, r)
+	}
+	v := policy.Verdict{Action: policy.Action(a), Prefix: policy.Prefix(pfx)}
+	if v.Final() && inst.outSet&(1<<abi.OutputMessage) != 0 {
+		v.Message = string(inst.out[abi.OutputMessage])
+	}
+	if a != abi.ActionRewrite {
+		return v, nil
+	}
+	switch h {
+	case abi.HookReq, abi.HookCount:
+		if inst.outSet&(1<<abi.OutputFilters) == 0 {
+			return policy.Verdict{}, fmt.Errorf("%w: rewrite without filters", ErrBadVerdict)
+		}
+		var fs nostr.Filters
+		if err := json.Unmarshal(inst.out[abi.OutputFilters], &fs); err != nil {
+			return policy.Verdict{}, fmt.Errorf("%w: rewritten filters: %v", ErrBadVerdict, err)
+		}
+		v.Filters = fs
+	case abi.HookDeliver:
+		out := inst.out[abi.OutputPayload]
+		if inst.outSet&(1<<abi.OutputPayload) == 0 || !json.Valid(out) || !bytes.HasPrefix(bytes.TrimSpace(out), []byte("{")) {
+			return policy.Verdict{}, fmt.Errorf("%w: rewritten payload is not a JSON object", ErrBadVerdict)
+		}
+		v.Payload = bytes.Clone(out)
+	default:
+		v.Action = policy.Accept
+	}
+	return v, nil
+}
+
+// reset forgets the last call's inputs and outputs.
+func (inst *instance) reset() {
+	inst.in = callInput{}
+	inst.outSet = 0
+	inst.bufField = 0
+	inst.cur = 0
+	if cap(inst.buf) > 1<<16 {
+		inst.buf = nil
+	}
+}
+
+func (inst *instance) close() {
+	inst.cancel()
+	_ = inst.mod.Close(context.Background())
+}
+
+// callErr classifies an error from a guest call.
+func callErr(err error) error {
+	var ee *sys.ExitError
+	if errors.As(err, &ee) {
+		switch ee.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
+			return ErrTimeout
+		}
+		return fmt.Errorf("%w: exit code %d", ErrTrap, ee.ExitCode())
+	}
+	return fmt.Errorf("%w: %v", ErrTrap, err)
+}
+
+// lineWriter sends a guest's stdout and stderr to the plugin's log, one
+// line at a time, through the plugin's log rate cap.
+type lineWriter struct {
+	p   *Plugin
+	buf []byte
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			room := abi.MaxLogLen - len(w.buf)
+			w.buf = append(w.buf, b[:min(len(b), max(room, 0))]...)
+			break
+		}
+		w.buf = append(w.buf, b[:i]...)
+		w.p.logLine(slog.LevelInfo, string(w.buf[:min(len(w.buf), abi.MaxLogLen)]))
+		w.buf = w.buf[:0]
+		b = b[i+1:]
+	}
+	return n, nil
+}

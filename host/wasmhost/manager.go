@@ -1,0 +1,335 @@
+package wasmhost
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/wasmhost/state"
+)
+
+// Options configure a Manager.
+type Options struct {
+	// Dir holds the plugins: NAME.wasm, with optional NAME.toml settings.
+	Dir string
+	// CacheDir keeps compiled code across restarts (the relay passes
+	// <data>/wasm-cache). Empty keeps it in memory only.
+	CacheDir string
+	// Logger receives load, reload, failure and guest log lines; nil
+	// discards them.
+	Logger *slog.Logger
+	// Store backs the store_count host function; nil makes it report
+	// ErrUnavailable.
+	Store store.Store
+	// Holder receives each new chain; nil makes the Manager own one.
+	Holder *policy.Holder
+	// Defaults are the settings of plugins without a NAME.toml, and fill
+	// the fields a NAME.toml leaves out.
+	Defaults Settings
+	// StateLimits bound each plugin's shared state.
+	StateLimits state.Limits
+	// Debounce is how long Run waits for file events to settle before it
+	// reloads; default 100 ms.
+	Debounce time.Duration
+	// DrainGrace is how long a replaced plugin's calls in flight may run
+	// before its instances are closed; default 2 s.
+	DrainGrace time.Duration
+	// RelayVersion is what plugins read as FieldRelayVersion.
+	RelayVersion string
+}
+
+// Manager loads the plugins of a directory into a policy chain and keeps
+// the chain up to date as files change. Its methods are safe for
+// concurrent use.
+//
+// Shared state lives in the Manager, keyed by plugin name, so it survives
+// reloads and instance recycling.
+type Manager struct {
+	opts    Options
+	env     *env
+	log     *slog.Logger
+	holder  *policy.Holder
+	mu      sync.Mutex // serialises Load, Reload and Close
+	plugins map[string]*Plugin
+	failed  map[string][2][32]byte // versions that failed to load, reported once
+	spaces  map[string]*state.Space
+	closing sync.WaitGroup
+	closed  bool
+}
+
+// NewManager checks opts and prepares the compilation cache. Call Load to
+// build the first chain.
+func NewManager(opts Options) (*Manager, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("wasmhost: Options.Dir is empty")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Holder == nil {
+		opts.Holder = &policy.Holder{}
+	}
+	if opts.Debounce <= 0 {
+		opts.Debounce = 100 * time.Millisecond
+	}
+	if opts.DrainGrace <= 0 {
+		opts.DrainGrace = 2 * time.Second
+	}
+	if _, err := opts.Defaults.resolve(Settings{}, 1); err != nil {
+		return nil, fmt.Errorf("wasmhost: defaults: %w", err)
+	}
+	cache := wazero.NewCompilationCache()
+	if opts.CacheDir != "" {
+		var err error
+		if cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir); err != nil {
+			return nil, fmt.Errorf("wasmhost: cache dir: %w", err)
+		}
+	}
+	return &Manager{
+		opts: opts, log: opts.Logger, holder: opts.Holder,
+		env:     &env{cache: cache, store: opts.Store, relayVersion: opts.RelayVersion},
+		plugins: map[string]*Plugin{}, failed: map[string][2][32]byte{}, spaces: map[string]*state.Space{},
+	}, nil
+}
+
+// Holder returns the holder the Manager stores its chains in.
+func (m *Manager) Holder() *policy.Holder { return m.holder }
+
+// Load builds the first chain from the directory. Plugins that fail to
+// load are left out and logged; their errors are returned joined, after
+// the chain of the others is in place, so the caller can decide whether a
+// broken plugin at start is fatal.
+func (m *Manager) Load(ctx context.Context) error { return m.Reload(ctx) }
+
+// Reload rescans the directory and swaps in a new chain: new or changed
+// plugins (by sha256 of NAME.wasm and NAME.toml) are compiled, instantiated
+// and checked first, off the hot path; unchanged ones keep their
+// instances; removed or disabled ones are dropped. A plugin that fails to
+// load keeps its previous version. Replaced plugins are closed once their
+// calls in flight drain. It returns the load errors, joined.
+func (m *Manager) Reload(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errors.New("wasmhost: manager closed")
+	}
+	files, err := scan(m.opts.Dir)
+	if err != nil {
+		return fmt.Errorf("wasmhost: %w", err)
+	}
+	next := map[string]*Plugin{}
+	var errs []error
+	for _, f := range files {
+		p, err := m.loadOne(ctx, f)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if p != nil {
+			next[f.name] = p
+		}
+	}
+	changed := m.swap(next)
+	if changed {
+		m.logChain(next)
+	}
+	return errors.Join(errs...)
+}
+
+// loadOne returns the plugin to run for f: the current one if unchanged or
+// if the new version fails (with the error), the new one, or nil.
+func (m *Manager) loadOne(ctx context.Context, f pluginFile) (*Plugin, error) {
+	old := m.plugins[f.name]
+	if old != nil && old.sum == f.sum {
+		return old, nil
+	}
+	if sum, ok := m.failed[f.name]; ok && sum == f.sum {
+		return old, nil // already reported
+	}
+	p, err := m.build(ctx, f)
+	if err != nil {
+		m.failed[f.name] = f.sum
+		kept := "none"
+		if old != nil {
+			kept = "previous version"
+		}
+		m.log.Error("wasm plugin failed to load", "plugin", f.name, "file", f.wasmPath, "err", err, "running", kept)
+		return old, fmt.Errorf("plugin[%s] load %s: %w", f.name, f.wasmPath, err)
+	}
+	delete(m.failed, f.name)
+	return p, nil
+}
+
+// build parses f's settings and loads it; nil, nil means disabled.
+func (m *Manager) build(ctx context.Context, f pluginFile) (*Plugin, error) {
+	var s Settings
+	if f.toml != nil {
+		var err error
+		if s, err = parseSettings(f.toml); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.tomlPath, err)
+		}
+	}
+	set, err := s.resolve(m.opts.Defaults, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.tomlPath, err)
+	}
+	if !set.enabled {
+		return nil, nil
+	}
+	sp := m.spaces[f.name]
+	if sp == nil {
+		sp = state.New(m.opts.StateLimits)
+		m.spaces[f.name] = sp
+	}
+	p, err := loadPlugin(ctx, m.env, f.name, f.wasmPath, f.wasm, set, sp, m.log)
+	if err != nil {
+		return nil, err
+	}
+	p.sum = f.sum
+	return p, nil
+}
+
+// swap installs next as the current plugins and chain, and closes the
+// plugins it replaces in the background. It reports whether anything
+// changed.
+func (m *Manager) swap(next map[string]*Plugin) bool {
+	var gone []*Plugin
+	for name, p := range m.plugins {
+		if next[name] != p {
+			gone = append(gone, p)
+		}
+	}
+	if len(gone) == 0 && len(next) == len(m.plugins) && m.holder.Load() != nil {
+		return false
+	}
+	m.plugins = next
+	m.holder.Store(m.chain())
+	for _, p := range gone {
+		m.closing.Add(1)
+		go func() {
+			defer m.closing.Done()
+			p.close(m.opts.DrainGrace)
+		}()
+	}
+	return true
+}
+
+// chain builds the policy chain: by order, then name.
+func (m *Manager) chain() *policy.Chain {
+	ps := make([]*Plugin, 0, len(m.plugins))
+	for _, p := range m.plugins {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *Plugin) int {
+		return cmp.Or(cmp.Compare(a.set.order, b.set.order), strings.Compare(a.name, b.name))
+	})
+	entries := make([]policy.Entry, len(ps))
+	for i, p := range ps {
+		entries[i] = policy.Entry{Policy: p, Mode: p.set.mode, OnErr: p.set.onErr}
+	}
+	return policy.NewChain(m.log, entries...)
+}
+
+func (m *Manager) logChain(ps map[string]*Plugin) {
+	for _, e := range m.holder.Load().Entries() {
+		p := ps[e.Policy.Name()]
+		var hooks []string
+		for _, h := range p.hooks.List() {
+			hooks = append(hooks, h.String())
+		}
+		m.log.Info("wasm plugin loaded", "plugin", p.name, "file", p.file, "order", p.set.order,
+			"hooks", hooks, "mode", modeName(p.set.mode), "on_error", failName(p.set.onErr),
+			"pool", p.set.pool, "timeout", p.set.timeout, "memory_mb", p.set.memPages/16)
+	}
+	if len(ps) == 0 {
+		m.log.Info("wasm plugins: none loaded", "dir", m.opts.Dir)
+	}
+}
+
+func modeName(md policy.Mode) string {
+	if md == policy.Shadow {
+		return "shadow"
+	}
+	return "enforce"
+}
+
+func failName(f policy.FailMode) string {
+	if f == policy.FailClosed {
+		return "closed"
+	}
+	return "open"
+}
+
+// Close unloads every plugin, waiting for calls in flight up to the drain
+// grace, and releases the compilation cache. The holder keeps its last
+// chain; calls through it then fail with ErrClosed and get each plugin's
+// on_error answer.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	for _, p := range m.plugins {
+		m.closing.Add(1)
+		go func() {
+			defer m.closing.Done()
+			p.close(m.opts.DrainGrace)
+		}()
+	}
+	m.plugins = nil
+	m.mu.Unlock()
+	m.closing.Wait()
+	return m.env.cache.Close(context.Background())
+}
+
+// pluginFile is one NAME.wasm with its optional NAME.toml, read whole.
+type pluginFile struct {
+	name               string
+	wasmPath, tomlPath string
+	wasm, toml         []byte
+	sum                [2][32]byte
+}
+
+// scan reads every NAME.wasm in dir and its NAME.toml. A file that
+// vanishes between listing and reading is skipped (it is being replaced).
+func scan(dir string) ([]pluginFile, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []pluginFile
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".wasm")
+		if !ok || name == "" || strings.HasPrefix(name, ".") || e.IsDir() {
+			continue
+		}
+		f := pluginFile{name: name, wasmPath: filepath.Join(dir, e.Name()), tomlPath: filepath.Join(dir, name+".toml")}
+		if f.wasm, err = os.ReadFile(f.wasmPath); err != nil {
+			continue
+		}
+		if f.toml, err = os.ReadFile(f.tomlPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		f.sum[0] = sha256.Sum256(f.wasm)
+		if f.toml != nil {
+			f.sum[1] = sha256.Sum256(f.toml)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,160 @@
+package wasmhost
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/relayd/relayd/sdk/abi"
+)
+
+var (
+	i32 = api.ValueTypeI32
+	i64 = api.ValueTypeI64
+	f64 = api.ValueTypeF64
+)
+
+// hookSig is the signature of every hook export.
+var hookSig = sig{params: []api.ValueType{i64, i32, i64, i64, i32, i32, i32}, results: []api.ValueType{i32}}
+
+type sig struct{ params, results []api.ValueType }
+
+func (s sig) String() string {
+	var b strings.Builder
+	b.WriteString("(func")
+	for _, p := range s.params {
+		b.WriteString(" (param " + api.ValueTypeName(p) + ")")
+	}
+	for _, r := range s.results {
+		b.WriteString(" (result " + api.ValueTypeName(r) + ")")
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func sigOf(d api.FunctionDefinition) sig { return sig{params: d.ParamTypes(), results: d.ResultTypes()} }
+
+func (s sig) equal(o sig) bool { return slices.Equal(s.params, o.params) && slices.Equal(s.results, o.results) }
+
+// exports records which optional exports a module has.
+type exports struct {
+	hooks      [abi.MaxHook + 1]bool
+	init       bool
+	limitation bool
+	initialize bool
+}
+
+// newRuntime makes the wazero runtime of one plugin: compiler engine,
+// shared compilation cache, the plugin's memory cap, interruptible calls,
+// WASI without a file system, and the relayd_v1 host module.
+func newRuntime(ctx context.Context, cache wazero.CompilationCache, memPages uint32) (wazero.Runtime, error) {
+	cfg := wazero.NewRuntimeConfigCompiler().
+		WithCompilationCache(cache).
+		WithMemoryLimitPages(memPages).
+		WithCloseOnContextDone(true)
+	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("wasi: %w", err)
+	}
+	b := rt.NewHostModuleBuilder(abi.ModuleName)
+	for _, hf := range hostFuncs() {
+		b.NewFunctionBuilder().WithGoModuleFunction(hf.fn, hf.sig.params, hf.sig.results).Export(hf.name)
+	}
+	if _, err := b.Instantiate(ctx); err != nil {
+		rt.Close(ctx)
+		return nil, fmt.Errorf("host module: %w", err)
+	}
+	return rt, nil
+}
+
+// validate checks a compiled module against the ABI: exports, their
+// signatures, imports and initial memory. Errors name the symbol.
+func validate(cm wazero.CompiledModule, memPages uint32) (exports, error) {
+	var ex exports
+	mem, ok := cm.ExportedMemories()[abi.ExportMemory]
+	if !ok {
+		return ex, fmt.Errorf("%w: export %q missing", ErrABI, abi.ExportMemory)
+	}
+	if mem.Min() > memPages {
+		return ex, fmt.Errorf("%w: export %q: initial memory %d pages (%d MiB) over the cap of %d pages; raise memory_mb",
+			ErrABI, abi.ExportMemory, mem.Min(), mem.Min()/16, memPages)
+	}
+	fns := cm.ExportedFunctions()
+	noArgsI32 := sig{results: []api.ValueType{i32}}
+	want := func(name string, s sig, required bool) (bool, error) {
+		d, ok := fns[name]
+		if !ok {
+			if required {
+				return false, fmt.Errorf("%w: export %q missing; want %s", ErrABI, name, s)
+			}
+			return false, nil
+		}
+		if got := sigOf(d); !got.equal(s) {
+			return false, fmt.Errorf("%w: export %q: got %s, want %s", ErrABI, name, got, s)
+		}
+		return true, nil
+	}
+	var err error
+	if _, err = want(abi.ExportABIVersion, noArgsI32, true); err != nil {
+		return ex, err
+	}
+	if ex.init, err = want(abi.ExportInit, noArgsI32, false); err != nil {
+		return ex, err
+	}
+	if ex.limitation, err = want(abi.ExportLimitation, noArgsI32, false); err != nil {
+		return ex, err
+	}
+	if ex.initialize, err = want(abi.ExportInitialize, sig{}, false); err != nil {
+		return ex, err
+	}
+	for h := abi.HookConnect; h <= abi.MaxHook; h++ {
+		if ex.hooks[h], err = want(abi.HookExport(h), hookSig, false); err != nil {
+			return ex, err
+		}
+	}
+	return ex, checkImports(cm)
+}
+
+func checkImports(cm wazero.CompiledModule) error {
+	host := map[string]sig{}
+	for _, hf := range hostFuncs() {
+		host[hf.name] = hf.sig
+	}
+	for _, d := range cm.ImportedFunctions() {
+		mod, name, _ := d.Import()
+		switch mod {
+		case wasi_snapshot_preview1.ModuleName:
+			continue
+		case abi.ModuleName:
+			s, ok := host[name]
+			if !ok {
+				return fmt.Errorf("%w: import %s.%s: no such host function", ErrABI, mod, name)
+			}
+			if got := sigOf(d); !got.equal(s) {
+				return fmt.Errorf("%w: import %s.%s: got %s, want %s", ErrABI, mod, name, got, s)
+			}
+		default:
+			return fmt.Errorf("%w: import %s.%s: unknown module", ErrABI, mod, name)
+		}
+	}
+	if len(cm.ImportedMemories()) > 0 {
+		return fmt.Errorf("%w: the module imports its memory; it must export it", ErrABI)
+	}
+	return nil
+}
+
+// importNames lists a module's imports as "module.name".
+func importNames(cm wazero.CompiledModule) []string {
+	var out []string
+	for _, d := range cm.ImportedFunctions() {
+		mod, name, _ := d.Import()
+		out = append(out, mod+"."+name)
+	}
+	return out
+}

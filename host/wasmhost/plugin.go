@@ -1,0 +1,311 @@
+package wasmhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/wasmhost/state"
+	"github.com/relayd/relayd/sdk/abi"
+)
+
+// env is what every plugin of a Manager shares.
+type env struct {
+	cache        wazero.CompilationCache
+	store        store.Store
+	relayVersion string
+}
+
+// Plugin is one loaded WebAssembly policy: a wazero runtime, its compiled
+// module and a fixed pool of initialised instances. It implements
+// policy.Policy and policy.Informer and is safe for concurrent use.
+type Plugin struct {
+	name, file string
+	sum        [2][32]byte // sha256 of the .wasm and the .toml
+	set        resolved
+	env        *env
+	log        *slog.Logger
+	logs       logLimiter
+	space      *state.Space
+
+	rt       wazero.Runtime
+	compiled wazero.CompiledModule
+	ex       exports
+	hooks    policy.HookSet
+	limits   map[string]any
+
+	free  chan *instance // the pool: every slot is here or held by one goroutine
+	slots []atomic.Pointer[instance]
+	epoch atomic.Int64 // watchdog clock, in ticks
+	br    breaker
+	done  chan struct{}
+	once  sync.Once
+}
+
+var (
+	_ policy.Policy   = (*Plugin)(nil)
+	_ policy.Informer = (*Plugin)(nil)
+)
+
+// loadPlugin compiles bin, checks it, fills the pool and asks for its
+// limitation keys. On error everything it made is closed.
+func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set resolved, space *state.Space, log *slog.Logger) (p *Plugin, err error) {
+	p = &Plugin{name: name, file: file, set: set, env: e, space: space, done: make(chan struct{}),
+		log: log.With("plugin", name)}
+	p.logs.init()
+	p.epoch.Store(1)
+	if p.rt, err = newRuntime(ctx, e.cache, set.memPages); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.rt.Close(context.Background())
+		}
+	}()
+	if p.compiled, err = p.rt.CompileModule(ctx, bin); err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	if p.ex, err = validate(p.compiled, set.memPages); err != nil {
+		return nil, err
+	}
+	if err = p.fill(ctx); err != nil {
+		return nil, err
+	}
+	go p.watch()
+	return p, nil
+}
+
+// fill creates the pool's instances. The first one decides the hooks and
+// the limitation keys.
+func (p *Plugin) fill(ctx context.Context) error {
+	n := p.set.pool
+	p.free = make(chan *instance, n)
+	p.slots = make([]atomic.Pointer[instance], n)
+	for i := range n {
+		inst, mask, err := p.newInstance(ctx, i)
+		if err != nil {
+			p.closeSlots()
+			return err
+		}
+		if i == 0 {
+			p.hooks = p.hookSet(mask)
+			if p.ex.limitation {
+				lctx, cancel := context.WithTimeout(ctx, p.initTimeout())
+				p.limits, err = inst.limitation(lctx)
+				cancel()
+				if err != nil {
+					inst.close()
+					p.closeSlots()
+					return err
+				}
+			}
+		}
+		p.slots[i].Store(inst)
+		p.free <- inst
+	}
+	return nil
+}
+
+// hookSet is: hook exports present ∩ relayd_init's mask ∩ the settings.
+func (p *Plugin) hookSet(mask abi.HookMask) policy.HookSet {
+	var hs policy.HookSet
+	for h := abi.HookConnect; h <= abi.MaxHook; h++ {
+		if p.ex.hooks[h] && mask.Has(h) && p.set.hooks.Has(policy.Hook(h)) {
+			hs |= policy.Hooks(policy.Hook(h))
+		}
+	}
+	return hs
+}
+
+func (p *Plugin) initTimeout() time.Duration { return max(time.Second, 20*p.set.timeout) }
+
+// Name returns the plugin's name: its file name without ".wasm".
+func (p *Plugin) Name() string { return p.name }
+
+// Hooks returns the hooks the plugin implements and is allowed to run.
+func (p *Plugin) Hooks() policy.HookSet { return p.hooks }
+
+// Limitation returns the NIP-11 limitation keys the plugin reported at load.
+func (p *Plugin) Limitation() map[string]any { return p.limits }
+
+// acquire takes an instance from the pool, waiting at most the plugin's
+// timeout.
+func (p *Plugin) acquire() (*instance, error) {
+	if p.br.open() {
+		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrTripped)
+	}
+	select {
+	case inst := <-p.free:
+		if inst == nil {
+			p.free <- nil
+			return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrClosed)
+		}
+		return inst, nil
+	default:
+	}
+	t := time.NewTimer(p.set.timeout)
+	defer t.Stop()
+	select {
+	case inst := <-p.free:
+		if inst == nil {
+			p.free <- nil
+			return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrClosed)
+		}
+		return inst, nil
+	case <-p.done:
+		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrClosed)
+	case <-t.C:
+		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrBusy)
+	}
+}
+
+// run calls hook h on inst (whose stack and input the caller filled),
+// decodes the verdict and returns the instance to the pool, or replaces it
+// when it trapped, timed out or grew too big.
+func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
+	inst.cur = h
+	epoch := p.epoch.Load()
+	inst.start.Store(epoch)
+	err := inst.fns[h].CallWithStack(inst.ctx, inst.stack)
+	claimed := !inst.start.CompareAndSwap(epoch, 0)
+	var v policy.Verdict
+	switch {
+	case err != nil:
+		err = callErr(err)
+		if claimed {
+			err = ErrTimeout
+		}
+	default:
+		v, err = inst.verdict(h, uint32(inst.stack[0]))
+	}
+	inst.reset()
+	p.release(inst, claimed || err != nil && !errors.Is(err, ErrBadVerdict))
+	if err != nil {
+		p.failed(h, err)
+		return policy.Verdict{}, fmt.Errorf("plugin[%s] %s: %w", p.name, policy.Hook(h), err)
+	}
+	return v, nil
+}
+
+// recycleBytes is the linear memory size past which an instance is
+// replaced after a call: half the cap, since wasm memory never shrinks.
+func (p *Plugin) recycleBytes() uint32 { return p.set.memPages * 65536 / 2 }
+
+// release returns inst to the pool, or closes it and starts a replacement.
+func (p *Plugin) release(inst *instance, broken bool) {
+	if !broken && inst.mem.Size() <= p.recycleBytes() {
+		p.free <- inst
+		return
+	}
+	if !broken {
+		p.log.Info("plugin instance recycled", "memory_bytes", inst.mem.Size(), "threshold", p.recycleBytes())
+	}
+	inst.close()
+	go p.refill(inst.slot)
+}
+
+// refill makes a new instance for slot, retrying with backoff. The slot's
+// token goes back to the pool: the new instance, or nil once the plugin is
+// closed.
+func (p *Plugin) refill(slot int) {
+	wait := 50 * time.Millisecond
+	for {
+		select {
+		case <-p.done:
+			p.free <- nil
+			return
+		default:
+		}
+		inst, _, err := p.newInstance(context.Background(), slot)
+		if err == nil {
+			p.slots[slot].Store(inst)
+			p.free <- inst
+			return
+		}
+		p.log.Warn("plugin instance restart failed", "file", p.file, "err", err, "retry_in", wait)
+		select {
+		case <-p.done:
+			p.free <- nil
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// watch is the deadline watchdog: every quarter timeout it advances the
+// epoch and cancels the context of any instance whose call started too
+// many epochs ago. wazero (WithCloseOnContextDone) then closes the module
+// at its next loop back-edge or call, and the call returns an error.
+func (p *Plugin) watch() {
+	tick := max(p.set.timeout/4, time.Millisecond)
+	limit := int64(p.set.timeout/tick) + 1
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		e := p.epoch.Add(1)
+		for i := range p.slots {
+			inst := p.slots[i].Load()
+			if inst == nil {
+				continue
+			}
+			if s := inst.start.Load(); s > 0 && e-s >= limit && inst.start.CompareAndSwap(s, -1) {
+				inst.cancel()
+			}
+		}
+	}
+}
+
+// failed counts a failure and trips the breaker after too many.
+func (p *Plugin) failed(h abi.Hook, err error) {
+	if backoff, tripped := p.br.fail(time.Now()); tripped {
+		p.log.Error("plugin tripped: calls fail fast until the backoff ends", "file", p.file,
+			"hook", policy.Hook(h).String(), "backoff", backoff, "last_err", err)
+	}
+}
+
+// close stops the plugin: no new calls, wait up to grace for calls in
+// flight, then close every instance and the runtime.
+func (p *Plugin) close(grace time.Duration) {
+	p.once.Do(func() { close(p.done) })
+	p.drain(grace)
+	_ = p.rt.Close(context.Background())
+}
+
+// closeSlots closes the instances made so far by a failed fill.
+func (p *Plugin) closeSlots() {
+	for i := range p.slots {
+		if inst := p.slots[i].Load(); inst != nil {
+			inst.close()
+		}
+	}
+}
+
+// drain collects every slot token, closing the instances, for up to grace.
+func (p *Plugin) drain(grace time.Duration) {
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	for n := 0; n < cap(p.free); n++ {
+		select {
+		case inst := <-p.free:
+			if inst != nil {
+				inst.close()
+			}
+		case <-t.C:
+			return
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package wasmhost
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/relayd/relayd/host/policy"
+)
+
+// Settings are a plugin's host settings, read from NAME.toml beside
+// NAME.wasm. Zero fields take the Manager's defaults.
+type Settings struct {
+	// Order places the plugin in the chain (ascending; ties by name).
+	Order int `toml:"order"`
+	// Hooks, if set, restricts the hooks the relay calls to these names
+	// ("connect", "event_pre", "event", "req", "count", "auth", "deliver",
+	// "close").
+	Hooks []string `toml:"hooks"`
+	// TimeoutMS is the deadline of one call; default 50.
+	TimeoutMS int `toml:"timeout_ms"`
+	// MemoryMB caps the linear memory of one instance; default 64. An
+	// instance whose memory passed half of it after a call is recycled.
+	MemoryMB int `toml:"memory_mb"`
+	// Pool is the number of instances; default GOMAXPROCS.
+	Pool int `toml:"pool"`
+	// OnError is "open" (accept when the plugin fails, the default) or
+	// "closed" (reject).
+	OnError string `toml:"on_error"`
+	// Mode is "enforce" (default) or "shadow" (log, never refuse).
+	Mode string `toml:"mode"`
+	// Enabled false skips the plugin; default true.
+	Enabled *bool `toml:"enabled"`
+	// Config is the [config] table, handed to the plugin as JSON.
+	Config map[string]any `toml:"config"`
+}
+
+// resolved are Settings checked and with defaults applied.
+type resolved struct {
+	order    int
+	hooks    policy.HookSet // allowed hooks
+	timeout  time.Duration
+	memPages uint32
+	pool     int
+	onErr    policy.FailMode
+	mode     policy.Mode
+	enabled  bool
+	config   []byte // JSON
+}
+
+// parseSettings decodes a NAME.toml. Unknown keys are an error, so that a
+// typo does not silently fall back to a default.
+func parseSettings(b []byte) (Settings, error) {
+	var s Settings
+	md, err := toml.Decode(string(b), &s)
+	if err != nil {
+		return s, err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var extra []string
+		for _, k := range und {
+			if len(k) > 0 && k[0] == "config" {
+				continue
+			}
+			extra = append(extra, k.String())
+		}
+		if len(extra) > 0 {
+			return s, fmt.Errorf("unknown settings %v", extra)
+		}
+	}
+	return s, nil
+}
+
+// resolve checks s and fills zero fields from def, then from the package
+// defaults.
+func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
+	r := resolved{order: s.Order, enabled: true, hooks: policy.HookSet(^uint32(0))}
+	pick := func(v, d, fallback int) int {
+		switch {
+		case v > 0:
+			return v
+		case d > 0:
+			return d
+		}
+		return fallback
+	}
+	r.timeout = time.Duration(pick(s.TimeoutMS, def.TimeoutMS, 50)) * time.Millisecond
+	r.memPages = uint32(pick(s.MemoryMB, def.MemoryMB, 64)) * 16
+	r.pool = pick(s.Pool, def.Pool, max(gomaxprocs, 1))
+	if r.memPages > 65536 {
+		return r, errors.New("memory_mb over 4096")
+	}
+	if r.pool > 256 {
+		return r, errors.New("pool over 256")
+	}
+	var err error
+	if r.onErr, err = parseOnError(firstNonEmpty(s.OnError, def.OnError)); err != nil {
+		return r, err
+	}
+	if r.mode, err = parseMode(firstNonEmpty(s.Mode, def.Mode)); err != nil {
+		return r, err
+	}
+	if s.Enabled != nil {
+		r.enabled = *s.Enabled
+	}
+	if s.Hooks != nil {
+		r.hooks = 0
+		for _, name := range s.Hooks {
+			h, ok := policy.ParseHook(name)
+			if !ok {
+				return r, fmt.Errorf("unknown hook %q", name)
+			}
+			r.hooks |= policy.Hooks(h)
+		}
+	}
+	cfg := s.Config
+	if cfg == nil {
+		cfg = map[string]any{}
+	}
+	if r.config, err = json.Marshal(cfg); err != nil {
+		return r, fmt.Errorf("config: %w", err)
+	}
+	return r, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func parseOnError(s string) (policy.FailMode, error) {
+	switch s {
+	case "", "open":
+		return policy.FailOpen, nil
+	case "closed":
+		return policy.FailClosed, nil
+	}
+	return 0, fmt.Errorf("on_error %q: want \"open\" or \"closed\"", s)
+}
+
+func parseMode(s string) (policy.Mode, error) {
+	switch s {
+	case "", "enforce":
+		return policy.Enforce, nil
+	case "shadow":
+		return policy.Shadow, nil
+	}
+	return 0, fmt.Errorf("mode %q: want \"enforce\" or \"shadow\"", s)
+}
