@@ -37,9 +37,13 @@ func (s sig) String() string {
 	return b.String()
 }
 
-func sigOf(d api.FunctionDefinition) sig { return sig{params: d.ParamTypes(), results: d.ResultTypes()} }
+func sigOf(d api.FunctionDefinition) sig {
+	return sig{params: d.ParamTypes(), results: d.ResultTypes()}
+}
 
-func (s sig) equal(o sig) bool { return slices.Equal(s.params, o.params) && slices.Equal(s.results, o.results) }
+func (s sig) equal(o sig) bool {
+	return slices.Equal(s.params, o.params) && slices.Equal(s.results, o.results)
+}
 
 // exports records which optional exports a module has.
 type exports struct {

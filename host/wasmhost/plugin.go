@@ -62,12 +62,14 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 		log: log.With("plugin", name)}
 	p.logs.init()
 	p.epoch.Store(1)
-	if p.rt, err = newRuntime(ctx, e.cache, set.memPages); err != nil {
+	rt, err := newRuntime(ctx, e.cache, set.memPages)
+	if err != nil {
 		return nil, err
 	}
+	p.rt = rt
 	defer func() {
 		if err != nil {
-			p.rt.Close(context.Background())
+			rt.Close(context.Background())
 		}
 	}()
 	if p.compiled, err = p.rt.CompileModule(ctx, bin); err != nil {

@@ -1,0 +1,184 @@
+package wasmhost_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/wasmhost"
+)
+
+// TestWasmHostileLoad: modules that break the ABI are refused at load
+// with an error naming the plugin, the file and the symbol, while the
+// healthy plugin beside them loads.
+func TestWasmHostileLoad(t *testing.T) {
+	tests := []struct {
+		name, wasm, toml string
+		want             []string // substrings of the error
+		is               error
+	}{
+		{"missing abi version", "noversion", "", []string{`export "relayd_abi_version" missing`}, wasmhost.ErrABI},
+		{"wrong abi version", "badversion", "", []string{`"relayd_abi_version" returned 2, want 1`}, wasmhost.ErrABI},
+		{"wrong hook signature", "badsig", "", []string{`export "relayd_on_event": got (func (param i32) (result i32))`}, wasmhost.ErrABI},
+		{"unknown import", "badimport", "", []string{"import relayd_v1.launch_missiles"}, wasmhost.ErrABI},
+		{"wrong import signature", "badimportsig", "", []string{"import relayd_v1.get: got (func (param i64) (result i32))"}, wasmhost.ErrABI},
+		{"no memory", "nomemory", "", []string{`export "memory" missing`}, wasmhost.ErrABI},
+		{"huge initial memory", "hugemem", "", []string{"min 20000 pages"}, nil},
+		{"init refuses", "initfail", "", []string{"bad config"}, wasmhost.ErrInit},
+		{"init never returns", "initloop", "timeout_ms = 5", []string{"instantiate"}, wasmhost.ErrTimeout},
+		{"bad settings", "accept", "on_error = \"sometimes\"", []string{`on_error "sometimes"`}, nil},
+		{"unknown setting", "accept", "timeout = 5", []string{"unknown settings [timeout]"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, logs, err := newManager(t, wasmhost.Options{},
+				guest{name: "bad", wasm: tc.wasm, toml: tc.toml}, guest{name: "good", wasm: "accept"})
+			if err == nil {
+				t.Fatal("Load: got nil error")
+			}
+			for _, w := range append(tc.want, "plugin[bad]", "bad.wasm") {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if tc.is != nil && !errors.Is(err, tc.is) {
+				t.Errorf("error %q: want errors.Is %v", err, tc.is)
+			}
+			if es := m.Holder().Load().Entries(); len(es) != 1 || es[0].Policy.Name() != "good" {
+				t.Errorf("chain: got %d entries, want only good", len(es))
+			}
+			if !strings.Contains(logs.String(), "plugin=bad") {
+				t.Errorf("log does not name the plugin:\n%s", logs)
+			}
+		})
+	}
+}
+
+// TestWasmHostileCalls: guests that misbehave at call time give errors
+// (or verdicts) without crashing, and the plugin recovers.
+func TestWasmHostileCalls(t *testing.T) {
+	m, logs, err := newManager(t, wasmhost.Options{Defaults: wasmhost.Settings{TimeoutMS: 20, Pool: 2}},
+		guest{name: "loop", wasm: "loop"}, guest{name: "trap", wasm: "trap"}, guest{name: "grow", wasm: "grow", toml: "memory_mb = 64\ntimeout_ms = 2000"},
+		guest{name: "badptr", wasm: "badptr"}, guest{name: "giant", wasm: "giant"}, guest{name: "badverdict", wasm: "badverdict"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, plugin string
+		kind         int
+		deliver      bool
+		want         error // nil: an accepting verdict
+	}{
+		{"infinite loop times out", "loop", 2, false, wasmhost.ErrTimeout},
+		{"loop plugin recovers", "loop", 1, false, nil},
+		{"unreachable traps", "trap", 13, false, wasmhost.ErrTrap},
+		{"divide by zero traps", "trap", 14, false, wasmhost.ErrTrap},
+		{"trap plugin recovers", "trap", 1, false, nil},
+		{"unbounded allocation fails at the cap", "grow", 13, false, errAny},
+		{"big instance answers then is recycled", "grow", 12, false, nil},
+		{"grow plugin recovers", "grow", 1, false, nil},
+		{"out-of-range pointers get ErrMemory", "badptr", 1, false, nil},
+		{"giant outputs get ErrTooLarge", "giant", 1, false, nil},
+		{"rewrite without its output", "giant", 1, true, wasmhost.ErrBadVerdict},
+		{"unknown action", "badverdict", 1, false, wasmhost.ErrBadVerdict},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := plugin(t, m, tc.plugin)
+			in := event(tc.kind)
+			start := time.Now()
+			var v policy.Verdict
+			var err error
+			if tc.deliver {
+				v, err = p.Deliver(ctx, &policy.DeliverInput{Session: in.Session, SubID: "s", Event: in.Event, Raw: in.Raw})
+			} else {
+				v, err = p.Event(ctx, in)
+			}
+			if tc.want == errAny && (errors.Is(err, wasmhost.ErrTrap) || errors.Is(err, wasmhost.ErrTimeout)) {
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %+v, %v, want error %v", v, err, tc.want)
+			}
+			if err == nil && v.Action != policy.Accept {
+				t.Errorf("got %+v, want accept", v)
+			}
+			if el := time.Since(start); el > 2*time.Second {
+				t.Errorf("call took %v", el)
+			}
+		})
+	}
+	if !strings.Contains(logs.String(), "plugin instance recycled") {
+		t.Errorf("no recycle logged")
+	}
+}
+
+// errAny accepts a trap or a timeout: which comes first depends on the
+// machine (growing memory copies it).
+var errAny = errors.New("trap or timeout")
+
+// TestWasmRunawayDoesNotStall: while every instance of a plugin spins, a
+// healthy plugin keeps answering at once, and callers of the spinning one
+// wait at most about its deadline.
+func TestWasmRunawayDoesNotStall(t *testing.T) {
+	m, _, err := newManager(t, wasmhost.Options{},
+		guest{name: "loop", wasm: "loop", toml: "timeout_ms = 100\npool = 2"}, guest{name: "ok", wasm: "accept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loop, ok := plugin(t, m, "loop"), plugin(t, m, "ok")
+	var wg sync.WaitGroup
+	for range 4 { // two spin, two wait for an instance
+		wg.Go(func() {
+			start := time.Now()
+			_, err := loop.Event(ctx, event(2))
+			if err == nil {
+				t.Errorf("spinning call: got nil error")
+			}
+			if el := time.Since(start); el > time.Second {
+				t.Errorf("spinning call took %v", el)
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	for range 100 {
+		start := time.Now()
+		if _, err := ok.Event(ctx, event(1)); err != nil {
+			t.Fatal(err)
+		}
+		if el := time.Since(start); el > 50*time.Millisecond {
+			t.Fatalf("healthy plugin call took %v while another plugin spins", el)
+		}
+	}
+	wg.Wait()
+}
+
+// TestWasmBreaker: repeated failures trip the plugin; calls then fail fast
+// and the chain answers with the plugin's on_error.
+func TestWasmBreaker(t *testing.T) {
+	m, logs, err := newManager(t, wasmhost.Options{}, guest{name: "trap", wasm: "trap", toml: "on_error = \"closed\"\npool = 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := m.Holder().Load()
+	for i := range 5 {
+		v := ch.Event(ctx, event(13))
+		if v.Action != policy.Reject || v.Prefix != policy.PrefixError {
+			t.Errorf("failure %d: got %+v, want a fail-closed reject", i, v)
+		}
+	}
+	start := time.Now()
+	_, err = plugin(t, m, "trap").Event(ctx, event(1))
+	if !errors.Is(err, wasmhost.ErrTripped) {
+		t.Errorf("after 5 failures: got %v, want ErrTripped", err)
+	}
+	if el := time.Since(start); el > 10*time.Millisecond {
+		t.Errorf("tripped call took %v, want fail-fast", el)
+	}
+	if !strings.Contains(logs.String(), "plugin tripped") {
+		t.Errorf("trip not logged:\n%s", logs)
+	}
+}
