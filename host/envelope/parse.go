@@ -64,6 +64,14 @@ type Message struct {
 //     would widen the filter. Other keys are ignored, as relays usually do.
 //     A null value counts as absent, as in go-nostr. No key may appear
 //     twice. An empty list is kept (non-nil) and matches nothing.
+//
+// # Notes
+//
+//   - The strings of the result (ids, tag values, content, subscription
+//     id) are substrings of one copy of msg where they had no escapes, so
+//     keeping any of them keeps that copy alive. Raw is separate.
+//   - Parse checks the event's form, not its id or signature: the relay
+//     calls Event.CheckID and Event.CheckSignature.
 func Parse(msg []byte, lim Limits) (Message, error) {
 	p := parser{s: scanner{src: string(msg)}, lim: lim}
 	if m, ok := p.message(); ok {

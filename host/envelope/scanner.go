@@ -38,6 +38,9 @@ func (s *scanner) fail(sentinel error, reason string) bool {
 
 // syntax records a syntax error at the current position.
 func (s *scanner) syntax(reason string) bool {
+	if s.pos >= len(s.src) {
+		reason = "unexpected end of input"
+	}
 	return s.fail(ErrSyntax, reason)
 }
 
@@ -136,7 +139,7 @@ func (s *scanner) str() (string, bool) {
 // surrogates decode to U+FFFD, as in encoding/json and easyjson.
 func (s *scanner) strEscaped(start, i int) (string, bool) {
 	var b strings.Builder
-	b.Grow(i - start + 16)
+	b.Grow(rawEnd(s.src, i) - start) // escapes only shrink the string
 	b.WriteString(s.src[start:i])
 	for i < len(s.src) {
 		c := s.src[i]
@@ -156,8 +159,12 @@ func (s *scanner) strEscaped(start, i int) (string, bool) {
 			s.pos = i
 			return "", s.syntax("control character in string")
 		case c < utf8.RuneSelf:
-			b.WriteByte(c)
-			i++
+			j := i + 1
+			for j < len(s.src) && s.src[j] >= 0x20 && s.src[j] < utf8.RuneSelf && s.src[j] != '"' && s.src[j] != '\\' {
+				j++
+			}
+			b.WriteString(s.src[i:j])
+			i = j
 		default:
 			r, n := utf8.DecodeRuneInString(s.src[i:])
 			if r == utf8.RuneError && n == 1 {
@@ -170,6 +177,22 @@ func (s *scanner) strEscaped(start, i int) (string, bool) {
 	}
 	s.pos = len(s.src)
 	return "", s.syntax("unterminated string")
+}
+
+// rawEnd returns the offset of the quote that ends the string that i is
+// in, or len(src) if there is none.
+func rawEnd(src string, i int) int {
+	for i < len(src) {
+		switch src[i] {
+		case '\\':
+			i += 2
+		case '"':
+			return i
+		default:
+			i++
+		}
+	}
+	return len(src)
 }
 
 // unescape decodes the escape sequence at the start of e (which begins with
@@ -366,7 +389,7 @@ func (s *scanner) value(depth int) bool {
 	case c == '-' || ('0' <= c && c <= '9'):
 		return s.number()
 	case c == 0 && s.pos >= len(s.src):
-		return s.syntax("unexpected end of input")
+		return s.syntax("")
 	default:
 		return s.literal()
 	}
