@@ -101,11 +101,9 @@ func (s *Store) put(txn *badger.Txn, rec *record, serial uint64) error {
 		}
 	}
 	if rec.exp != 0 {
-		if err := txn.Set(expireKey(rec.exp, serial), nil); err != nil {
-			return err
-		}
+		return txn.Set(expireKey(rec.exp, serial), nil)
 	}
-	return txn.Set(metaSerial, ser)
+	return nil
 }
 
 // applyDeletion carries out the NIP-09 request rec, just stored.

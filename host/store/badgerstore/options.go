@@ -33,7 +33,9 @@ type Options struct {
 	NumCompactors int
 	// ValueThreshold is the event value size (JSON plus an 85-byte header)
 	// from which the value goes to badger's value log instead of the LSM
-	// tree. Default 4 KiB.
+	// tree. Default 256 bytes: nearly every event goes to the value log, so
+	// the LSM tree holds only keys and pointers, which keeps compactions and
+	// the block cache small. DeleteExpired reclaims value log space.
 	ValueThreshold int64
 	// ValueLogFileSize is the size of each value log file. Default 256 MiB.
 	ValueLogFileSize int64
@@ -67,7 +69,7 @@ func (o Options) withDefaults() Options {
 	def(&o.BlockCacheSize, 16<<20)
 	def(&o.IndexCacheSize, 8<<20)
 	defInt(&o.NumCompactors, 2)
-	def(&o.ValueThreshold, 4<<10)
+	def(&o.ValueThreshold, 256)
 	def(&o.ValueLogFileSize, 256<<20)
 	defInt(&o.MaxEventSize, 1<<20)
 	defInt(&o.QueueSize, 4096)

@@ -1,11 +1,13 @@
 package badgerstore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -116,8 +118,7 @@ func (r *record) addDeletionTargets(ev *nostr.Event) {
 // tagHashes returns letter + hash for each distinct (letter, value) of the
 // single-letter tags, the ones NIP-01 filters can name.
 func tagHashes(tags nostr.Tags) [][1 + hashLen]byte {
-	var out [][1 + hashLen]byte
-	seen := make(map[[1 + hashLen]byte]struct{}, len(tags))
+	out := make([][1 + hashLen]byte, 0, len(tags))
 	for _, tag := range tags {
 		if len(tag) < 2 || len(tag[0]) != 1 {
 			continue
@@ -126,26 +127,42 @@ func tagHashes(tags nostr.Tags) [][1 + hashLen]byte {
 		k[0] = tag[0][0]
 		h := tagHash(tag[1])
 		copy(k[1:], h[:])
-		if _, dup := seen[k]; !dup {
-			seen[k] = struct{}{}
-			out = append(out, k)
-		}
+		out = append(out, k)
 	}
-	return out
+	slices.SortFunc(out, func(a, b [1 + hashLen]byte) int { return bytes.Compare(a[:], b[:]) })
+	return slices.Compact(out)
 }
 
 // indexKeys returns the index keys of the event r stored under serial,
-// without the event, id, address and expiration keys.
+// without the event, id, address and expiration keys. They share one
+// allocation.
 func (r *record) indexKeys(serial uint64) [][]byte {
-	keys := make([][]byte, 0, 4+len(r.tags))
-	keys = append(keys,
-		withSuffix(authorPrefix(&r.pubkey), r.createdAt, serial),
-		withSuffix(kindPrefix(r.kind), r.createdAt, serial),
-		withSuffix(authKindPrefix(&r.pubkey, r.kind), r.createdAt, serial),
-		withSuffix(timePrefix(), r.createdAt, serial),
+	const (
+		authorLen   = 1 + pk8Len + suffixLn
+		kindLen     = 1 + 4 + suffixLn
+		authKindLen = 1 + pk8Len + 4 + suffixLn
+		timeLen     = 1 + suffixLn
+		tagLen      = 2 + hashLen + suffixLn
 	)
-	for _, t := range r.tags {
-		keys = append(keys, withSuffix(tagPrefix(t[0], [hashLen]byte(t[1:])), r.createdAt, serial))
+	buf := make([]byte, 0, authorLen+kindLen+authKindLen+timeLen+len(r.tags)*tagLen)
+	keys := make([][]byte, 0, 4+len(r.tags))
+	add := func(parts ...[]byte) {
+		start := len(buf)
+		for _, p := range parts {
+			buf = append(buf, p...)
+		}
+		buf = appendU64(appendU64(buf, encTS(r.createdAt)), serial)
+		keys = append(keys, buf[start:len(buf):len(buf)])
+	}
+	var kind [4]byte
+	binary.BigEndian.PutUint32(kind[:], r.kind)
+	pk8 := r.pubkey[:pk8Len]
+	add([]byte{pAuthor}, pk8)
+	add([]byte{pKind}, kind[:])
+	add([]byte{pAuthKind}, pk8, kind[:])
+	add([]byte{pTime})
+	for i := range r.tags {
+		add([]byte{pTag}, r.tags[i][:])
 	}
 	return keys
 }

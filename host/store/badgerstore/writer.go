@@ -111,6 +111,18 @@ func (s *Store) commitSaves(reqs []*request) int {
 		r.err = err
 		return 1
 	}
+	if s.serial != serial {
+		if err := txn.Set(metaSerial, appendU64(nil, s.serial)); err != nil {
+			// No room left for the serial: commit one request less.
+			txn.Discard()
+			s.serial = serial
+			if len(reqs) > 1 {
+				return s.commitSaves(reqs[:len(reqs)-1])
+			}
+			reqs[0].err = fmt.Errorf("badgerstore: event does not fit a transaction: %w", store.ErrTooLarge)
+			return 1
+		}
+	}
 	if err := txn.Commit(); err != nil {
 		s.serial = serial
 		for _, r := range reqs {

@@ -1,0 +1,201 @@
+package badgerstore
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// The query benchmarks share one store preloaded with benchEvents notes
+// from benchAuthors authors, built on first use and removed by TestMain.
+const (
+	benchEvents  = 20_000
+	benchAuthors = 100
+)
+
+var bench struct {
+	once    sync.Once
+	dir     string
+	s       *Store
+	authors []string
+	es      []testEvent
+	err     error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench.s != nil {
+		_ = bench.s.Close()
+		_ = os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
+// note returns a realistic kind-1 note: an e tag replying to an earlier
+// note, a p tag, a hashtag and about 200 bytes of content.
+func note(authors []string, es []testEvent, i int, createdAt int64) testEvent {
+	reply := strings.Repeat("0", 64)
+	if len(es) > 0 {
+		reply = es[i%min(len(es), 500)].ev.ID
+	}
+	tags := nostr.Tags{
+		{"e", reply, "wss://relay.example.com", "reply"},
+		{"p", authors[(i*7)%len(authors)]},
+		{"t", "topic" + strconv.Itoa(i%20)},
+	}
+	content := fmt.Sprintf("note %d: %s", i, strings.Repeat("lorem ipsum dolor sit amet ", 7))
+	return makeEvent(authors[i%len(authors)], 1, createdAt, tags, content)
+}
+
+func preloaded(b *testing.B) *Store {
+	bench.once.Do(func() {
+		bench.dir, bench.err = os.MkdirTemp("", "badgerstore-bench-")
+		if bench.err != nil {
+			return
+		}
+		bench.s, bench.err = Open(bench.dir, Options{})
+		if bench.err != nil {
+			return
+		}
+		for range benchAuthors {
+			bench.authors = append(bench.authors, randHex32())
+		}
+		start := time.Now().Unix() - benchEvents
+		for i := range benchEvents {
+			bench.es = append(bench.es, note(bench.authors, bench.es, i, start+int64(i/2)))
+		}
+		for _, err := range submitAll(bench.s, bench.es, 4) {
+			if err != nil {
+				bench.err = err
+				return
+			}
+		}
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.s
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSubmit measures ingest with concurrent submitters that do not
+// wait for their acknowledgements, one event per op. cpu-ns/event is the
+// process CPU time (badger's goroutines included) per event.
+func BenchmarkSubmit(b *testing.B) {
+	for _, submitters := range []int{1, 8, 64} {
+		b.Run("submitters="+strconv.Itoa(submitters), func(b *testing.B) {
+			benchIngest(b, submitters, func(s *Store, es []testEvent) []error { return submitAll(s, es, submitters) })
+		})
+	}
+}
+
+// BenchmarkSave measures ingest when each publisher waits for its event to
+// be durable before sending the next, as a relay connection does.
+func BenchmarkSave(b *testing.B) {
+	for _, publishers := range []int{1, 64, 256} {
+		b.Run("publishers="+strconv.Itoa(publishers), func(b *testing.B) {
+			benchIngest(b, publishers, func(s *Store, es []testEvent) []error {
+				errs := make([]error, len(es))
+				var wg sync.WaitGroup
+				for w := range publishers {
+					wg.Go(func() {
+						for i := w; i < len(es); i += publishers {
+							errs[i] = s.Save(context.Background(), es[i].ev, es[i].raw)
+						}
+					})
+				}
+				wg.Wait()
+				return errs
+			})
+		})
+	}
+}
+
+func benchIngest(b *testing.B, _ int, ingest func(*Store, []testEvent) []error) {
+	s, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	authors := make([]string, benchAuthors)
+	for i := range authors {
+		authors[i] = randHex32()
+	}
+	es := make([]testEvent, 0, b.N)
+	start := time.Now().Unix() - int64(b.N)
+	for i := range b.N {
+		es = append(es, note(authors, es, i, start+int64(i)))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0, wall0 := cpuTime(), time.Now()
+	errs := ingest(s, es)
+	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	b.StopTimer()
+	for i, err := range errs {
+		if err != nil {
+			b.Fatalf("event %d: %v", i, err)
+		}
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64(b.N)/wall.Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/float64(max(1, s.commits.Load())), "events/commit")
+}
+
+// BenchmarkQuery measures queries against the preloaded store.
+func BenchmarkQuery(b *testing.B) {
+	s := preloaded(b)
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		limit  int
+		filter func(i int) nostr.Filter
+	}{
+		{"author/limit=50", 50, func(i int) nostr.Filter {
+			return nostr.Filter{Authors: []string{bench.authors[i%benchAuthors]}}
+		}},
+		{"kind/limit=50", 50, func(int) nostr.Filter { return nostr.Filter{Kinds: []int{1}} }},
+		{"e-tag/limit=50", 50, func(i int) nostr.Filter {
+			return nostr.Filter{Tags: nostr.TagMap{"e": {bench.es[i%500].ev.ID}}}
+		}},
+		{"10-ids", 10, func(i int) nostr.Filter {
+			ids := make([]string, 10)
+			for j := range ids {
+				ids[j] = bench.es[(i*10+j*1999)%benchEvents].ev.ID
+			}
+			return nostr.Filter{IDs: ids}
+		}},
+		{"authors=10+kind/limit=50", 50, func(i int) nostr.Filter {
+			a := i % (benchAuthors - 10)
+			return nostr.Filter{Authors: bench.authors[a : a+10], Kinds: []int{1}}
+		}},
+	}
+	for _, tc := range tests {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			got := 0
+			for i := range b.N {
+				err := s.Query(ctx, tc.filter(i), tc.limit, func([]byte) bool { got++; return true })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(got)/float64(b.N), "events/op")
+		})
+	}
+}
