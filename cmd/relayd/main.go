@@ -16,12 +16,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/policy"
@@ -127,11 +127,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 16 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- r.Serve(ln) }()
 	log.Info("relayd listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "plugins", cfg.PluginDir)
+	if cfg.DebugListen != "" {
+		go serveDebug(cfg.DebugListen, log)
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -142,7 +143,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<
 		return fmt.Errorf("http: %w", err)
 	}
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
-	hs.Close() // stop accepting; upgraded connections are the relay's
+	ln.Close() // stop accepting; upgraded connections are the relay's
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
 	defer cancel()
 	if err := r.Shutdown(sctx); err != nil {
@@ -183,4 +184,16 @@ func version() string {
 		return bi.Main.Version
 	}
 	return "0.1.0-dev"
+}
+
+// serveDebug serves Go's pprof handlers on a separate, operator-only address.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("debug server listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Warn("debug server stopped", "err", err)
+	}
 }

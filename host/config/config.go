@@ -64,6 +64,10 @@ type Config struct {
 	PluginTimeout  Duration `toml:"plugin_timeout"`
 	PluginMemoryMB int      `toml:"plugin_memory_mb"`
 
+	// DebugListen, if set, serves Go's pprof handlers on that address.
+	// Keep it on loopback.
+	DebugListen string `toml:"debug_listen"`
+
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log_level"`
 }

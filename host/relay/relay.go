@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -165,6 +166,13 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	default:
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// Serve accepts connections on ln until it is closed. Websocket handshakes
+// are answered by wsconn without net/http (no per-connection garbage);
+// other HTTP requests go to ServeHTTP.
+func (r *Relay) Serve(ln net.Listener) error {
+	return r.ws.ServeListener(ln, r.upgradeFunc, r)
 }
 
 // Shutdown stops the relay: every connection gets its queued messages and

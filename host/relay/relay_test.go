@@ -48,10 +48,9 @@ func start(t *testing.T, opts relay.Options, policies ...policy.Entry) *testRela
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: r}
-	go hs.Serve(ln)
+	go r.Serve(ln)
 	t.Cleanup(func() {
-		hs.Close()
+		ln.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		r.Shutdown(ctx)
@@ -256,6 +255,7 @@ func TestRelayLiveAfterEOSEAndReplaceAndClose(t *testing.T) {
 		t.Fatalf("after replace: got %s, want the reaction", ev.Content)
 	}
 	sub.Send("CLOSE", "s")
+	sub.Req("sync", nostr.Filter{IDs: []string{strings.Repeat("0", 64)}}) // the CLOSE was handled
 	pub.Publish(k.Sign(t, 7, "after close", now()))
 	// The next thing sub sees is the answer to a fresh REQ, not the event.
 	if got := sub.Req("probe", nostr.Filter{IDs: []string{react.ID}}); len(got) != 1 {

@@ -72,36 +72,53 @@ func setCORS(h http.Header) {
 	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
 }
 
-// upgrade runs the connect hook, then hands the websocket to wsconn.
+// upgrade runs the connect hook, then hands the websocket to wsconn. It
+// serves relays mounted on a net/http server (ServeHTTP).
 func (r *Relay) upgrade(w http.ResponseWriter, req *http.Request) {
-	if int(r.stats.Connections.Load()) >= r.opts.MaxConnections {
-		http.Error(w, "too many connections", http.StatusServiceUnavailable)
+	s, status, reason := r.newSession(req.RemoteAddr, req.Host, req.Header)
+	if status != 0 {
+		http.Error(w, reason, status)
 		return
 	}
-	ps := &policy.Session{
-		ID:          r.sessionID.Add(1),
-		IP:          r.clientIP(req),
-		ConnectedAt: time.Now().Unix(),
-		Headers:     selectHeaders(req.Header),
-	}
-	if ch := r.chain.Load(); ch.Has(policy.HookConnect) {
-		if v := ch.Connect(req.Context(), &policy.ConnInput{Session: ps}); v.Final() {
-			code := http.StatusForbidden
-			if v.Action == policy.RateLimited {
-				code = http.StatusTooManyRequests
-			}
-			http.Error(w, v.Reason(), code)
-			return
-		}
-	}
-	s := &session{r: r, ps: ps, challenge: newChallenge(), host: req.Host, subs: map[string]*sub{}}
-	r.stats.Connections.Add(1)
 	// OnOpen attaches the connection and queues the AUTH challenge before
 	// the first message is read.
 	if _, err := r.ws.Upgrade(w, req, s); err != nil {
 		r.stats.Connections.Add(-1)
 		r.log.Debug("upgrade failed", "remote", req.RemoteAddr, "err", err)
 	}
+}
+
+// upgradeFunc is upgrade for wsconn's own handshake reader (Serve).
+func (r *Relay) upgradeFunc(req *wsconn.Request) (any, int, string) {
+	s, status, reason := r.newSession(req.RemoteAddr, req.Host, req.Header)
+	if status != 0 {
+		return nil, status, reason
+	}
+	return s, 0, ""
+}
+
+// newSession admits a connection: the connection cap, then the connect
+// hook. It returns the session, or an HTTP status and reason to refuse.
+func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, string) {
+	if int(r.stats.Connections.Load()) >= r.opts.MaxConnections {
+		return nil, http.StatusServiceUnavailable, "too many connections"
+	}
+	ps := &policy.Session{
+		ID:          r.sessionID.Add(1),
+		IP:          r.clientIP(remote, h),
+		ConnectedAt: time.Now().Unix(),
+		Headers:     selectHeaders(h),
+	}
+	if ch := r.chain.Load(); ch.Has(policy.HookConnect) {
+		if v := ch.Connect(context.Background(), &policy.ConnInput{Session: ps}); v.Final() {
+			if v.Action == policy.RateLimited {
+				return nil, http.StatusTooManyRequests, v.Reason()
+			}
+			return nil, http.StatusForbidden, v.Reason()
+		}
+	}
+	r.stats.Connections.Add(1)
+	return &session{r: r, ps: ps, challenge: newChallenge(), host: host, subs: map[string]*sub{}}, 0, ""
 }
 
 func newChallenge() string {
@@ -122,23 +139,23 @@ func selectHeaders(h http.Header) map[string]string {
 
 // clientIP returns the peer address, or the proxy's view of it when the
 // relay is told to trust a proxy.
-func (r *Relay) clientIP(req *http.Request) netip.Addr {
+func (r *Relay) clientIP(remote string, h http.Header) netip.Addr {
 	if r.opts.TrustProxy {
-		if v := req.Header.Get("X-Real-IP"); v != "" {
+		if v := h.Get("X-Real-IP"); v != "" {
 			if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
 				return a.Unmap()
 			}
 		}
-		if v := req.Header.Get("X-Forwarded-For"); v != "" {
+		if v := h.Get("X-Forwarded-For"); v != "" {
 			first, _, _ := strings.Cut(v, ",")
 			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
 				return a.Unmap()
 			}
 		}
 	}
-	host, _, err := net.SplitHostPort(req.RemoteAddr)
+	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
-		host = req.RemoteAddr
+		host = remote
 	}
 	a, _ := netip.ParseAddr(host)
 	return a.Unmap()

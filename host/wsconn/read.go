@@ -53,10 +53,16 @@ func (c *Conn) readPass(initial []byte) {
 	}
 }
 
+// smallRead is the first read's buffer size. Idle clients send a small
+// message now and then; only a connection that fills it gets a large
+// buffer, which keeps the memory of thousands of quiet connections low
+// when many wake at once.
+const smallRead = 4 << 10
+
 // readSocket reads until EAGAIN, EOF or an error, feeding each chunk.
 func (c *Conn) readSocket() {
-	bp := c.srv.rbufs.Get().(*[]byte)
-	defer c.srv.rbufs.Put(bp)
+	bp, pool := c.srv.rsmall.Get().(*[]byte), &c.srv.rsmall
+	defer func() { pool.Put(bp) }()
 	buf := *bp
 	for {
 		n, err := unix.Read(c.fd, buf)
@@ -69,6 +75,11 @@ func (c *Conn) readSocket() {
 				// Short read: the socket is most likely drained. The
 				// level-triggered re-arm reports anything that came since.
 				return
+			}
+			if pool == &c.srv.rsmall {
+				pool.Put(bp)
+				bp, pool = c.srv.rbufs.Get().(*[]byte), &c.srv.rbufs
+				buf = *bp
 			}
 			continue
 		}

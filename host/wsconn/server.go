@@ -30,7 +30,8 @@ type Options struct {
 	// IdleTimeout closes a connection from which nothing, not even a pong,
 	// arrived for this long (90 s).
 	IdleTimeout time.Duration
-	// ReadBufferBytes is the size of the shared read buffers (32 KiB).
+	// ReadBufferBytes is the size of the large shared read buffers a busy
+	// connection switches to after filling a small one (64 KiB).
 	ReadBufferBytes int
 	// Logger receives one line per abnormal close.
 	Logger *slog.Logger
@@ -53,7 +54,7 @@ func (o *Options) setDefaults() {
 		o.IdleTimeout = 3 * o.PingInterval
 	}
 	if o.ReadBufferBytes <= 0 {
-		o.ReadBufferBytes = 32 << 10
+		o.ReadBufferBytes = 64 << 10
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -86,7 +87,8 @@ type Server struct {
 	now     atomic.Int64 // coarse clock, unix nanoseconds
 	shards  [64]connShard
 	count   atomic.Int64
-	rbufs   sync.Pool
+	rsmall  sync.Pool // small read buffers: most reads are one small message
+	rbufs   sync.Pool // large read buffers for busy connections
 	wbufs   sync.Pool
 	done    chan struct{}
 	closing atomic.Bool
@@ -114,8 +116,9 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		s.shards[i].m = make(map[uint64]*Conn)
 	}
 	rb := opts.ReadBufferBytes
+	s.rsmall.New = func() any { b := make([]byte, smallRead); return &b }
 	s.rbufs.New = func() any { b := make([]byte, rb); return &b }
-	s.wbufs.New = func() any { b := make([]byte, 0, 64<<10); return &b }
+	s.wbufs.New = func() any { b := make([]byte, 0, smallWrite); return &b }
 	s.now.Store(time.Now().UnixNano())
 	s.wg.Add(2)
 	go s.loop()

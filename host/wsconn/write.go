@@ -12,6 +12,13 @@ const bigBody = 16 << 10
 // maxBatch bounds the bytes one writev carries.
 const maxBatch = 1 << 20
 
+// smallWrite is the initial capacity of a coalescing buffer; buffers grow
+// as a batch needs and only those up to maxPooledWrite go back to the pool.
+const (
+	smallWrite     = 4 << 10
+	maxPooledWrite = 256 << 10
+)
+
 // writeLoop is the connection's only writer. It runs while the queue is not
 // empty and exits when it drained it.
 func (c *Conn) writeLoop() {
@@ -115,8 +122,10 @@ func (c *Conn) writeBatch(batch []outMsg, bp *[]byte, closing bool) (n int, clos
 	if err := flush(); err != nil {
 		return n, false, err
 	}
-	if cap(buf) <= 1<<20 {
+	if cap(buf) <= maxPooledWrite {
 		*bp = buf[:0]
+	} else {
+		*bp = make([]byte, 0, smallWrite)
 	}
 	return n + pending, closeAfter, nil
 }
