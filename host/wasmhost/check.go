@@ -84,7 +84,7 @@ func Check(ctx context.Context, path string) (Report, error) {
 		r.Problems = append(r.Problems, err.Error())
 		return r, nil
 	}
-	defer p.close(0)
+	defer p.close(0, true)
 	r.ABIVersion = abi.Version
 	for _, h := range p.hooks.List() {
 		r.Hooks = append(r.Hooks, h.String())

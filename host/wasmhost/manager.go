@@ -45,8 +45,9 @@ type Options struct {
 	// Debounce is how long Run waits for file events to settle before it
 	// reloads; default 100 ms.
 	Debounce time.Duration
-	// DrainGrace is how long a replaced plugin's calls in flight may run
-	// before its instances are closed; default 2 s.
+	// DrainGrace is how long a replaced plugin keeps answering callers
+	// that loaded the previous chain before its instances are closed;
+	// default 2 s. Close waits for it only until the pools are idle.
 	DrainGrace time.Duration
 	// RelayVersion is what plugins read as FieldRelayVersion.
 	RelayVersion string
@@ -221,7 +222,7 @@ func (m *Manager) swap(next map[string]*Plugin) bool {
 		m.closing.Add(1)
 		go func() {
 			defer m.closing.Done()
-			p.close(m.opts.DrainGrace)
+			p.close(m.opts.DrainGrace, false)
 		}()
 	}
 	return true
@@ -288,7 +289,7 @@ func (m *Manager) Close() error {
 		m.closing.Add(1)
 		go func() {
 			defer m.closing.Done()
-			p.close(m.opts.DrainGrace)
+			p.close(m.opts.DrainGrace, true)
 		}()
 	}
 	m.plugins = nil

@@ -279,11 +279,21 @@ func (p *Plugin) failed(h abi.Hook, err error) {
 	}
 }
 
-// close stops the plugin: no new calls, wait up to grace for calls in
-// flight, then close every instance and the runtime.
-func (p *Plugin) close(grace time.Duration) {
+// close stops the plugin. Calls keep working for grace (callers that
+// loaded the previous chain finish on it), or only until every instance is
+// idle if untilIdle; then new calls fail with ErrClosed, the instances are
+// collected (waiting at most one more deadline for a last call) and the
+// runtime is closed.
+func (p *Plugin) close(grace time.Duration, untilIdle bool) {
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if untilIdle && len(p.free) == cap(p.free) {
+			break
+		}
+		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
+	}
 	p.once.Do(func() { close(p.done) })
-	p.drain(grace)
+	p.drain(2*p.set.timeout + 100*time.Millisecond)
 	_ = p.rt.Close(context.Background())
 }
 
