@@ -15,8 +15,9 @@ const expireChunk = 256
 
 // DeleteExpired implements store.Store. It runs on the writer, in order with
 // the saves, reading only the expiration index. Afterwards it gives badger's
-// value log one garbage collection pass, as the relay calls it
-// periodically.
+// value log one garbage collection pass, since the relay calls it
+// periodically: that reclaims the space of expired, deleted and replaced
+// events. A failed pass is logged, not returned.
 func (s *Store) DeleteExpired(ctx context.Context, now int64) (int, error) {
 	r := &request{expire: true, now: now}
 	res := make(chan struct{})
@@ -33,21 +34,19 @@ func (s *Store) DeleteExpired(ctx context.Context, now int64) (int, error) {
 	case <-ctx.Done():
 		return 0, fmt.Errorf("badgerstore: delete expired: %w", ctx.Err())
 	}
-	if r.err != nil {
-		return r.removed, r.err
+	if r.err == nil {
+		s.gcValueLog()
 	}
-	if r.removed > 0 {
-		err = s.reading(func() error { return s.gcValueLog() })
-	}
-	return r.removed, err
+	return r.removed, r.err
 }
 
-func (s *Store) gcValueLog() error {
-	err := s.db.RunValueLogGC(0.5)
-	if err == nil || errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) {
-		return nil
+func (s *Store) gcValueLog() {
+	err := s.reading(func() error { return s.db.RunValueLogGC(0.5) })
+	if err == nil || errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) ||
+		errors.Is(err, store.ErrClosed) || s.opts.Logger == nil {
+		return
 	}
-	return fmt.Errorf("badgerstore: value log gc: %w", err)
+	s.opts.Logger.Warn("badgerstore: value log gc", "err", err)
 }
 
 // expired is one entry of the expiration index.

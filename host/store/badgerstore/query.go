@@ -17,7 +17,8 @@ import (
 const maxAuthorKindPairs = 1024
 
 // Query implements store.Store. Search is ignored: the store has no NIP-50
-// index.
+// index. fn runs inside a badger read transaction, and Close waits for
+// running queries, so fn should not block for long.
 func (s *Store) Query(ctx context.Context, f nostr.Filter, limit int, fn func(raw []byte) bool) error {
 	return s.reading(func() error {
 		if limit <= 0 {

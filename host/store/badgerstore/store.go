@@ -103,8 +103,12 @@ func (s *Store) Save(ctx context.Context, ev *nostr.Event, raw []byte) error {
 }
 
 // Submit implements store.Store. After Close, done is called with
-// store.ErrClosed before Submit returns. done must not call Save or Submit:
-// with a full queue, that would deadlock.
+// store.ErrClosed before Submit returns.
+//
+// # Notes
+//
+// done runs on the store's notifier goroutine and must not call the Store's
+// methods: with a full queue, or a Close waiting, that would deadlock.
 func (s *Store) Submit(ev *nostr.Event, raw []byte, done func(error)) {
 	r := &request{done: done, size: len(raw)}
 	r.err = s.prepare(r, ev, raw)
