@@ -40,6 +40,15 @@
 // (32). Query checks ids, authors, kinds, since, until and expiration on the
 // header alone; only filters with tag conditions parse the JSON's tags.
 // Replaceable kinds use an empty d, so they share the addressable key shape.
+// With the default Options.ValueThreshold (256 bytes) nearly every event
+// value lives in badger's value log and the LSM tree holds only keys and
+// value pointers, so compactions stay cheap and reads cost one value log
+// read per event returned.
+//
+// A note with three single-letter tags costs nine keys: event, id, author,
+// kind, author-kind, time and one per tag value. Badger's per-key work
+// (memtable insert, WAL entry, flush and compaction) is most of the cost of
+// a save; see the benchmarks in bench_test.go.
 //
 // # Queries
 //
