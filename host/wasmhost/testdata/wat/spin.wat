@@ -1,0 +1,13 @@
+;; spin: raw exports for the deadline-design benchmark (not a plugin):
+;; nop() and spin(n), a counted loop of n iterations.
+(module
+  (memory (export "memory") 1)
+  (func (export "nop") (result i32) i32.const 0)
+  (func (export "spin") (param $n i32) (result i32)
+    (local $i i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $i)))
