@@ -2,9 +2,7 @@ package wasmhost_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +159,3 @@ func BenchmarkWasmReload(b *testing.B) {
 		}
 	}
 }
-
-var _ = strings.Contains
-var _ = os.Remove
