@@ -45,9 +45,26 @@ func Dial(t testing.TB, url string) *Client {
 // DialRaw connects without reading anything.
 func DialRaw(t testing.TB, url string) *Client {
 	t.Helper()
+	return dial(t, url, ws.Dialer{})
+}
+
+// DialWith is Dial with a custom TCP dialer (e.g. to set socket options).
+func DialWith(t testing.TB, url string, netDial func(ctx context.Context, network, addr string) (net.Conn, error)) *Client {
+	t.Helper()
+	c := dial(t, url, ws.Dialer{NetDial: netDial})
+	msg := c.Read()
+	if Label(msg) != "AUTH" {
+		t.Fatalf("first message %s, want AUTH", msg)
+	}
+	json.Unmarshal(msg[1], &c.Challenge)
+	return c
+}
+
+func dial(t testing.TB, url string, d ws.Dialer) *Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	nc, br, _, err := ws.Dial(ctx, url)
+	nc, br, _, err := d.Dial(ctx, url)
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
@@ -275,4 +292,16 @@ func Frame(p []byte) []byte {
 	var b bytes.Buffer
 	ws.WriteFrame(&b, ws.MaskFrame(ws.NewTextFrame(append([]byte(nil), p...))))
 	return b.Bytes()
+}
+
+// Reset drops the connection with a TCP reset, as a client that vanishes.
+func (c *Client) Reset() {
+	nc := c.NC
+	if b, ok := nc.(*bufferedConn); ok {
+		nc = b.Conn
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	nc.Close()
 }
