@@ -1,6 +1,7 @@
 // Command relayd is a Nostr relay whose policies are WebAssembly plugins.
 //
 //	relayd [-listen ADDR] [-data DIR] [-plugins DIR] [-config FILE]
+//	relayd plugin check|test|new ...
 //
 // Flags override the config file, which overrides the built-in defaults.
 // SIGINT and SIGTERM shut down gracefully (queues flushed for a bounded
@@ -14,19 +15,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"syscall"
 
 	"github.com/relayd/relayd/host/config"
-	"github.com/relayd/relayd/host/policy"
-	"github.com/relayd/relayd/host/relay"
-	"github.com/relayd/relayd/host/store/badgerstore"
+	"github.com/relayd/relayd/host/server"
 )
 
 func main() {
@@ -49,7 +44,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	log := newLogger(stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, cfg, log, nil); err != nil {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	if err := server.Run(ctx, cfg, log, server.Hooks{Reload: reload, Version: version()}); err != nil {
 		log.Error("relayd stopped", "err", err)
 		return 1
 	}
@@ -94,106 +100,9 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// serve runs the relay until ctx ends. ready, if not nil, receives the
-// listening address once the relay accepts connections.
-func serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready chan<- string) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
-		Logger:       log,
-		MaxEventSize: cfg.MaxMessageBytes,
-	})
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	defer func() {
-		if err := st.Close(); err != nil {
-			log.Error("closing store", "err", err)
-		}
-	}()
-	holder := &policy.Holder{}
-	plugins, err := startPlugins(ctx, cfg, log, st, holder)
-	if err != nil {
-		return err
-	}
-	defer plugins.close()
-
-	r, err := relay.New(relayOptions(cfg, log), st, holder)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- r.Serve(ln) }()
-	log.Info("relayd listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "plugins", cfg.PluginDir)
-	if cfg.DebugListen != "" {
-		go serveDebug(cfg.DebugListen, log)
-	}
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
-
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		return fmt.Errorf("http: %w", err)
-	}
-	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
-	ln.Close() // stop accepting; upgraded connections are the relay's
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
-	defer cancel()
-	if err := r.Shutdown(sctx); err != nil {
-		log.Warn("some connections did not flush in time", "err", err)
-	}
-	return nil
-}
-
-func relayOptions(cfg config.Config, log *slog.Logger) relay.Options {
-	return relay.Options{
-		RelayURL: cfg.RelayURL, TrustProxy: cfg.TrustProxy,
-		Name: cfg.Name, Description: cfg.Description, Pubkey: cfg.Pubkey, Contact: cfg.Contact, Icon: cfg.Icon,
-		Version:             version(),
-		MaxMessageBytes:     cfg.MaxMessageBytes,
-		MaxContentBytes:     cfg.MaxContentBytes,
-		MaxSubscriptions:    cfg.MaxSubscriptions,
-		MaxFilters:          cfg.MaxFilters,
-		MaxFilterValues:     cfg.MaxFilterValues,
-		MaxLimit:            cfg.MaxLimit,
-		DefaultLimit:        cfg.DefaultLimit,
-		MaxSubIDLength:      cfg.MaxSubIDLength,
-		MaxEventTags:        cfg.MaxEventTags,
-		CreatedAtLowerLimit: cfg.CreatedAtLowerLimit,
-		CreatedAtUpperLimit: cfg.CreatedAtUpperLimit,
-		AuthRequired:        cfg.AuthRequired,
-		MaxConnections:      cfg.MaxConnections,
-		QueueBytes:          cfg.QueueBytes,
-		WriteTimeout:        cfg.WriteTimeout.Duration,
-		PingInterval:        cfg.PingInterval.Duration,
-		IdleTimeout:         cfg.IdleTimeout.Duration,
-		ExpireInterval:      cfg.ExpireInterval.Duration,
-		Logger:              log,
-	}
-}
-
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "0.1.0-dev"
-}
-
-// serveDebug serves Go's pprof handlers on a separate, operator-only address.
-func serveDebug(addr string, log *slog.Logger) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	log.Info("debug server listening", "addr", addr)
-	if err := http.ListenAndServe(addr, mux); err != nil {
-		log.Warn("debug server stopped", "err", err)
-	}
 }
