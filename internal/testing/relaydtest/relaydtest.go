@@ -51,7 +51,9 @@ func Start(t testing.TB, cfg config.Config) *Relay {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	r := &Relay{Config: cfg, logs: logs, reload: make(chan struct{}, 1), stop: cancel, done: make(chan error, 1)}
-	go func() { r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Version: "test"}) }()
+	go func() {
+		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Version: "test"})
+	}()
 	select {
 	case addr := <-ready:
 		r.URL = "ws://" + addr
