@@ -268,6 +268,13 @@ func TestPolicySeesAuthAndDeliver(t *testing.T) {
 	if ev := wsc.Event(t, ce.Expect("EVENT")); ev.ID != note.ID {
 		t.Fatalf("eve got %q, want only the public note", ev.Content)
 	}
+	// Stored events go through the deliver hook too.
+	if got := ce.Req("stored", nostr.Filter{Kinds: []int{4}}); len(got) != 0 {
+		t.Fatalf("eve got %d stored DMs", len(got))
+	}
+	if got := cb.Req("stored", nostr.Filter{Kinds: []int{4}}); len(got) != 1 || got[0].ID != dm.ID {
+		t.Fatalf("bob got %d stored DMs, want 1", len(got))
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(authedSeen) != 2 || authedSeen[0] != alice.PK {

@@ -89,6 +89,10 @@ func (s *session) sendStored(sb *sub) map[string]struct{} {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	deliver := s.r.chain.Load()
+	if !deliver.Has(policy.HookDeliver) {
+		deliver = nil
+	}
 	for i := range sb.filters {
 		f := &sb.filters[i]
 		limit := s.r.limitOf(f)
@@ -104,6 +108,14 @@ func (s *session) sendStored(sb *sub) map[string]struct{} {
 				seen[id] = struct{}{}
 			}
 			raws = append(raws, raw)
+			if deliver != nil {
+				// Stored events are deliveries too: the deliver hook may
+				// drop or rewrite them (a DM policy must cover both).
+				var ok bool
+				if raw, ok = s.deliverStored(ctx, deliver, sb.id, raw); !ok {
+					return true
+				}
+			}
 			if direct {
 				s.waitQueue()
 				s.conn.SendParts(sb.prefix, raw, closeBracket)
@@ -130,6 +142,21 @@ func (s *session) sendStored(sb *sub) map[string]struct{} {
 		sent[rawID(raw)] = struct{}{}
 	}
 	return sent
+}
+
+// deliverStored runs the deliver hook on one stored event. It returns the
+// event JSON to send, or false to drop it.
+func (s *session) deliverStored(ctx context.Context, ch *policy.Chain, subID string, raw []byte) ([]byte, bool) {
+	var ev nostr.Event
+	if err := ev.UnmarshalJSON(raw); err != nil {
+		s.r.log.Error("stored event does not parse", "err", err)
+		return nil, false
+	}
+	v := ch.Deliver(ctx, &policy.DeliverInput{Session: s.ps, SubID: subID, Event: &ev, Raw: raw})
+	if v.Final() {
+		return nil, false
+	}
+	return v.Payload, true
 }
 
 // waitQueue holds the reader while the connection's queue is over half its
