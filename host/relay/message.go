@@ -2,9 +2,11 @@ package relay
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/relayd/relayd/host/envelope"
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store"
 )
 
 // onMessage parses one client message and dispatches it. Bad input gets
@@ -60,4 +62,21 @@ func (s *session) ok(id string, accepted bool, reason string) {
 // closed queues a CLOSED reply in order.
 func (s *session) closedReply(subID, reason string) {
 	s.send(envelope.AppendClosed(nil, subID, reason))
+}
+
+// tooLarge answers a message over max_message_bytes, which wsconn skipped:
+// OK false for an EVENT whose id is in its first bytes, CLOSED for a REQ
+// or COUNT whose subscription id is, NOTICE otherwise.
+func (s *session) tooLarge(head []byte, size int64) {
+	reason := "invalid: message is " + strconv.FormatInt(size, 10) + " bytes, more than the " +
+		strconv.Itoa(s.r.opts.MaxMessageBytes) + " this relay accepts"
+	label, first := envelope.Peek(head)
+	switch {
+	case label == envelope.LabelEvent && store.IsHex64(first):
+		s.send(envelope.AppendOK(nil, first, false, reason))
+	case (label == envelope.LabelReq || label == envelope.LabelCount) && first != "":
+		s.send(envelope.AppendClosed(nil, first, reason))
+	default:
+		s.send(envelope.AppendNotice(nil, reason))
+	}
 }

@@ -530,3 +530,25 @@ func TestRelayConcurrentClients(t *testing.T) {
 
 // frame builds a masked client text frame.
 func frame(p []byte) []byte { return wsc.Frame(p) }
+
+// TestRelayTooLargeMessageAnswered: a message over max_message_bytes gets
+// OK false (EVENT), CLOSED (REQ) or NOTICE, and the connection goes on.
+func TestRelayTooLargeMessageAnswered(t *testing.T) {
+	tr := start(t, relay.Options{MaxMessageBytes: 2000, MaxContentBytes: 10000})
+	c := wsc.Dial(t, tr.url)
+	k := wsc.NewKey()
+	big := k.Sign(t, 1, strings.Repeat("x", 5000), now())
+	c.Send("EVENT", big)
+	if ok := c.ReadOK(); ok.ID != big.ID || ok.Accepted || !strings.HasPrefix(ok.Reason, "invalid: message is") {
+		t.Fatalf("got %v", ok)
+	}
+	c.Send("REQ", "bigreq", nostr.Filter{Authors: []string{strings.Repeat("a", 64)}, Search: strings.Repeat("y", 3000)})
+	if m := c.Expect("CLOSED"); wsc.Str(m, 1) != "bigreq" {
+		t.Fatalf("got %s", m)
+	}
+	c.SendRaw([]byte(`"` + strings.Repeat("z", 3000) + `"`))
+	c.Expect("NOTICE")
+	if ok := c.Publish(k.Sign(t, 1, "small", now())); !ok.Accepted {
+		t.Fatalf("after too-large messages: %v", ok)
+	}
+}

@@ -160,3 +160,7 @@ func (r *Relay) clientIP(remote string, h http.Header) netip.Addr {
 	a, _ := netip.ParseAddr(host)
 	return a.Unmap()
 }
+
+func (h *handler) OnTooLarge(c *wsconn.Conn, head []byte, size int64) {
+	c.Value().(*session).tooLarge(head, size)
+}

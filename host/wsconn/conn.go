@@ -38,8 +38,9 @@ type Conn struct {
 
 	// Reader state, owned by the reader goroutine of the moment.
 	pending []byte    // bytes of an incomplete frame
-	frag    []byte    // a fragmented message being assembled
-	fragOp  ws.OpCode // opcode of the fragmented message
+	frag    []byte     // a fragmented message being assembled
+	fragOp  ws.OpCode  // opcode of the fragmented message
+	skip    *skipState // a message over the limit being skipped
 
 	mu        sync.Mutex
 	q         []outMsg

@@ -108,21 +108,30 @@ func (c *Conn) feed(data []byte) bool {
 	}
 	max := int64(c.srv.opts.MaxMessageBytes)
 	for len(data) > 0 {
+		if c.skip != nil && c.skip.left > 0 {
+			data = c.skipPayload(data)
+			continue
+		}
 		h, hn, err := parseHeader(data)
 		if err == errNeedMore {
 			break
 		}
 		if err == nil {
-			err = h.check(c.frag != nil)
+			err = h.check(c.frag != nil || c.skip != nil)
 		}
 		if err != nil {
 			c.protocolError(err)
 			return false
 		}
-		if h.length > max || (h.op == ws.OpContinuation && int64(len(c.frag))+h.length > max) {
-			c.Close(ReasonTooLarge, "message too large")
-			c.pending = nil
-			return false
+		if !h.op.IsControl() && (c.skip != nil || h.length > max || int64(len(c.frag))+h.length > max) {
+			// Over the limit: skip the message without buffering it and
+			// tell the handler, which answers; the connection stays.
+			c.startSkip(h)
+			data = data[hn:]
+			if c.skip.left == 0 {
+				c.endSkip()
+			}
+			continue
 		}
 		total := hn + int(h.length)
 		if len(data) < total {
@@ -149,6 +158,64 @@ func (c *Conn) feed(data []byte) bool {
 		c.pending = append(c.pending[:0], data...)
 	}
 	return c.stillOpen()
+}
+
+// skipState tracks a message over the size limit being read past.
+type skipState struct {
+	left int64   // payload bytes of the current frame still to skip
+	fin  bool    // the current frame ends the message
+	mask [4]byte // the current frame's mask
+	off  int     // payload offset within the current frame
+	head []byte  // the message's first bytes, unmasked
+	size int64   // the message's size so far
+}
+
+// skipHead is how many leading bytes of a skipped message the handler gets.
+const skipHead = 512
+
+// startSkip begins (or continues, for a continuation frame) skipping a
+// message whose frame header h was just read.
+func (c *Conn) startSkip(h header) {
+	if c.skip == nil {
+		c.skip = &skipState{}
+		if len(c.frag) > 0 {
+			c.skip.head = append(c.skip.head, c.frag[:min(len(c.frag), skipHead)]...)
+			c.skip.size = int64(len(c.frag))
+			c.frag = nil
+		}
+	}
+	c.skip.left, c.skip.fin, c.skip.mask, c.skip.off = h.length, h.fin, h.mask, 0
+}
+
+// skipPayload consumes skipped payload bytes from data, keeping the first
+// skipHead bytes of the message, and returns the rest of data.
+func (c *Conn) skipPayload(data []byte) []byte {
+	sk := c.skip
+	n := int(min(int64(len(data)), sk.left))
+	if room := skipHead - len(sk.head); room > 0 {
+		k := min(room, n)
+		start := len(sk.head)
+		sk.head = append(sk.head, data[:k]...)
+		ws.Cipher(sk.head[start:], sk.mask, sk.off)
+	}
+	sk.off += n
+	sk.left -= int64(n)
+	sk.size += int64(n)
+	if sk.left == 0 {
+		c.endSkip()
+	}
+	return data[n:]
+}
+
+// endSkip finishes a skipped frame; after the message's last frame it tells
+// the handler.
+func (c *Conn) endSkip() {
+	if !c.skip.fin {
+		return
+	}
+	sk := c.skip
+	c.skip = nil
+	c.srv.h.OnTooLarge(c, sk.head, sk.size)
 }
 
 func (c *Conn) stillOpen() bool {

@@ -71,6 +71,11 @@ type Handler interface {
 	// during the call. OnMessage may block (that stops reading from this
 	// connection only).
 	OnMessage(c *Conn, msg []byte)
+	// OnTooLarge is called, in message order, for a message over
+	// MaxMessageBytes, which was read past without being buffered. head
+	// holds its first bytes (up to 512), size its length. The connection
+	// stays open.
+	OnTooLarge(c *Conn, head []byte, size int64)
 	// OnClose is called once per connection after it is closed and after
 	// the last OnMessage returned.
 	OnClose(c *Conn, reason CloseReason)

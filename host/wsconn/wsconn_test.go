@@ -36,6 +36,10 @@ func (e *echo) OnMessage(c *wsconn.Conn, msg []byte) {
 
 func (e *echo) OnOpen(c *wsconn.Conn) {}
 
+func (e *echo) OnTooLarge(c *wsconn.Conn, head []byte, size int64) {
+	c.Send([]byte(fmt.Sprintf("too large: %d %q", size, head[:min(len(head), 8)])))
+}
+
 func (e *echo) OnClose(c *wsconn.Conn, r wsconn.CloseReason) {
 	e.mu.Lock()
 	e.closed[c.ID()] = r
@@ -189,11 +193,6 @@ func TestProtocolErrors(t *testing.T) {
 			ws.WriteFrame(&b, ws.NewTextFrame([]byte("hi")))
 			return b.Bytes()
 		}, ws.StatusProtocolError, wsconn.ReasonProtocol},
-		{"too large", func() []byte {
-			var b bytes.Buffer
-			ws.WriteFrame(&b, ws.MaskFrame(ws.NewTextFrame(make([]byte, 2000))))
-			return b.Bytes()
-		}, ws.StatusMessageTooBig, wsconn.ReasonTooLarge},
 		{"invalid utf8", func() []byte {
 			var b bytes.Buffer
 			ws.WriteFrame(&b, ws.MaskFrame(ws.NewTextFrame([]byte{0xff, 0xfe})))
@@ -221,12 +220,12 @@ func TestProtocolErrors(t *testing.T) {
 			ws.WriteFrame(&b, f)
 			return b.Bytes()
 		}, ws.StatusProtocolError, wsconn.ReasonProtocol},
-		{"fragments over the limit", func() []byte {
+		{"new message inside a skipped one", func() []byte {
 			var b bytes.Buffer
-			ws.WriteFrame(&b, ws.MaskFrame(ws.NewFrame(ws.OpText, false, make([]byte, 600))))
-			ws.WriteFrame(&b, ws.MaskFrame(ws.NewFrame(ws.OpContinuation, true, make([]byte, 600))))
+			ws.WriteFrame(&b, ws.MaskFrame(ws.NewFrame(ws.OpText, false, make([]byte, 1200))))
+			ws.WriteFrame(&b, ws.MaskFrame(ws.NewFrame(ws.OpText, true, []byte("x"))))
 			return b.Bytes()
-		}, ws.StatusMessageTooBig, wsconn.ReasonTooLarge},
+		}, ws.StatusProtocolError, wsconn.ReasonProtocol},
 	}
 	ts := startServer(t, wsconn.Options{MaxMessageBytes: 1000}, nil)
 	for _, tc := range tests {
@@ -241,6 +240,29 @@ func TestProtocolErrors(t *testing.T) {
 			}
 			waitClosed(t, ts, c.ID(), tc.reason)
 		})
+	}
+}
+
+// TestTooLargeIsSkipped: a message over the limit is read past, the
+// handler hears of it with its first bytes, and the connection goes on.
+func TestTooLargeIsSkipped(t *testing.T) {
+	ts := startServer(t, wsconn.Options{MaxMessageBytes: 1000}, nil)
+	nc, _ := ts.dial(t)
+	big := append([]byte(`["EVENT"`), bytes.Repeat([]byte("a"), 5000)...)
+	writeFrame(t, nc, true, ws.OpText, big)
+	writeFrame(t, nc, true, ws.OpText, []byte("after"))
+	// Fragmented: under the limit at first, over it with the second part,
+	// with a ping between the parts.
+	writeFrame(t, nc, false, ws.OpText, bytes.Repeat([]byte("b"), 600))
+	writeFrame(t, nc, true, ws.OpPing, []byte("p"))
+	writeFrame(t, nc, false, ws.OpContinuation, bytes.Repeat([]byte("c"), 600))
+	writeFrame(t, nc, true, ws.OpContinuation, bytes.Repeat([]byte("d"), 10))
+	writeFrame(t, nc, true, ws.OpText, []byte("end"))
+	want := []string{`too large: 5008 "[\"EVENT\""`, "after", "p", `too large: 1210 "bbbbbbbb"`, "end"}
+	for _, w := range want {
+		if f := readFrame(t, nc); string(f.Payload) != w {
+			t.Fatalf("got %q, want %q", f.Payload, w)
+		}
 	}
 }
 
