@@ -37,7 +37,7 @@ type Conn struct {
 	lastPing atomic.Int64
 
 	// Reader state, owned by the reader goroutine of the moment.
-	pending []byte    // bytes of an incomplete frame
+	pending []byte     // bytes of an incomplete frame
 	frag    []byte     // a fragmented message being assembled
 	fragOp  ws.OpCode  // opcode of the fragmented message
 	skip    *skipState // a message over the limit being skipped
