@@ -171,6 +171,7 @@ func (s *Store) deleteAddr(txn *badger.Txn, rec *record, addr []byte) error {
 // deleteEvent removes the event stored under serial and all its keys. The
 // keys are derived from the stored JSON, as put derived them from the event.
 func (s *Store) deleteEvent(txn *badger.Txn, serial uint64) error {
+	s.cache.drop(serial)
 	v, err := getValue(txn, eventKey(serial))
 	if err != nil {
 		return ignoreMissing(err)

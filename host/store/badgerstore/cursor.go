@@ -6,7 +6,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// cursor is a reverse iterator over one index prefix, positioned on the
+// cursor is a (newest-first) iterator over one index prefix, positioned on the
 // key (ts, serial).
 type cursor struct {
 	it     *badger.Iterator

@@ -17,8 +17,10 @@
 //
 // Every event gets an internal serial, a uint64 that only grows (the last one
 // is persisted, so serials are never reused). Keys start with one prefix
-// byte. ts is created_at as 8 big-endian bytes with the sign bit flipped, so
-// that byte order is numeric order; serial is 8 big-endian bytes; pk8 is the
+// byte. In index keys, ts is created_at as 8 big-endian bytes with the sign
+// bit flipped and then every bit inverted, and serial is 8 big-endian bytes
+// inverted, so ascending key order is newest first and queries iterate
+// forward (cheap in badger's skiplists; a reverse step is a search); pk8 is the
 // first 8 bytes of the pubkey; kind is 4 big-endian bytes; dhash is
 // sha256(d tag value); th is the first 8 bytes of sha256(tag value).
 //
@@ -55,7 +57,7 @@
 // Query picks the most selective index the filter allows: ids (point
 // lookups), then authors and kinds (0x05), authors (0x03), one tag letter
 // (0x06, the one with the fewest values), kinds (0x04), and time alone
-// (0x07). It opens one reverse iterator per prefix (per author, per
+// (0x07). It opens one forward (newest-first) iterator per prefix (per author, per
 // author-kind pair, per tag value...), each starting at until and stopping
 // at since, and merges them newest first with a heap. Events sharing a
 // created_at are gathered, checked against the whole filter (the 8-byte

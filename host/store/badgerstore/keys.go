@@ -94,14 +94,23 @@ func tagPrefix(letter byte, h [hashLen]byte) []byte {
 
 func timePrefix() []byte { return []byte{pTime} }
 
+// appendSuffix appends the ts and serial that end an index key, both
+// bit-inverted, so that ascending key order is newest first: queries
+// iterate forward, which badger's skiplist memtables do in O(1) per step
+// (a reverse step is a search from the top).
+func appendSuffix(b []byte, ts int64, serial uint64) []byte {
+	return appendU64(appendU64(b, ^encTS(ts)), ^serial)
+}
+
 // withSuffix returns prefix + ts + serial in a new slice.
 func withSuffix(prefix []byte, ts int64, serial uint64) []byte {
 	b := make([]byte, 0, len(prefix)+suffixLn)
 	b = append(b, prefix...)
-	return appendU64(appendU64(b, encTS(ts)), serial)
+	return appendSuffix(b, ts, serial)
 }
 
-// seekKey is where a reverse iteration over prefix starts for until.
+// seekKey is where a (forward, newest-first) iteration over prefix starts
+// for until: the newest key with created_at <= until.
 func seekKey(prefix []byte, until int64) []byte {
 	return withSuffix(prefix, until, math.MaxUint64)
 }
@@ -109,5 +118,5 @@ func seekKey(prefix []byte, until int64) []byte {
 // splitSuffix returns the created_at and serial at the end of an index key.
 func splitSuffix(key []byte) (int64, uint64) {
 	n := len(key)
-	return decTS(binary.BigEndian.Uint64(key[n-16:])), binary.BigEndian.Uint64(key[n-8:])
+	return decTS(^binary.BigEndian.Uint64(key[n-16:])), ^binary.BigEndian.Uint64(key[n-8:])
 }

@@ -22,6 +22,11 @@ type matcher struct {
 	until   int64
 	now     int64
 	none    bool // the filter matches nothing
+	// indexed is the tag condition the query's index already proves: every
+	// candidate came from a tag key (letter, sha256(value)[:8]) of one of
+	// its values. A false match would need a second preimage of a 64-bit
+	// SHA-256 prefix, so the condition is not checked again on the JSON.
+	indexed string
 }
 
 func compile(f nostr.Filter, now int64) *matcher {
@@ -106,7 +111,7 @@ func (m *matcher) match(v []byte) (header, bool) {
 	if err != nil || !m.matchHeader(&h) {
 		return h, false
 	}
-	if m.tags == nil {
+	if m.tags == nil || (len(m.tags) == 1 && m.indexed != "") {
 		return h, true
 	}
 	tags, err := jsonTags(v[headerLen:])
@@ -114,6 +119,9 @@ func (m *matcher) match(v []byte) (header, bool) {
 		return h, false
 	}
 	for name, values := range m.tags {
+		if name == m.indexed {
+			continue
+		}
 		if !tags.ContainsAny(name, values) {
 			return h, false
 		}

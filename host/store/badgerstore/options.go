@@ -40,6 +40,10 @@ type Options struct {
 	// ValueLogFileSize is the size of each value log file. Default 256 MiB.
 	ValueLogFileSize int64
 
+	// CacheBytes bounds the cache of recently read events kept in front of
+	// badger; a negative value disables it. Default 32 MiB.
+	CacheBytes int
+
 	// MaxEventSize is the largest raw event JSON Save accepts; larger ones
 	// get store.ErrTooLarge. Default 1 MiB.
 	MaxEventSize int
@@ -72,6 +76,9 @@ func (o Options) withDefaults() Options {
 	def(&o.ValueThreshold, 256)
 	def(&o.ValueLogFileSize, 256<<20)
 	defInt(&o.MaxEventSize, 1<<20)
+	if o.CacheBytes == 0 {
+		o.CacheBytes = 32 << 20
+	}
 	defInt(&o.QueueSize, 4096)
 	defInt(&o.MaxBatchEvents, 1024)
 	defInt(&o.MaxBatchBytes, 4<<20)

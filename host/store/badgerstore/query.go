@@ -64,7 +64,7 @@ func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw boo
 	if m.none {
 		return 0, nil
 	}
-	q := &scanner{ctx: ctx, m: m, limit: limit, withRaw: withRaw, fn: fn}
+	q := &scanner{ctx: ctx, m: m, limit: limit, withRaw: withRaw, fn: fn, cache: s.cache}
 	err := s.db.View(func(txn *badger.Txn) error {
 		q.txn = txn
 		if m.ids != nil {
@@ -95,6 +95,7 @@ func (s *Store) prefixes(m *matcher) [][]byte {
 		}
 	case len(m.singleLetterTags()) > 0:
 		name := m.singleLetterTags()[0]
+		m.indexed = name
 		for _, v := range m.tags[name] {
 			out = append(out, tagPrefix(name[0], tagHash(v)))
 		}
@@ -119,6 +120,7 @@ type scanner struct {
 	limit   int
 	withRaw bool
 	fn      func([]byte) bool
+	cache   *eventCache
 	emitted int
 	loaded  int  // events read
 	stop    bool // fn returned false
@@ -149,26 +151,36 @@ func (q *scanner) byIDs() error {
 // load reads the event stored under serial and returns it if it matches.
 // A missing event (an index key left by a failed write) does not match.
 func (q *scanner) load(serial uint64) (hit, bool, error) {
+	if v, cached := q.cache.get(serial); cached {
+		q.loaded++
+		h, ok := q.check(v)
+		return h, ok, nil
+	}
 	item, err := q.txn.Get(eventKey(serial))
 	if err != nil {
 		return hit{}, false, ignoreMissing(err)
 	}
 	q.loaded++
-	var (
-		h  hit
-		ok bool
-	)
-	err = item.Value(func(v []byte) error {
-		var hd header
-		if hd, ok = q.m.match(v); ok {
-			h = hit{createdAt: hd.createdAt, id: hd.id}
-			if q.withRaw {
-				h.raw = bytes.Clone(v[headerLen:])
-			}
-		}
-		return nil
-	})
-	return h, ok, err
+	v, err := item.ValueCopy(nil)
+	if err != nil {
+		return hit{}, false, err
+	}
+	q.cache.put(serial, v)
+	h, ok := q.check(v)
+	return h, ok, nil
+}
+
+// check matches one event value (header and JSON) against the filter.
+func (q *scanner) check(v []byte) (hit, bool) {
+	hd, ok := q.m.match(v)
+	if !ok {
+		return hit{}, false
+	}
+	h := hit{createdAt: hd.createdAt, id: hd.id}
+	if q.withRaw {
+		h.raw = bytes.Clone(v[headerLen:])
+	}
+	return h, true
 }
 
 // emit passes hits, already in order, to fn until the limit.
@@ -190,7 +202,7 @@ func (q *scanner) merge(prefixes [][]byte) error {
 	var heap cursorHeap
 	defer heap.close()
 	for _, p := range prefixes {
-		c := &cursor{it: q.txn.NewIterator(badger.IteratorOptions{Prefix: p, Reverse: true})}
+		c := &cursor{it: q.txn.NewIterator(badger.IteratorOptions{Prefix: p})}
 		heap.all = append(heap.all, c)
 		c.it.Seek(seekKey(p, q.m.until))
 		if c.read(q.m.since) {

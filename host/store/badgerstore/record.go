@@ -151,7 +151,7 @@ func (r *record) indexKeys(serial uint64) [][]byte {
 		for _, p := range parts {
 			buf = append(buf, p...)
 		}
-		buf = appendU64(appendU64(buf, encTS(r.createdAt)), serial)
+		buf = appendSuffix(buf, r.createdAt, serial)
 		keys = append(keys, buf[start:len(buf):len(buf)])
 	}
 	var kind [4]byte

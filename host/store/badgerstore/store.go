@@ -21,8 +21,9 @@ var _ store.Store = (*Store)(nil)
 // Lock order: mu, then nothing; the writer and notifier goroutines take no
 // locks.
 type Store struct {
-	db   *badger.DB
-	opts Options
+	db    *badger.DB
+	opts  Options
+	cache *eventCache // nil when Options.CacheBytes < 0
 
 	// mu guards closed. Submit and the readers hold it shared while they
 	// use queue or db; Close takes it exclusively, so it waits for them.
@@ -53,6 +54,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		queue:      make(chan *request, opts.QueueSize),
 		notify:     make(chan []*request, 4),
 		notifyDone: make(chan struct{}),
+	}
+	if opts.CacheBytes > 0 {
+		s.cache = newEventCache(opts.CacheBytes)
 	}
 	if s.serial, err = s.loadSerial(); err != nil {
 		return nil, errors.Join(err, db.Close())
