@@ -22,7 +22,9 @@ func Start(t testing.TB, name, wasmPath, settings string) *relaydtest.Relay {
 	t.Helper()
 	dir := t.TempDir()
 	relaydtest.CopyPlugin(t, dir, name, wasmPath, settings)
-	r := relaydtest.Start(t, relaydtest.Default(dir))
+	cfg := relaydtest.Default(dir)
+	cfg.DataDir = t.TempDir() // else config.Default's ./data, in the source tree
+	r := relaydtest.Start(t, cfg)
 	// The manager loads the directory before the relay listens.
 	if want := `msg="wasm plugin loaded" plugin=` + name + " "; !strings.Contains(r.Logs(), want) {
 		t.Fatalf("plugin %s did not load:\n%s", name, r.Logs())
