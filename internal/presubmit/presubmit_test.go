@@ -1,0 +1,59 @@
+// Package presubmit checks properties of the whole tree that no single
+// package test sees: the dependency direction between packages.
+package presubmit
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/relayd/relayd"
+
+// deps lists the packages pkg imports, directly or not, as go list sees
+// them for GOOS/GOARCH in env.
+func deps(t *testing.T, pkg string, env ...string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-tags", "libsecp256k1", "-deps", "-f", "{{.ImportPath}}", pkg)
+	cmd.Dir = "../.."
+	cmd.Env = append(cmd.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list %s: %v\n%s", pkg, err, out)
+	}
+	return strings.Fields(string(out))
+}
+
+// TestImportBoundaries holds the dependency rules of STYLE.md: the relay
+// core never imports wazero or badger, the policy chain imports neither,
+// and the SDK and plugins never import host code.
+func TestImportBoundaries(t *testing.T) {
+	wasm := []string{"GOOS=wasip1", "GOARCH=wasm"}
+	tests := []struct {
+		pkg       string
+		env       []string
+		forbidden []string
+	}{
+		{"./host/relay", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/wasmhost", module + "/host/store/badgerstore"}},
+		{"./host/policy", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/store"}},
+		{"./host/wsconn", nil, []string{"github.com/nbd-wtf/go-nostr", module + "/host/relay", module + "/host/store", module + "/host/policy"}},
+		{"./host/store", nil, []string{"github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
+		{"./sdk/...", wasm, []string{module + "/host/", "github.com/"}},
+		{"./plugins/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
+		{"./examples/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.pkg, func(t *testing.T) {
+			for _, d := range deps(t, tc.pkg, tc.env...) {
+				if strings.HasPrefix(d, module+"/sdk") && strings.HasPrefix(tc.pkg, "./sdk") {
+					continue
+				}
+				for _, f := range tc.forbidden {
+					if strings.HasPrefix(d, f) && !strings.HasPrefix(d, module+"/sdk") {
+						t.Errorf("%s depends on %s", tc.pkg, d)
+					}
+				}
+			}
+		})
+	}
+}
