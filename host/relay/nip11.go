@@ -47,9 +47,7 @@ func (r *Relay) Info() Info {
 	nips := append([]int(nil), supportedNIPs...)
 	for k, v := range r.chain.Load().Limitation() {
 		if k == "supported_nips" {
-			if extra, ok := v.([]int); ok {
-				nips = appendNIPs(nips, extra)
-			}
+			nips = appendNIPs(nips, intList(v))
 			continue
 		}
 		if b, ok := v.(bool); ok && lim[k] == true && !b {
@@ -57,13 +55,43 @@ func (r *Relay) Info() Info {
 		}
 		lim[k] = v
 	}
-	if d, ok := lim["min_pow_difficulty"].(int); ok && d > 0 {
+	if d, ok := number(lim["min_pow_difficulty"]); ok && d > 0 {
 		nips = appendNIPs(nips, []int{13})
 	}
 	return Info{
 		Name: o.Name, Description: o.Description, Pubkey: o.Pubkey, Contact: o.Contact, Icon: o.Icon,
 		SupportedNIPs: nips, Software: o.Software, Version: o.Version, Limitation: lim,
 	}
+}
+
+// number reads a JSON-ish number (plugins report limitation keys as JSON).
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+// intList reads a list of NIP numbers from []int or a decoded JSON array.
+func intList(v any) []int {
+	switch l := v.(type) {
+	case []int:
+		return l
+	case []any:
+		var out []int
+		for _, x := range l {
+			if n, ok := number(x); ok {
+				out = append(out, int(n))
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 func appendNIPs(nips, extra []int) []int {

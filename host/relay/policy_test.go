@@ -305,3 +305,29 @@ func TestPolicyAuthHookAndCloseHook(t *testing.T) {
 		t.Fatal("close hook not called")
 	}
 }
+
+// infoPolicy reports NIP-11 limitation keys as a plugin does (decoded JSON).
+type infoPolicy struct {
+	fnPolicy
+	lim map[string]any
+}
+
+func (p *infoPolicy) Limitation() map[string]any { return p.lim }
+
+func TestPolicyLimitationInNIP11(t *testing.T) {
+	p := &infoPolicy{fnPolicy: fnPolicy{name: "pow"}, lim: map[string]any{
+		"min_pow_difficulty": float64(20), "restricted_writes": true, "supported_nips": []any{float64(13), float64(77)},
+	}}
+	tr := start(t, relay.Options{}, enforce(p))
+	info := tr.r.Info()
+	if info.Limitation["min_pow_difficulty"] != float64(20) || info.Limitation["restricted_writes"] != true {
+		t.Fatalf("limitation %v", info.Limitation)
+	}
+	has := map[int]bool{}
+	for _, n := range info.SupportedNIPs {
+		has[n] = true
+	}
+	if !has[13] || !has[77] {
+		t.Fatalf("supported_nips %v lacks 13 or 77", info.SupportedNIPs)
+	}
+}
