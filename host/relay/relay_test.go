@@ -30,7 +30,7 @@ type testRelay struct {
 	chain *policy.Holder
 }
 
-func start(t *testing.T, opts relay.Options, policies ...policy.Entry) *testRelay {
+func start(t testing.TB, opts relay.Options, policies ...policy.Entry) *testRelay {
 	t.Helper()
 	st := memstore.New()
 	holder := &policy.Holder{}
@@ -59,7 +59,7 @@ func start(t *testing.T, opts relay.Options, policies ...policy.Entry) *testRela
 	return &testRelay{url: "ws://" + ln.Addr().String(), r: r, st: st, chain: holder}
 }
 
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	if os.Getenv("RELAYD_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
