@@ -18,11 +18,12 @@ import (
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	"github.com/relayd/relayd/host/store"
-	"github.com/relayd/relayd/host/store/memstore"
+	"github.com/relayd/relayd/host/store/badgerstore"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-// testRelay is a relay on 127.0.0.1:0 with an in-memory store.
+// testRelay is a relay on 127.0.0.1:0 with a badger store in a temp dir
+// (the same store relayd runs on).
 type testRelay struct {
 	url   string
 	r     *relay.Relay
@@ -32,7 +33,10 @@ type testRelay struct {
 
 func start(t testing.TB, opts relay.Options, policies ...policy.Entry) *testRelay {
 	t.Helper()
-	st := memstore.New()
+	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	holder := &policy.Holder{}
 	if len(policies) > 0 {
 		holder.Store(policy.NewChain(testLogger(t), policies...))
