@@ -60,7 +60,20 @@ func TestWasmHostileLoad(t *testing.T) {
 // TestWasmHostileCalls: guests that misbehave at call time give errors
 // (or verdicts) without crashing, and the plugin recovers.
 func TestWasmHostileCalls(t *testing.T) {
-	m, logs, err := newManager(t, wasmhost.Options{Defaults: wasmhost.Settings{TimeoutMS: 20, Pool: 2}},
+	for _, mode := range interruptModes {
+		t.Run(mode.name, func(t *testing.T) { testHostileCalls(t, mode.off) })
+	}
+}
+
+// interruptModes are the two ways a call is stopped: the preemption check
+// added by package preempt, and wazero's WithCloseOnContextDone.
+var interruptModes = []struct {
+	name string
+	off  bool
+}{{"instrumented", false}, {"context", true}}
+
+func testHostileCalls(t *testing.T, noInstrument bool) {
+	m, logs, err := newManager(t, wasmhost.Options{NoInstrument: noInstrument, Defaults: wasmhost.Settings{TimeoutMS: 20, Pool: 2}},
 		guest{name: "loop", wasm: "loop"}, guest{name: "trap", wasm: "trap"}, guest{name: "grow", wasm: "grow", toml: "memory_mb = 64\ntimeout_ms = 2000"},
 		guest{name: "badptr", wasm: "badptr"}, guest{name: "giant", wasm: "giant"}, guest{name: "badverdict", wasm: "badverdict"})
 	if err != nil {
@@ -120,11 +133,17 @@ func TestWasmHostileCalls(t *testing.T) {
 // machine (growing memory copies it).
 var errAny = errors.New("trap or timeout")
 
-// TestWasmRunawayDoesNotStall: while every instance of a plugin spins, a
-// healthy plugin keeps answering at once, and callers of the spinning one
-// wait at most about its deadline.
+// TestWasmRunawayDoesNotStall: while every instance of a plugin spins (as
+// many as there are CPUs here), a healthy plugin keeps answering at once,
+// and callers of the spinning one wait at most about its deadline.
 func TestWasmRunawayDoesNotStall(t *testing.T) {
-	m, _, err := newManager(t, wasmhost.Options{},
+	for _, mode := range interruptModes {
+		t.Run(mode.name, func(t *testing.T) { testRunaway(t, mode.off) })
+	}
+}
+
+func testRunaway(t *testing.T, noInstrument bool) {
+	m, _, err := newManager(t, wasmhost.Options{NoInstrument: noInstrument},
 		guest{name: "loop", wasm: "loop", toml: "timeout_ms = 100\npool = 2"}, guest{name: "ok", wasm: "accept"})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/tetratelabs/wazero"
@@ -35,6 +36,8 @@ type instance struct {
 	// call (wazero's CloseOnContextDone closes the module).
 	ctx    context.Context
 	cancel context.CancelFunc
+	// stop is the relayd_preempt global of an instrumented module.
+	stop api.MutableGlobal
 	// start is the watchdog epoch at which the current call started; 0
 	// when idle, -1 once the watchdog claimed the call.
 	start atomic.Int64
@@ -59,9 +62,13 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 	ictx, icancel := context.WithTimeout(context.WithValue(ctx, instKey{}, inst), p.initTimeout())
 	defer icancel()
 	cfg := wazero.NewModuleConfig().WithName("").
-		WithStartFunctions(abi.ExportInitialize).
 		WithStdout(&inst.stdout).WithStderr(&inst.stdout).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	if !p.preempt {
+		cfg = cfg.WithStartFunctions(abi.ExportInitialize) // bounded by ictx
+	} else {
+		cfg = cfg.WithStartFunctions() // run below, bounded by the stop global
+	}
 	inst.cur = curInit
 	mod, err := p.rt.InstantiateModule(ictx, p.compiled, cfg)
 	if err != nil {
@@ -69,9 +76,22 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 		return nil, 0, fmt.Errorf("instantiate: %w", callErr(err))
 	}
 	inst.mod, inst.mem = mod, mod.Memory()
+	var fired atomic.Bool
+	if p.preempt {
+		inst.stop, _ = mod.ExportedGlobal(abi.ExportPreempt).(api.MutableGlobal)
+		if inst.stop == nil {
+			inst.close()
+			return nil, 0, fmt.Errorf("%w: instrumented module lacks %q", ErrABI, abi.ExportPreempt)
+		}
+		t := time.AfterFunc(p.initTimeout(), func() { fired.Store(true); inst.interrupt() })
+		defer t.Stop()
+	}
 	mask, err := inst.start0(ictx)
 	if err != nil {
 		inst.close()
+		if fired.Load() {
+			err = fmt.Errorf("instantiate: %w", ErrTimeout)
+		}
 		return nil, 0, err
 	}
 	for h := abi.HookConnect; h <= abi.MaxHook; h++ {
@@ -83,8 +103,14 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 	return inst, mask, nil
 }
 
-// start0 checks relayd_abi_version and runs relayd_init.
+// start0 runs _initialize (instrumented modules), checks
+// relayd_abi_version and runs relayd_init.
 func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
+	if inst.p.preempt && inst.p.ex.initialize {
+		if _, err := inst.mod.ExportedFunction(abi.ExportInitialize).Call(ctx); err != nil {
+			return 0, fmt.Errorf("export %q: %w", abi.ExportInitialize, callErr(err))
+		}
+	}
 	v, err := inst.mod.ExportedFunction(abi.ExportABIVersion).Call(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("export %q: %w", abi.ExportABIVersion, callErr(err))
@@ -206,6 +232,15 @@ func (inst *instance) reset() {
 	if cap(inst.buf) > 1<<16 {
 		inst.buf = nil
 	}
+}
+
+// interrupt stops the instance's current call: the preemption global for
+// instrumented modules, the context otherwise. Safe from any goroutine.
+func (inst *instance) interrupt() {
+	if inst.stop != nil {
+		inst.stop.Set(1)
+	}
+	inst.cancel()
 }
 
 func (inst *instance) close() {

@@ -54,13 +54,15 @@ type exports struct {
 }
 
 // newRuntime makes the wazero runtime of one plugin: compiler engine,
-// shared compilation cache, the plugin's memory cap, interruptible calls,
-// WASI without a file system, and the relayd_v1 host module.
-func newRuntime(ctx context.Context, cache wazero.CompilationCache, memPages uint32) (wazero.Runtime, error) {
+// shared compilation cache, the plugin's memory cap, WASI without a file
+// system, and the relayd_v1 host module. closeOnDone makes calls
+// interruptible by context, for modules that could not be instrumented
+// (see package preempt).
+func newRuntime(ctx context.Context, cache wazero.CompilationCache, memPages uint32, closeOnDone bool) (wazero.Runtime, error) {
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(cache).
 		WithMemoryLimitPages(memPages).
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(closeOnDone)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)

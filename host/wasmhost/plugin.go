@@ -13,6 +13,7 @@ import (
 
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/wasmhost/preempt"
 	"github.com/relayd/relayd/host/wasmhost/state"
 	"github.com/relayd/relayd/sdk/abi"
 )
@@ -22,6 +23,7 @@ type env struct {
 	cache        wazero.CompilationCache
 	store        store.Store
 	relayVersion string
+	noInstrument bool
 }
 
 // Plugin is one loaded WebAssembly policy: a wazero runtime, its compiled
@@ -38,6 +40,7 @@ type Plugin struct {
 
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
+	preempt  bool // instrumented: stopped through the relayd_preempt global
 	ex       exports
 	hooks    policy.HookSet
 	limits   map[string]any
@@ -62,7 +65,8 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 		log: log.With("plugin", name)}
 	p.logs.init()
 	p.epoch.Store(1)
-	rt, err := newRuntime(ctx, e.cache, set.memPages)
+	bin, p.preempt = instrument(bin, e.noInstrument, p.log)
+	rt, err := newRuntime(ctx, e.cache, set.memPages, !p.preempt)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +87,22 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 	}
 	go p.watch()
 	return p, nil
+}
+
+// instrument adds the preemption check to bin (see package preempt). If
+// the module cannot be instrumented it is run as is, interruptible through
+// WithCloseOnContextDone, which costs ~1 µs per call and much more in
+// loops.
+func instrument(bin []byte, off bool, log *slog.Logger) ([]byte, bool) {
+	if off {
+		return bin, false
+	}
+	out, err := preempt.Instrument(bin, abi.ExportPreempt)
+	if err != nil {
+		log.Warn("wasm plugin not instrumented for preemption; using slower context interruption", "err", err)
+		return bin, false
+	}
+	return out, true
 }
 
 // fill creates the pool's instances. The first one decides the hooks and
@@ -244,9 +264,10 @@ func (p *Plugin) refill(slot int) {
 }
 
 // watch is the deadline watchdog: every quarter timeout it advances the
-// epoch and cancels the context of any instance whose call started too
-// many epochs ago. wazero (WithCloseOnContextDone) then closes the module
-// at its next loop back-edge or call, and the call returns an error.
+// epoch and interrupts any instance whose call started too many epochs
+// ago: it sets the instance's relayd_preempt global, so the guest traps at
+// its next loop head, and cancels its context (which stops a
+// non-instrumented guest through WithCloseOnContextDone).
 func (p *Plugin) watch() {
 	tick := max(p.set.timeout/4, time.Millisecond)
 	limit := int64(p.set.timeout/tick) + 1
@@ -265,7 +286,7 @@ func (p *Plugin) watch() {
 				continue
 			}
 			if s := inst.start.Load(); s > 0 && e-s >= limit && inst.start.CompareAndSwap(s, -1) {
-				inst.cancel()
+				inst.interrupt()
 			}
 		}
 	}

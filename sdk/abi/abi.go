@@ -41,6 +41,10 @@ const (
 	ExportOnAuth     = "relayd_on_auth"
 	ExportOnDeliver  = "relayd_on_deliver"
 	ExportOnClose    = "relayd_on_close"
+	// ExportPreempt is reserved: the host adds a mutable i32 global of this
+	// name when it instruments a module for preemption. A guest must not
+	// export it.
+	ExportPreempt = "relayd_preempt"
 )
 
 // HookExport returns the export name of hook h, or "" for an unknown hook.
