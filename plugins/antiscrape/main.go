@@ -1,0 +1,151 @@
+// Command antiscrape is a relayd policy plugin that keeps REQ and COUNT
+// filters from dumping the relay: empty filters, kind-only filters on busy
+// kinds, unselective filters on sensitive kinds, huge limits, too many
+// filters and since far in the past. Each rule rejects ("blocked:") or
+// clamps the filter's limit.
+//
+// README.md describes the config.
+package main
+
+import (
+	"encoding/json"
+
+	"github.com/relayd/relayd/sdk"
+)
+
+// cfg is this instance's settings, set by OnInit.
+var cfg *settings
+
+func init() {
+	sdk.OnInit(setup)
+	sdk.OnReq(func(r sdk.Req) sdk.Verdict { return check(r, false) })
+	sdk.OnCount(func(r sdk.Req) sdk.Verdict { return check(r, true) })
+}
+
+func main() {}
+
+func setup() error {
+	c, err := loadSettings(sdk.Config())
+	if err != nil {
+		return err
+	}
+	cfg = c
+	if sdk.LogEnabled(sdk.LevelInfo) {
+		sdk.Log(sdk.LevelInfo, "antiscrape: "+c.summary())
+	}
+	return nil
+}
+
+// check applies the rules to a REQ or COUNT. A COUNT returns no events,
+// so clamping its limit would change nothing: for COUNT only the reject
+// rules apply.
+func check(r sdk.Req, count bool) sdk.Verdict {
+	if len(cfg.exempt) > 0 && r.Session().IsAuthed() && cfg.exempt[r.Session().Authed()] {
+		return sdk.Accept()
+	}
+	var fs []filter
+	if err := json.Unmarshal(r.FiltersJSON(), &fs); err != nil {
+		return sdk.Reject(sdk.Invalid, "bad filters")
+	}
+	changed := false
+	if n := len(fs); n > cfg.Filters.Max && cfg.Filters.Action != actOff {
+		if cfg.Filters.Action == actReject {
+			return reject(itoa(n) + " filters, at most " + itoa(cfg.Filters.Max))
+		}
+		if !count {
+			fs, changed = fs[:cfg.Filters.Max], true
+		}
+	}
+	now := sdk.Now().Unix()
+	for i := range fs {
+		limit, msg := judge(fs[i], now)
+		if msg != "" {
+			return reject(msg)
+		}
+		if limit > 0 && !count {
+			fs[i].setLimit(limit)
+			changed = true
+		}
+	}
+	if !changed {
+		return sdk.Accept()
+	}
+	b, err := json.Marshal(fs)
+	if err != nil {
+		return sdk.Reject(sdk.ErrorPrefix, "rewriting filters failed")
+	}
+	if sdk.LogEnabled(sdk.LevelDebug) {
+		sdk.Log(sdk.LevelDebug, "antiscrape: clamped "+string(b))
+	}
+	return sdk.RewriteFilters(b)
+}
+
+// judge runs the per-filter rules on f. It returns the refusal message of
+// the first rejecting rule, or the lowest limit the clamping rules want
+// (0: leave the filter alone).
+func judge(f filter, now int64) (limit int, msg string) {
+	selective := f.selective()
+	kinds := f.kinds()
+	clamp := func(to int) {
+		if cur, ok := f.limit(); ok && cur <= to {
+			return // already within: no rewrite
+		}
+		if limit == 0 || to < limit {
+			limit = to
+		}
+	}
+	apply := func(a action, to int, why string) bool {
+		switch a {
+		case actReject:
+			msg = why
+			return true
+		case actClamp:
+			clamp(to)
+		}
+		return false
+	}
+	if !selective && kinds == nil && !f.has("search") {
+		if apply(cfg.Empty.Action, cfg.Empty.Limit, "empty filters are not allowed; name kinds, authors, ids or tags") {
+			return 0, msg
+		}
+	}
+	if !selective {
+		if k, ok := anyIn(kinds, cfg.Unselective.set); ok && cfg.Unselective.Action != actOff {
+			if apply(cfg.Unselective.Action, cfg.Unselective.Limit, "filters for kind "+itoa(k)+" must name authors, ids or tags") {
+				return 0, msg
+			}
+		}
+		if k, ok := anyIn(kinds, cfg.KindOnly.set); ok && !f.has("search") && cfg.KindOnly.Action != actOff {
+			if apply(cfg.KindOnly.Action, cfg.KindOnly.Limit, "kind-only filters for kind "+itoa(k)+" are not allowed; add authors, ids or tags") {
+				return 0, msg
+			}
+		}
+		if since, ok := f.int("since"); ok && since < now-cfg.OldSince.age && cfg.OldSince.Action != actOff {
+			if apply(cfg.OldSince.Action, cfg.OldSince.Limit, "since is more than "+cfg.OldSince.MaxAge+" ago; add authors, ids or tags") {
+				return 0, msg
+			}
+		}
+	}
+	if l, ok := f.limit(); ok && l > cfg.Limit.Max && cfg.Limit.Action != actOff {
+		if apply(cfg.Limit.Action, cfg.Limit.Max, "limit "+itoa(l)+" is over "+itoa(cfg.Limit.Max)) {
+			return 0, msg
+		}
+	}
+	return limit, ""
+}
+
+func anyIn(kinds []int, set map[int]bool) (int, bool) {
+	for _, k := range kinds {
+		if set[k] {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+func reject(msg string) sdk.Verdict {
+	if sdk.LogEnabled(sdk.LevelDebug) {
+		sdk.Log(sdk.LevelDebug, "antiscrape: refused: "+msg)
+	}
+	return sdk.Reject(sdk.Blocked, msg)
+}
