@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/relayd/relayd/host/wasmhost/preempt"
 	"github.com/relayd/relayd/host/wasmhost/state"
 	"github.com/relayd/relayd/internal/testing/wasmbuild"
 )
@@ -47,20 +48,28 @@ func BenchmarkWasmInstance(b *testing.B) {
 
 // BenchmarkWasmDeadline compares the ways to bound a call's time on raw
 // wazero, for an empty call and a 10,000-iteration loop: no interruption
-// at all (a runaway guest cannot be stopped), CloseOnContextDone with one
-// long-lived cancellable context (our design: a watchdog cancels it), and
-// CloseOnContextDone with a context.WithTimeout per call.
+// at all (a runaway guest cannot be stopped), the preemption check of
+// package preempt (our design), CloseOnContextDone with one long-lived
+// cancellable context (our fallback), and CloseOnContextDone with a
+// context.WithTimeout per call.
 func BenchmarkWasmDeadline(b *testing.B) {
 	bin, err := os.ReadFile("testdata/wat/spin.wasm")
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, mode := range []string{"none", "watchdog_ctx", "timeout_per_call"} {
+	for _, mode := range []string{"none", "preempt_global", "watchdog_ctx", "timeout_per_call"} {
 		b.Run(mode, func(b *testing.B) {
 			ctx := context.Background()
-			rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(mode != "none"))
+			closeOnDone := mode == "watchdog_ctx" || mode == "timeout_per_call"
+			rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(closeOnDone))
 			defer rt.Close(ctx)
-			mod, err := rt.Instantiate(ctx, bin)
+			code := bin
+			if mode == "preempt_global" {
+				if code, err = preempt.Instrument(bin, "relayd_preempt"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			mod, err := rt.Instantiate(ctx, code)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -70,6 +70,7 @@ func BenchmarkWasmEventParallel(b *testing.B) {
 	}
 	p := plugin(b, m, "go")
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		in := event(1)
 		for pb.Next() {
