@@ -39,6 +39,10 @@ type Report struct {
 	Settings *Settings
 	// Limitation are the NIP-11 limitation keys the plugin reports.
 	Limitation map[string]any
+	// Instrumented is true when calls are bounded by the preemption check
+	// (package preempt), false when the module could not be instrumented
+	// and falls back to wazero's slower context interruption.
+	Instrumented bool
 	// Problems lists everything that would stop the relay loading the
 	// plugin; empty means it loads.
 	Problems []string
@@ -90,6 +94,7 @@ func Check(ctx context.Context, path string) (Report, error) {
 		r.Hooks = append(r.Hooks, h.String())
 	}
 	r.Limitation = p.limits
+	r.Instrumented = p.preempt
 	return r, nil
 }
 

@@ -162,6 +162,9 @@ func TestWasmCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if r.OK() && !r.Instrumented {
+				t.Errorf("a WAT module with memory was not instrumented")
+			}
 			if r.OK() != tc.ok || strings.Join(r.Hooks, ",") != tc.hooks || strings.Join(r.Imports, ",") != tc.imports {
 				t.Errorf("got ok=%v hooks=%v imports=%v problems=%v", r.OK(), r.Hooks, r.Imports, r.Problems)
 			}
