@@ -24,7 +24,10 @@ import (
 )
 
 // This file runs the plugin through the real host: the .wasm built from
-// this directory, loaded by host/wasmhost or by a whole relayd.
+// this directory, loaded by host/wasmhost or by a whole relayd. It is the
+// same in every plugin of this repository but for pluginName, defined in
+// the plugin's own tests (plugins are main packages and cannot share test
+// code).
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -44,7 +47,7 @@ var (
 
 func sharedCache(t testing.TB) string {
 	cacheOnce.Do(func() {
-		d, err := os.MkdirTemp("", "ratelimit-wasm-cache-")
+		d, err := os.MkdirTemp("", pluginName+"-wasm-cache-")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,10 +107,10 @@ func newHost(t testing.TB, settings string, opts sdktest.Options) *sdktest.Host 
 // install puts the built plugin and its settings into dir.
 func install(t testing.TB, dir, settings string) {
 	t.Helper()
-	relaydtest.CopyPlugin(t, dir, "ratelimit", wasmbuild.Build(t, "."), settings)
+	relaydtest.CopyPlugin(t, dir, pluginName, wasmbuild.Build(t, "."), settings)
 }
 
-// loadAll loads the plugin once per settings, named ratelimit1, 2..., into
+// loadAll loads the plugin once per settings, named NAME1, NAME2..., into
 // one wasmhost Manager, fails the test unless every one loads, and
 // returns the chain.
 func loadAll(t testing.TB, settings ...string) *policy.Chain {
@@ -115,7 +118,7 @@ func loadAll(t testing.TB, settings ...string) *policy.Chain {
 	dir := t.TempDir()
 	wasm := wasmbuild.Build(t, ".")
 	for i, s := range settings {
-		relaydtest.CopyPlugin(t, dir, "ratelimit"+strconv.Itoa(i+1), wasm, s)
+		relaydtest.CopyPlugin(t, dir, pluginName+strconv.Itoa(i+1), wasm, s)
 	}
 	m, err := wasmhost.NewManager(wasmhost.Options{Dir: dir, CacheDir: sharedCache(t)})
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/relayd/relayd/sdk/sdktest"
 )
 
+const pluginName = "ratelimit"
+
 var (
 	alice  = sdktest.Session{ID: 1, IP: "203.0.113.7"}
 	bob    = sdktest.Session{ID: 2, IP: "198.51.100.2"}
@@ -62,7 +64,7 @@ const ok = "accept"
 func run(t *testing.T, settings string, steps []step) {
 	t.Helper()
 	now := time.Unix(1700000000, 0)
-	h := newHost(t, settings, sdktest.Options{Name: "ratelimit", Now: func() time.Time { return now }})
+	h := newHost(t, settings, sdktest.Options{Name: pluginName, Now: func() time.Time { return now }})
 	for i, s := range steps {
 		now = now.Add(s.wait)
 		if got := s.call(h).String(); got != s.want {
