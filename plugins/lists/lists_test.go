@@ -72,7 +72,9 @@ const (
 	pkNotListed = "reject restricted: this relay only accepts events from allowed pubkeys"
 )
 
-func kindRefused(k int) string { return "reject blocked: kind " + strconv.Itoa(k) + " is not accepted here" }
+func kindRefused(k int) string {
+	return "reject blocked: kind " + strconv.Itoa(k) + " is not accepted here"
+}
 
 // runChecks runs checks against the plugin loaded with settings.
 func runChecks(t *testing.T, settings string, checks []check) {
