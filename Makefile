@@ -6,7 +6,7 @@ GOFLAGS_BUILD := -tags $(TAGS)
 WASMENV := GOOS=wasip1 GOARCH=wasm
 PLUGIN_DIRS := $(wildcard plugins/*/main.go examples/policies/*/main.go)
 
-.PHONY: all build plugins run test test-race check bench fmt vet tidy
+.PHONY: all build plugins run test check bench fmt vet tidy testdata
 
 all: build plugins
 
@@ -29,9 +29,9 @@ test:
 	$(GO) test $(GOFLAGS_BUILD) -race -timeout 30m $(RACE_PKGS)
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m ./sdk/... ./plugins/... ./examples/...
 
-check: fmt vet tidy
+check: fmt vet tidy testdata
 	$(WASMENV) $(GO) build ./sdk/... ./plugins/... ./examples/...
-	@git diff --exit-code -- go.mod go.sum || (echo "go.mod/go.sum not tidy" && exit 1)
+	@git diff --exit-code -- go.mod go.sum host/wasmhost/testdata || (echo "go.mod/go.sum not tidy or WAT test guests out of date" && exit 1)
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
@@ -44,3 +44,9 @@ tidy:
 
 bench:
 	$(GO) test $(GOFLAGS_BUILD) -run '^$$' -bench . -benchmem ./host/...
+
+# Rebuild the WAT test guests (.wat -> .wasm, Debian package wabt). The
+# .wasm files are committed so tests need no wabt; make check rebuilds them
+# and fails if they changed.
+testdata:
+	sh host/wasmhost/testdata/gen.sh
