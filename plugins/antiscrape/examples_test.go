@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/relayd/relayd/sdk/sdktest"
 )
 
 // example is one "### Title" + toml block of the README's Examples section.
@@ -67,5 +69,22 @@ func checkCovered(t *testing.T, ex map[string]example, tested []string) {
 		if !seen[title] {
 			t.Errorf("README example %q is not tested", title)
 		}
+	}
+}
+
+// TestDefaultsFile loads plugins/defaults/antiscrape.toml, the default set's
+// settings for this plugin.
+func TestDefaultsFile(t *testing.T) {
+	b, err := os.ReadFile("../defaults/antiscrape.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if _, err := toml.Decode(string(b), &m); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(m["config"])
+	if err := sdktest.New(sdktest.Options{Config: string(cfg)}).Init(); err != nil {
+		t.Fatalf("defaults/antiscrape.toml: %v", err)
 	}
 }
