@@ -395,3 +395,21 @@ func TestParseFlags(t *testing.T) {
 		t.Fatalf("unknown key: got %v", err)
 	}
 }
+
+// TestRelaydSIGHUPReloadsPlugins: SIGHUP makes the plugin manager rescan
+// its directory without restarting the relay.
+func TestRelaydSIGHUPReloadsPlugins(t *testing.T) {
+	p := startRelayd(t, "-data", t.TempDir(), "-plugins", t.TempDir())
+	c := wsc.Dial(t, p.url)
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(p.logs.String(), "reloading plugins") {
+		if time.Now().After(deadline) {
+			t.Fatal("no reload after SIGHUP")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ok := c.Publish(wsc.NewKey().Sign(t, 1, "still connected", nostr.Now())); !ok.Accepted {
+		t.Fatalf("after SIGHUP: %v", ok)
+	}
+}
