@@ -5,6 +5,10 @@ TAGS    ?= libsecp256k1
 GOFLAGS_BUILD := -tags $(TAGS)
 WASMENV := GOOS=wasip1 GOARCH=wasm
 PLUGIN_DIRS := $(wildcard plugins/*/main.go examples/policies/*/main.go)
+# C plugins (sdk/c): a WASI reactor per directory with a main.c.
+CLANG   ?= clang
+WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-all -I sdk/c
+C_PLUGIN_DIRS := $(wildcard plugins/*/main.c examples/policies/*/main.c)
 
 .PHONY: all build plugins run test check bench fmt vet tidy testdata
 
@@ -18,6 +22,11 @@ plugins:
 	@for f in $(PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
 	  echo "wasm $$d -> bin/plugins/$$n.wasm"; \
 	  $(WASMENV) $(GO) build -buildmode=c-shared -o bin/plugins/$$n.wasm ./$$d || exit 1; done
+	@if [ -n "$(C_PLUGIN_DIRS)" ] && ! command -v $(CLANG) >/dev/null; then \
+	  echo "$(CLANG) not found: C plugins not built (apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32)"; \
+	else for f in $(C_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
+	  echo "clang $$d -> bin/plugins/$$n.wasm"; \
+	  $(CLANG) $(WASM_CFLAGS) -o bin/plugins/$$n.wasm $$d/*.c sdk/c/relayd.c || exit 1; done; fi
 
 run: build plugins
 	./bin/relayd -listen 127.0.0.1:7447 -data ./data -plugins ./bin/plugins

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 // live delivery are untouched, and that NIP-11 reports the cap.
 func TestClampLimitE2E(t *testing.T) {
 	const stored, max = 60, 50
-	r := policytest.Start(t, "clamp-limit", wasmbuild.Build(t, "."), policytest.READMESettings(t))
+	r := policytest.Start(t, "clamp-limit", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
 	c := wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	base := nostr.Now() - 1000

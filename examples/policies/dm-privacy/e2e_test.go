@@ -26,7 +26,7 @@ const authRequired = "auth-required: DMs are only served to their author and rec
 // get the DMs; Carol (authenticated) and an anonymous session get the note
 // only; REQ and COUNT for DM kinds get the exact CLOSED answers.
 func TestDMPrivacyE2E(t *testing.T) {
-	r := policytest.Start(t, "dm-privacy", wasmbuild.Build(t, "."), policytest.READMESettings(t))
+	r := policytest.Start(t, "dm-privacy", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
 	alice, bob, carol := wsc.NewKey(), wsc.NewKey(), wsc.NewKey()
 	login := func(k wsc.Key) *wsc.Client {
 		c := wsc.Dial(t, r.URL)

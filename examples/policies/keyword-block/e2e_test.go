@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 // relayd: events with a blocked word get the exact blocked OK and are
 // neither delivered nor stored; the others are.
 func TestKeywordBlockE2E(t *testing.T) {
-	r := policytest.Start(t, "keyword-block", wasmbuild.Build(t, "."), policytest.READMESettings(t))
+	r := policytest.Start(t, "keyword-block", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	sub.Req("live", nostr.Filter{Authors: []string{k.PK}})

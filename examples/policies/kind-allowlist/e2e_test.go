@@ -21,7 +21,7 @@ func TestMain(m *testing.M) {
 // relayd: allowed kinds are stored and delivered, other kinds get the
 // exact blocked OK and are neither stored nor delivered.
 func TestKindAllowlistE2E(t *testing.T) {
-	r := policytest.Start(t, "kind-allowlist", wasmbuild.Build(t, "."), policytest.READMESettings(t))
+	r := policytest.Start(t, "kind-allowlist", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	if evs := sub.Req("live", nostr.Filter{Authors: []string{k.PK}}); len(evs) != 0 {

@@ -31,7 +31,7 @@ func testKey(n int) wsc.Key {
 // the shadowed key gets OK true but its event goes nowhere; anyone else
 // gets strfry's exact reject message.
 func TestStrfryCompatE2E(t *testing.T) {
-	r := policytest.Start(t, "strfry-compat", wasmbuild.Build(t, "."), policytest.READMESettings(t))
+	r := policytest.Start(t, "strfry-compat", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	sub.Req("all", nostr.Filter{Kinds: []int{1}})
 	friend, shadowed, stranger := testKey(1), testKey(2), wsc.NewKey()

@@ -32,19 +32,19 @@ func Start(t testing.TB, name, wasmPath, settings string) *relaydtest.Relay {
 	return r
 }
 
-// READMESettings returns the first ```toml block of the README.md in the
-// test's directory: the e2e tests run the example NAME.toml the README
-// shows, so the two cannot drift apart.
-func READMESettings(t testing.TB) string {
+// READMESettings returns the first ```toml block of the README at path:
+// the e2e tests run the example NAME.toml the README shows, so the two
+// cannot drift apart.
+func READMESettings(t testing.TB, path string) string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, rest, ok := strings.Cut(string(b), "```toml\n")
 	block, _, closed := strings.Cut(rest, "```")
 	if !ok || !closed {
-		t.Fatal("README.md has no ```toml block")
+		t.Fatal(path + " has no ```toml block")
 	}
 	return block
 }

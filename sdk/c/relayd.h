@@ -1,0 +1,379 @@
+/*
+ * relayd.h: the relayd policy plugin ABI, version 1 (module relayd_v1), for
+ * guests written in C. See sdk/abi/ABI.md for the contract; every constant
+ * below is a row of its tables (a test in this directory keeps them in
+ * sync), and every import is one of its host functions.
+ *
+ * A C plugin is a WASI reactor that exports
+ *
+ *   - memory                (clang exports it by default)
+ *   - _initialize           (from -mexec-model=reactor)
+ *   - relayd_abi_version    (defined in relayd.c)
+ *   - relayd_init           (yours: returns the mask of hooks it handles)
+ *   - the hooks it handles  (yours: relayd_on_event_pre, ...)
+ *
+ * Build:
+ *
+ *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -Wl,--strip-all \
+ *     -I sdk/c -o policy.wasm policy.c sdk/c/relayd.c
+ *
+ * A hook:
+ *
+ *   RELAYD_EXPORT(RELAYD_EXPORT_ON_EVENT_PRE)
+ *   int32_t on_event_pre(RELAYD_HOOK_ARGS) {
+ *       if (kind == 4)
+ *           return relayd_reject(RELAYD_PREFIX_BLOCKED, "no DMs");
+ *       return relayd_accept();
+ *   }
+ *
+ * Notes:
+ *   - Guest globals are per instance: the relay runs several instances of a
+ *     plugin and may replace one at any time. Shared state lives in the
+ *     host (relayd_counter_add, relayd_bucket_take, relayd_kv_*).
+ *   - The host never allocates in the guest: reads fill a buffer you pass
+ *     and return the length the value needs (see relayd_read).
+ */
+#ifndef RELAYD_H
+#define RELAYD_H
+
+#include <stdint.h>
+
+/* ---- Module, version, exports -------------------------------------- */
+
+#define RELAYD_VERSION 1
+#define RELAYD_MODULE_NAME "relayd_v1"
+#define RELAYD_HOOK_PARAMS 7 /* parameters of every hook export */
+
+#define RELAYD_EXPORT_MEMORY "memory"
+#define RELAYD_EXPORT_ABI_VERSION "relayd_abi_version"
+#define RELAYD_EXPORT_INITIALIZE "_initialize"
+#define RELAYD_EXPORT_INIT "relayd_init"
+#define RELAYD_EXPORT_LIMITATION "relayd_limitation"
+#define RELAYD_EXPORT_ON_CONNECT "relayd_on_connect"
+#define RELAYD_EXPORT_ON_EVENT_PRE "relayd_on_event_pre"
+#define RELAYD_EXPORT_ON_EVENT "relayd_on_event"
+#define RELAYD_EXPORT_ON_REQ "relayd_on_req"
+#define RELAYD_EXPORT_ON_COUNT "relayd_on_count"
+#define RELAYD_EXPORT_ON_AUTH "relayd_on_auth"
+#define RELAYD_EXPORT_ON_DELIVER "relayd_on_deliver"
+#define RELAYD_EXPORT_ON_CLOSE "relayd_on_close"
+#define RELAYD_EXPORT_PREEMPT "relayd_preempt" /* reserved: a guest must not export it */
+
+/* RELAYD_EXPORT(name) exports the next function as name. */
+#define RELAYD_EXPORT(name) __attribute__((export_name(name)))
+
+/*
+ * RELAYD_HOOK_ARGS are the RELAYD_HOOK_PARAMS parameters of every hook
+ * export (ABI.md, "Hook signature"); the result is a verdict
+ * (relayd_accept, relayd_reject...).
+ */
+#define RELAYD_MAYBE_UNUSED __attribute__((unused))
+#define RELAYD_HOOK_ARGS                                                    \
+    RELAYD_MAYBE_UNUSED int64_t session, RELAYD_MAYBE_UNUSED int32_t kind,  \
+        RELAYD_MAYBE_UNUSED int64_t created_at,                             \
+        RELAYD_MAYBE_UNUSED int64_t received_at, RELAYD_MAYBE_UNUSED int32_t size, \
+        RELAYD_MAYBE_UNUSED int32_t count, RELAYD_MAYBE_UNUSED int32_t flags
+
+/* ---- Codes ----------------------------------------------------------- */
+
+/* flags parameter */
+#define RELAYD_FLAG_SOURCE_MASK 0xff
+#define RELAYD_FLAG_AUTHED 0x100
+#define RELAYD_FLAG_SESSION 0x200
+
+/* Hooks; a HookMask has bit 1 << hook per hook. */
+#define RELAYD_HOOK_CONNECT 1
+#define RELAYD_HOOK_EVENT_PRE 2
+#define RELAYD_HOOK_EVENT 3
+#define RELAYD_HOOK_REQ 4
+#define RELAYD_HOOK_COUNT 5
+#define RELAYD_HOOK_AUTH 6
+#define RELAYD_HOOK_DELIVER 7
+#define RELAYD_HOOK_CLOSE 8
+#define RELAYD_MAX_HOOK 8
+#define RELAYD_HOOK_MASK_ALL 0x1fe
+#define RELAYD_HOOK_BIT(hook) (1 << (hook))
+
+/* Actions: bits 0-7 of a verdict. */
+#define RELAYD_ACTION_ACCEPT 0
+#define RELAYD_ACTION_REJECT 1
+#define RELAYD_ACTION_SHADOW_REJECT 2
+#define RELAYD_ACTION_REWRITE 3
+#define RELAYD_ACTION_RATE_LIMITED 4
+#define RELAYD_MAX_ACTION 4
+
+/* Prefixes: bits 8-15 of a verdict. */
+#define RELAYD_PREFIX_DEFAULT 0
+#define RELAYD_PREFIX_BLOCKED 1
+#define RELAYD_PREFIX_RATE_LIMITED 2
+#define RELAYD_PREFIX_INVALID 3
+#define RELAYD_PREFIX_RESTRICTED 4
+#define RELAYD_PREFIX_AUTH_REQUIRED 5
+#define RELAYD_PREFIX_POW 6
+#define RELAYD_PREFIX_DUPLICATE 7
+#define RELAYD_PREFIX_ERROR 8
+#define RELAYD_PREFIX_MUTE 9
+#define RELAYD_MAX_PREFIX 9
+
+/* Sources: the low byte of flags. */
+#define RELAYD_SOURCE_IP4 0
+#define RELAYD_SOURCE_IP6 1
+#define RELAYD_SOURCE_IMPORT 2
+#define RELAYD_SOURCE_STREAM 3
+#define RELAYD_SOURCE_SYNC 4
+#define RELAYD_SOURCE_STORED 5
+
+/* Fields, read with relayd_get. */
+#define RELAYD_FIELD_EVENT_ID 1
+#define RELAYD_FIELD_PUBKEY 2
+#define RELAYD_FIELD_CONTENT 3
+#define RELAYD_FIELD_TAGS 4
+#define RELAYD_FIELD_RAW 5
+#define RELAYD_FIELD_SIG 6
+#define RELAYD_FIELD_STRFRY_INPUT 7
+#define RELAYD_FIELD_FILTERS 8
+#define RELAYD_FIELD_SUB_ID 9
+#define RELAYD_FIELD_IP 10
+#define RELAYD_FIELD_AUTHED 11
+#define RELAYD_FIELD_CONFIG 12
+#define RELAYD_FIELD_PLUGIN_NAME 13
+#define RELAYD_FIELD_CONNECTED_AT 14
+#define RELAYD_FIELD_RELAY_VERSION 15
+#define RELAYD_MAX_FIELD 15
+
+/* Outputs, set with relayd_set_output. */
+#define RELAYD_OUTPUT_MESSAGE 1
+#define RELAYD_OUTPUT_FILTERS 2
+#define RELAYD_OUTPUT_PAYLOAD 3
+#define RELAYD_OUTPUT_LIMITATION 4
+#define RELAYD_MAX_OUTPUT 4
+
+/* Errors: negative results of host functions. */
+#define RELAYD_OK 0
+#define RELAYD_ERR_NOT_FOUND -1
+#define RELAYD_ERR_MEMORY -2
+#define RELAYD_ERR_TOO_LARGE -3
+#define RELAYD_ERR_INVALID -4
+#define RELAYD_ERR_UNAVAILABLE -5
+#define RELAYD_ERR_TIMEOUT -6
+#define RELAYD_ERR_MISMATCH -7
+#define RELAYD_ERR_INTERNAL -8
+
+/* Log levels. */
+#define RELAYD_LOG_DEBUG 0
+#define RELAYD_LOG_INFO 1
+#define RELAYD_LOG_WARN 2
+#define RELAYD_LOG_ERROR 3
+
+/* Feature bits of relayd_features(). */
+#define RELAYD_FEATURE_STORE 0x1
+#define RELAYD_FEATURE_STATE 0x2
+
+/* Limits. */
+#define RELAYD_MAX_MESSAGE_LEN 512
+#define RELAYD_MAX_FILTERS_LEN 65536
+#define RELAYD_MAX_PAYLOAD_LEN 1048576
+#define RELAYD_MAX_LIMITATION_LEN 4096
+#define RELAYD_MAX_KEY_LEN 256
+#define RELAYD_MAX_VALUE_LEN 65536
+#define RELAYD_MAX_LOG_LEN 4096
+#define RELAYD_MAX_HEADER_NAME_LEN 64
+
+/* ---- Host functions (imports) -------------------------------------- */
+
+#define RELAYD_FUNC_GET "get"
+#define RELAYD_FUNC_GET_TAG "get_tag"
+#define RELAYD_FUNC_GET_HEADER "get_header"
+#define RELAYD_FUNC_SET_OUTPUT "set_output"
+#define RELAYD_FUNC_NOW "now"
+#define RELAYD_FUNC_LOG_ENABLED "log_enabled"
+#define RELAYD_FUNC_LOG "log"
+#define RELAYD_FUNC_COUNTER_ADD "counter_add"
+#define RELAYD_FUNC_COUNTER_GET "counter_get"
+#define RELAYD_FUNC_BUCKET_TAKE "bucket_take"
+#define RELAYD_FUNC_KV_GET "kv_get"
+#define RELAYD_FUNC_KV_SET "kv_set"
+#define RELAYD_FUNC_KV_CAS "kv_cas"
+#define RELAYD_FUNC_KV_DELETE "kv_delete"
+#define RELAYD_FUNC_STORE_COUNT "store_count"
+#define RELAYD_FUNC_FEATURES "features"
+
+#define RELAYD_IMPORT(name) \
+    __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
+
+/* relayd_get reads input field into buf if it fits in buf_limit bytes and
+ * returns its length either way, or a negative RELAYD_ERR_*. */
+RELAYD_IMPORT(RELAYD_FUNC_GET)
+int32_t relayd_get(int32_t field, void *buf, int32_t buf_limit);
+
+/* relayd_get_tag reads tag index of the event, elements joined by NUL. */
+RELAYD_IMPORT(RELAYD_FUNC_GET_TAG)
+int32_t relayd_get_tag(int32_t index, void *buf, int32_t buf_limit);
+
+/* relayd_get_header reads a request header (lower-case name). */
+RELAYD_IMPORT(RELAYD_FUNC_GET_HEADER)
+int32_t relayd_get_header(const char *name, int32_t name_len, void *buf, int32_t buf_limit);
+
+/* relayd_set_output copies len bytes as output kind (RELAYD_OUTPUT_*). */
+RELAYD_IMPORT(RELAYD_FUNC_SET_OUTPUT)
+int32_t relayd_set_output(int32_t kind, const void *ptr, int32_t len);
+
+/* relayd_now returns the relay's clock in unix nanoseconds. */
+RELAYD_IMPORT(RELAYD_FUNC_NOW)
+int64_t relayd_now(void);
+
+/* relayd_log_enabled returns 1 if a line at level would be written. */
+RELAYD_IMPORT(RELAYD_FUNC_LOG_ENABLED)
+int32_t relayd_log_enabled(int32_t level);
+
+/* relayd_log writes a line to the relay's log, tagged with the plugin. */
+RELAYD_IMPORT(RELAYD_FUNC_LOG)
+void relayd_log(int32_t level, const char *ptr, int32_t len);
+
+/* relayd_features returns RELAYD_FEATURE_* bits. */
+RELAYD_IMPORT(RELAYD_FUNC_FEATURES)
+int64_t relayd_features(void);
+
+/* Shared state: shared by every instance of the plugin, kept across reloads. */
+RELAYD_IMPORT(RELAYD_FUNC_COUNTER_ADD)
+int32_t relayd_counter_add(const char *key, int32_t key_len, int64_t delta, int64_t ttl_ms, int64_t *result);
+
+RELAYD_IMPORT(RELAYD_FUNC_COUNTER_GET)
+int32_t relayd_counter_get(const char *key, int32_t key_len, int64_t *result);
+
+/* relayd_bucket_take returns 0 if cost tokens were taken, else the
+ * milliseconds until they will be there, or a negative RELAYD_ERR_*. */
+RELAYD_IMPORT(RELAYD_FUNC_BUCKET_TAKE)
+int64_t relayd_bucket_take(const char *key, int32_t key_len, int64_t cost, double rate, int64_t burst);
+
+RELAYD_IMPORT(RELAYD_FUNC_KV_GET)
+int32_t relayd_kv_get(const char *key, int32_t key_len, void *buf, int32_t buf_limit);
+
+RELAYD_IMPORT(RELAYD_FUNC_KV_SET)
+int32_t relayd_kv_set(const char *key, int32_t key_len, const void *val, int32_t val_len, int64_t ttl_ms);
+
+/* relayd_kv_cas: old_len -1 means "only if absent". */
+RELAYD_IMPORT(RELAYD_FUNC_KV_CAS)
+int32_t relayd_kv_cas(const char *key, int32_t key_len, const void *old, int32_t old_len,
+                      const void *val, int32_t val_len, int64_t ttl_ms);
+
+RELAYD_IMPORT(RELAYD_FUNC_KV_DELETE)
+int32_t relayd_kv_delete(const char *key, int32_t key_len);
+
+/* relayd_store_count counts stored events matching one filter (JSON). */
+RELAYD_IMPORT(RELAYD_FUNC_STORE_COUNT)
+int32_t relayd_store_count(const char *filter, int32_t filter_len, int64_t *result);
+
+/* ---- Helpers --------------------------------------------------------- */
+
+/* relayd_strlen is strlen without libc. */
+static inline int32_t relayd_strlen(const char *s) {
+    int32_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+/* relayd_verdict packs an action and a prefix into a hook result. */
+static inline int32_t relayd_verdict(int32_t action, int32_t prefix) {
+    return action | prefix << 8;
+}
+
+/* relayd_accept lets the message through to the next policy. */
+static inline int32_t relayd_accept(void) { return RELAYD_ACTION_ACCEPT; }
+
+/* relayd_reject_n refuses with prefix and the first len bytes of msg. */
+static inline int32_t relayd_reject_n(int32_t prefix, const char *msg, int32_t len) {
+    if (len > RELAYD_MAX_MESSAGE_LEN)
+        len = RELAYD_MAX_MESSAGE_LEN;
+    if (len > 0)
+        relayd_set_output(RELAYD_OUTPUT_MESSAGE, msg, len);
+    return relayd_verdict(RELAYD_ACTION_REJECT, prefix);
+}
+
+/* relayd_reject refuses with prefix and the NUL-terminated msg: the relay
+ * answers "blocked: msg" (OK false, CLOSED, or a dropped delivery). */
+static inline int32_t relayd_reject(int32_t prefix, const char *msg) {
+    return relayd_reject_n(prefix, msg, relayd_strlen(msg));
+}
+
+/* relayd_shadow_reject answers an EVENT with OK true but drops it. */
+static inline int32_t relayd_shadow_reject(void) { return RELAYD_ACTION_SHADOW_REJECT; }
+
+/* relayd_rate_limited refuses with "rate-limited: msg". */
+static inline int32_t relayd_rate_limited(const char *msg) {
+    relayd_set_output(RELAYD_OUTPUT_MESSAGE, msg, relayd_strlen(msg));
+    return relayd_verdict(RELAYD_ACTION_RATE_LIMITED, RELAYD_PREFIX_RATE_LIMITED);
+}
+
+/* relayd_rewrite replaces the REQ/COUNT filters (kind RELAYD_OUTPUT_FILTERS)
+ * or the delivered event (RELAYD_OUTPUT_PAYLOAD) with json. */
+static inline int32_t relayd_rewrite(int32_t output_kind, const char *json, int32_t len) {
+    relayd_set_output(output_kind, json, len);
+    return RELAYD_ACTION_REWRITE;
+}
+
+/* relayd_init_fail refuses to start (return it from relayd_init); the
+ * relay logs msg and keeps the previous version of the plugin. */
+static inline int32_t relayd_init_fail(const char *msg) {
+    relayd_reject(RELAYD_PREFIX_DEFAULT, msg);
+    return -1;
+}
+
+/* relayd_read reads field into buf as a NUL-terminated string. It returns
+ * the length, or RELAYD_ERR_TOO_LARGE if it does not fit in cap - 1 bytes
+ * (buf is then ""), or another negative RELAYD_ERR_*. */
+static inline int32_t relayd_read(int32_t field, char *buf, int32_t cap) {
+    if (cap < 1)
+        return RELAYD_ERR_INVALID;
+    buf[0] = 0;
+    int32_t n = relayd_get(field, buf, cap - 1);
+    if (n < 0)
+        return n;
+    if (n > cap - 1)
+        return RELAYD_ERR_TOO_LARGE;
+    buf[n] = 0;
+    return n;
+}
+
+/* relayd_read_tag reads tag index like relayd_read; its elements are
+ * separated by NUL, e.g. "p\0<hex>". */
+static inline int32_t relayd_read_tag(int32_t index, char *buf, int32_t cap) {
+    if (cap < 1)
+        return RELAYD_ERR_INVALID;
+    buf[0] = 0;
+    int32_t n = relayd_get_tag(index, buf, cap - 1);
+    if (n < 0)
+        return n;
+    if (n > cap - 1)
+        return RELAYD_ERR_TOO_LARGE;
+    buf[n] = 0;
+    return n;
+}
+
+/* relayd_log_str logs a NUL-terminated line. */
+static inline void relayd_log_str(int32_t level, const char *msg) {
+    relayd_log(level, msg, relayd_strlen(msg));
+}
+
+/* ---- relayd.c -------------------------------------------------------- */
+
+/* relayd_abi_version is the required export; relayd.c defines it. */
+int32_t relayd_abi_version(void);
+
+/*
+ * relayd_config_ints reads the top-level key of the plugin's [config]
+ * (JSON) as an array of integers into out. It returns how many it read,
+ * RELAYD_ERR_NOT_FOUND if the key is absent, RELAYD_ERR_INVALID if it is
+ * not an array of integers, or RELAYD_ERR_TOO_LARGE if there are more than
+ * max (or the config is over 4 KB).
+ */
+int32_t relayd_config_ints(const char *key, int64_t *out, int32_t max);
+
+/* relayd_put_str and relayd_put_int append to a message buffer and return
+ * the new end: p = relayd_put_int(relayd_put_str(msg, "kind "), kind). The
+ * caller sizes the buffer (an int64 needs at most 20 bytes). */
+char *relayd_put_str(char *p, const char *s);
+char *relayd_put_int(char *p, int64_t v);
+
+#endif /* RELAYD_H */
