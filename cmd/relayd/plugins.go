@@ -1,12 +1,124 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 )
 
-// pluginCommand runs `relayd plugin ...`.
+// stdin is what `relayd plugin test` reads when no file is given; tests
+// replace it.
+var stdin io.Reader = os.Stdin
+
+const pluginUsage = `usage: relayd plugin <command> [arguments]
+
+Tools for policy plugin authors:
+
+  check [-config FILE.toml] [-json] FILE.wasm
+        load the plugin as the relay would and report its ABI version,
+        hooks, imports and any problem; exit 1 if it would not load
+  test [-config FILE.toml] [-authed PUBKEY|author] [-skip-verify] [-log LEVEL] FILE.wasm [EVENTS.jsonl]
+        replay events (one event JSON per line, or strfry plugin input
+        lines) through the plugin's event_pre and event hooks and print
+        "<id> <verdict> [reason]" per event; reads stdin without a file
+  new [-dir DIR] NAME
+        create DIR/NAME, a new plugin from a template: main.go, a test,
+        README.md and NAME.toml
+
+Flags may come before or after the arguments. NAME.toml beside FILE.wasm
+is used unless -config names another settings file.
+`
+
+// pluginCommand runs `relayd plugin ...`. Exit codes: 0 success, 1 the
+// plugin or its input failed, 2 bad usage.
 func pluginCommand(args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "relayd plugin: not implemented yet")
+	if len(args) == 0 {
+		fmt.Fprint(stderr, pluginUsage)
+		return 2
+	}
+	switch args[0] {
+	case "check":
+		return pluginCheck(args[1:], stdout, stderr)
+	case "test":
+		return pluginTest(args[1:], stdin, stdout, stderr)
+	case "new":
+		return pluginNew(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, pluginUsage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "relayd plugin: unknown command %q\n\n%s", args[0], pluginUsage)
 	return 2
+}
+
+// parseArgs parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones. It prints usage
+// errors to fs's output.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// usageErr reports a usage error and returns exit code 2.
+func usageErr(stderr io.Writer, cmd, msg string) int {
+	fmt.Fprintf(stderr, "relayd plugin %s: %s\n", cmd, msg)
+	return 2
+}
+
+// stage puts the plugin at wasmPath, with its settings, alone in a new
+// temporary directory, as NAME.wasm and NAME.toml: the layout the relay
+// and wasmhost.Check expect. The settings are tomlPath if not empty, else
+// NAME.toml beside the .wasm if there is one. It returns the staged .wasm
+// path, the settings file used ("" for none) and a cleanup function.
+func stage(wasmPath, tomlPath string) (staged, settings string, cleanup func(), err error) {
+	name := strings.TrimSuffix(filepath.Base(wasmPath), ".wasm")
+	if name == "" || !strings.HasSuffix(wasmPath, ".wasm") {
+		return "", "", nil, fmt.Errorf("%s: want a NAME.wasm file", wasmPath)
+	}
+	bin, err := os.ReadFile(wasmPath)
+	if err != nil {
+		return "", "", nil, err
+	}
+	var set []byte
+	switch {
+	case tomlPath != "":
+		if set, err = os.ReadFile(tomlPath); err != nil {
+			return "", "", nil, err
+		}
+		settings = tomlPath
+	default:
+		beside := strings.TrimSuffix(wasmPath, ".wasm") + ".toml"
+		if set, err = os.ReadFile(beside); err == nil {
+			settings = beside
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", "", nil, err
+		}
+	}
+	dir, err := os.MkdirTemp("", "relayd-plugin-")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	staged = filepath.Join(dir, name+".wasm")
+	if err = os.WriteFile(staged, bin, 0o644); err == nil && settings != "" {
+		err = os.WriteFile(filepath.Join(dir, name+".toml"), set, 0o644)
+	}
+	if err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	return staged, settings, cleanup, nil
 }
