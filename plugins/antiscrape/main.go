@@ -8,7 +8,7 @@
 package main
 
 import (
-	"encoding/json"
+	"strconv"
 
 	"github.com/relayd/relayd/sdk"
 )
@@ -43,8 +43,8 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 	if len(cfg.exempt) > 0 && r.Session().IsAuthed() && cfg.exempt[r.Session().Authed()] {
 		return sdk.Accept()
 	}
-	var fs []filter
-	if err := json.Unmarshal(r.FiltersJSON(), &fs); err != nil {
+	fs, err := parseFilters(r.FiltersJSON())
+	if err != nil {
 		return sdk.Reject(sdk.Invalid, "bad filters")
 	}
 	changed := false
@@ -63,17 +63,14 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 			return reject(msg)
 		}
 		if limit > 0 && !count {
-			fs[i].setLimit(limit)
+			fs[i] = fs[i].set("limit", strconv.AppendInt(nil, int64(limit), 10))
 			changed = true
 		}
 	}
 	if !changed {
 		return sdk.Accept()
 	}
-	b, err := json.Marshal(fs)
-	if err != nil {
-		return sdk.Reject(sdk.ErrorPrefix, "rewriting filters failed")
-	}
+	b := appendFilters(nil, fs)
 	if sdk.LogEnabled(sdk.LevelDebug) {
 		sdk.Log(sdk.LevelDebug, "antiscrape: clamped "+string(b))
 	}

@@ -93,15 +93,15 @@ func TestRules(t *testing.T) {
 			"reject blocked: 3 filters, at most 2", "reject blocked: 3 filters, at most 2"},
 		{"too many filters clamp", `{"filters":{"action":"clamp","max":1}}`, `[{"ids":["` + pk + `"]},{"kinds":[1]}]`,
 			`rewrite [{"ids":["` + pk + `"]}]`, "accept"},
-		{"old since", `{}`, `[{"kinds":[30023],` + old + `}]`, `rewrite [{"kinds":[30023],"limit":50,` + old + `}]`, "accept"},
+		{"old since", `{}`, `[{"kinds":[30023],` + old + `}]`, `rewrite [{"kinds":[30023],` + old + `,"limit":50}]`, "accept"},
 		{"old since and kind only: smallest wins", `{"kind_only":{"limit":80},"old_since":{"limit":90}}`, `[{"kinds":[1],` + old + `}]`,
-			`rewrite [{"kinds":[1],"limit":80,` + old + `}]`, "accept"},
+			`rewrite [{"kinds":[1],` + old + `,"limit":80}]`, "accept"},
 		{"recent since", `{}`, `[{"kinds":[30023],"since":1699000000}]`, "accept", "accept"},
 		{"old since with author", `{}`, `[{"authors":["` + pk + `"],` + old + `}]`, "accept", "accept"},
 		{"old since reject", `{"old_since":{"action":"reject","max_age":"7d"}}`, `[{"kinds":[30023],"since":1699000000}]`,
 			"reject blocked: since is more than 7d ago; add authors, ids or tags",
 			"reject blocked: since is more than 7d ago; add authors, ids or tags"},
-		{"unknown fields survive", `{}`, `[{"kinds":[1],"future":{"x":[1,2]}}]`, `rewrite [{"future":{"x":[1,2]},"kinds":[1],"limit":100}]`, "accept"},
+		{"unknown fields survive", `{}`, `[{"kinds":[1],"future":{"x":[1,2]}}]`, `rewrite [{"kinds":[1],"future":{"x":[1,2]},"limit":100}]`, "accept"},
 		{"bad filters", `{}`, `{"kinds":[1]}`, "reject invalid: bad filters", "reject invalid: bad filters"},
 	}
 	for _, tc := range tests {
