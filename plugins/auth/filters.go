@@ -2,16 +2,11 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
 )
-
-// filter is one NIP-01 filter with its keys kept as raw JSON, so fields
-// this plugin does not know (search, future NIPs) survive a rewrite.
-type filter map[string]json.RawMessage
 
 // onFilters gates REQ and COUNT. Reading configured kinds or DM kinds
 // needs AUTH; filters asking for DM kinds are then narrowed to the
@@ -27,8 +22,8 @@ func onFilters(r sdk.Req) sdk.Verdict {
 	if !bytes.Contains(raw, []byte(`"kinds"`)) {
 		return sdk.Accept()
 	}
-	var fs []filter
-	if err := json.Unmarshal(raw, &fs); err != nil {
+	fs, err := parseFilters(raw)
+	if err != nil {
 		return sdk.Reject(sdk.Invalid, "bad filters")
 	}
 	dmAsked := false
@@ -59,16 +54,13 @@ func onFilters(r sdk.Req) sdk.Verdict {
 	if !changed {
 		return sdk.Accept()
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return sdk.Reject(sdk.ErrorPrefix, "rewriting filters failed")
-	}
-	return sdk.RewriteFilters(b)
+	return sdk.RewriteFilters(appendFilters(nil, out))
 }
 
 // narrow rewrites each filter so that DM kinds match only events authored
 // by me or p-tagging me. It reports whether anything changed.
 func narrow(fs []filter, me string) (out []filter, changed bool) {
+	mine := []byte(`["` + me + `"]`)
 	for _, f := range fs {
 		kinds, _ := f.kinds()
 		var dm, rest []int
@@ -84,28 +76,23 @@ func narrow(fs []filter, me string) (out []filter, changed bool) {
 			continue
 		}
 		if len(rest) > 0 {
-			out = append(out, f.with("kinds", rest))
+			out = append(out, f.set("kinds", intList(rest)))
 			changed = true
 		}
+		dmf := f.set("kinds", intList(dm))
 		authors, hasAuthors := f.strings("authors")
 		ps, hasP := f.strings("#p")
-		switch {
-		case hasAuthors && len(authors) == 1 && authors[0] == me:
+		if hasAuthors && len(authors) == 1 && authors[0] == me || hasP && len(ps) == 1 && ps[0] == me {
 			// Only my own messages were asked for: already narrow.
-			out = append(out, f.with("kinds", dm))
-			changed = changed || len(rest) > 0
-			continue
-		case hasP && len(ps) == 1 && ps[0] == me:
-			out = append(out, f.with("kinds", dm))
-			changed = changed || len(rest) > 0
+			out = append(out, dmf)
 			continue
 		}
 		changed = true
 		if !hasAuthors || slices.Contains(authors, me) {
-			out = append(out, f.with("kinds", dm).with("authors", []string{me}))
+			out = append(out, dmf.set("authors", mine))
 		}
 		if !hasP || slices.Contains(ps, me) {
-			out = append(out, f.with("kinds", dm).with("#p", []string{me}))
+			out = append(out, dmf.set("#p", mine))
 		}
 	}
 	return out, changed
@@ -114,35 +101,49 @@ func narrow(fs []filter, me string) (out []filter, changed bool) {
 // kinds returns the filter's kinds (nil if absent); ok is false if they
 // are not a list of integers.
 func (f filter) kinds() ([]int, bool) {
-	raw, ok := f["kinds"]
-	if !ok {
+	raw := f.get("kinds")
+	if raw == nil {
 		return nil, true
 	}
-	var ks []int
-	if err := json.Unmarshal(raw, &ks); err != nil {
-		return nil, false
-	}
-	return ks, true
+	return ints(raw)
 }
 
-// strings returns a list-of-strings field and whether it is present.
+// strings returns a list-of-strings field and whether it is present; a
+// malformed list reads as empty.
 func (f filter) strings(key string) ([]string, bool) {
-	raw, ok := f[key]
-	if !ok {
+	raw := f.get(key)
+	if raw == nil {
 		return nil, false
 	}
-	var ss []string
-	json.Unmarshal(raw, &ss)
-	return ss, true
+	var out []string
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, true
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '"'; {
+		end, err := skipValue(raw, i)
+		if err != nil {
+			return nil, true
+		}
+		s, err := unquote(raw[i:end])
+		if err != nil {
+			return nil, true
+		}
+		out = append(out, s)
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+	}
+	return out, true
 }
 
-// with returns a copy of f with key set to v.
-func (f filter) with(key string, v any) filter {
-	g := make(filter, len(f)+1)
-	for k, r := range f {
-		g[k] = r
+func intList(ks []int) []byte {
+	b := []byte{'['}
+	for i, k := range ks {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(k), 10)
 	}
-	b, _ := json.Marshal(v)
-	g[key] = b
-	return g
+	return append(b, ']')
 }

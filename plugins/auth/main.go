@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
@@ -113,14 +114,14 @@ func onDeliver(e sdk.Event) sdk.Verdict {
 	return sdk.Reject(sdk.Restricted, "")
 }
 
-// tagged reports whether e has a ["p", pubkey, ...] tag.
+// tagged reports whether e has a ["p", pubkey, ...] tag. It scans the
+// tags' JSON, one host call, rather than fetching tag by tag: a tag
+// element cannot contain an unescaped quote, so the match is exact.
 func tagged(e sdk.Event, pubkey string) bool {
-	for i := range e.TagCount() {
-		if t := e.Tag(i); len(t) >= 2 && t[0] == "p" && t[1] == pubkey {
-			return true
-		}
+	if e.TagCount() == 0 {
+		return false
 	}
-	return false
+	return bytes.Contains(e.TagsJSON(), []byte(`["p","`+pubkey+`"`))
 }
 
 // reject refuses and logs the refusal at debug level.
