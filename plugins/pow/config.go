@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/relayd/relayd/sdk"
+)
+
+// Config is the plugin's [config] table.
+type Config struct {
+	// MinDifficulty is the NIP-13 difficulty every event needs; 0 is off.
+	MinDifficulty int `json:"min_difficulty"`
+	// Kinds override MinDifficulty for a kind ("1") or a range
+	// ("30000-39999").
+	Kinds map[string]int `json:"kinds"`
+	// RequireCommitment refuses events without a committed target (the
+	// third element of the nonce tag) when a minimum applies; default true.
+	RequireCommitment *bool `json:"require_commitment"`
+}
+
+// maxDifficulty is the most an event id (256 bits) can show.
+const maxDifficulty = 256
+
+// minimums is the checked config.
+type minimums struct {
+	global  int
+	exact   map[int]int
+	ranges  []kindMin // narrowest first
+	commit  bool
+	anyWork bool // some kind needs work
+}
+
+type kindMin struct {
+	kindRange
+	min int
+}
+
+// decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
+// refuses the load instead of being ignored.
+func decodeConfig(v any) error {
+	d := json.NewDecoder(bytes.NewReader(sdk.Config()))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return errors.New("config: " + err.Error())
+	}
+	return nil
+}
+
+func compile(c Config) (*minimums, error) {
+	p := &minimums{global: c.MinDifficulty, exact: map[int]int{}, commit: true}
+	if c.RequireCommitment != nil {
+		p.commit = *c.RequireCommitment
+	}
+	if err := checkMin("min_difficulty", c.MinDifficulty); err != nil {
+		return nil, err
+	}
+	p.anyWork = p.global > 0
+	for key, m := range c.Kinds {
+		kr, err := parseKindRange(key)
+		if err != nil {
+			return nil, errors.New("kinds: " + err.Error())
+		}
+		if err := checkMin("kinds."+key, m); err != nil {
+			return nil, err
+		}
+		p.anyWork = p.anyWork || m > 0
+		if kr.lo == kr.hi {
+			p.exact[kr.lo] = m
+			continue
+		}
+		p.ranges = append(p.ranges, kindMin{kr, m})
+	}
+	slices.SortFunc(p.ranges, func(a, b kindMin) int {
+		if d := (a.hi - a.lo) - (b.hi - b.lo); d != 0 {
+			return d
+		}
+		return a.lo - b.lo
+	})
+	return p, nil
+}
+
+func checkMin(key string, m int) error {
+	if m < 0 || m > maxDifficulty {
+		return errors.New(key + ": want a difficulty from 0 (off) to 256, got " + strconv.Itoa(m))
+	}
+	return nil
+}
+
+// forKind returns the minimum difficulty for kind: its own entry, else the
+// narrowest range that holds it, else the global minimum.
+func (p *minimums) forKind(kind int) int {
+	if m, ok := p.exact[kind]; ok {
+		return m
+	}
+	for _, r := range p.ranges {
+		if r.lo <= kind && kind <= r.hi {
+			return r.min
+		}
+	}
+	return p.global
+}
