@@ -182,7 +182,7 @@ func (p *prober) until(t *testing.T, old, new version) time.Duration {
 		cl++
 	}
 	start := time.Now()
-	for deadline := start.Add(90 * time.Second); time.Now().Before(deadline); {
+	for deadline := start.Add(3 * time.Minute); time.Now().Before(deadline); {
 		switch got := p.publish(t, cl); got {
 		case new.reasons[cl]:
 			return time.Since(start)
