@@ -7,6 +7,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/relayd/relayd/sdk"
 )
@@ -51,11 +52,12 @@ func onEventPre(e sdk.Event) sdk.Verdict {
 		return sdk.Accept()
 	}
 	content := e.Content()
-	if i := matchKeyword(content); i >= 0 {
+	lower := strings.ToLower(content)
+	if i := matchKeyword(lower); i >= 0 {
 		return refuse("rule=keyword index="+strconv.Itoa(i), "content matches a blocked word")
 	}
-	for i, re := range cfg.regexps {
-		if re.MatchString(content) {
+	for i, p := range cfg.regexps {
+		if p.match(content, lower) {
 			return refuse("rule=regexp index="+strconv.Itoa(i), "content matches a blocked pattern")
 		}
 	}

@@ -12,13 +12,9 @@ import (
 	"github.com/relayd/relayd/sdk"
 )
 
-// matchKeyword returns the index of the first keyword in content (case
-// insensitive), or -1.
-func matchKeyword(content string) int {
-	if len(cfg.keywords) == 0 {
-		return -1
-	}
-	lower := strings.ToLower(content)
+// matchKeyword returns the index of the first keyword in the lower-cased
+// content, or -1.
+func matchKeyword(lower string) int {
 	for i, k := range cfg.keywords {
 		if strings.Contains(lower, k) {
 			return i
@@ -139,29 +135,35 @@ func floodCount(pubkey, content string) int64 {
 
 // normalize lowers content and keeps only its letters and digits, after
 // dropping nostr: references (spam often varies only in whom it mentions).
-// Its length is in bytes of the result; min_length counts those.
+// Its length is in bytes of the result; min_length counts those. ASCII
+// takes a fast path: this runs on every checked event.
 func normalize(content string) string {
-	var b strings.Builder
-	b.Grow(len(content))
+	b := make([]byte, 0, len(content))
 	for i := 0; i < len(content); {
-		if strings.HasPrefix(content[i:], "nostr:") {
+		c := content[i]
+		switch {
+		case c == 'n' && strings.HasPrefix(content[i:], "nostr:"):
 			j := i + len("nostr:")
 			for j < len(content) && isBech32(content[j]) {
 				j++
 			}
 			i = j
 			continue
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			b = append(b, c)
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		case c >= 0x80:
+			r, size := utf8.DecodeRuneInString(content[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				b = utf8.AppendRune(b, unicode.ToLower(r))
+			}
+			i += size
+			continue
 		}
-		r, size := rune(content[i]), 1
-		if r >= 0x80 {
-			r, size = utf8.DecodeRuneInString(content[i:])
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-		i += size
+		i++
 	}
-	return b.String()
+	return string(b)
 }
 
 func isBech32(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

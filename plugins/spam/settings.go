@@ -27,7 +27,7 @@ type settings struct {
 	kinds    map[int]bool
 	exempt   map[string]bool
 	keywords []string // lower case
-	regexps  []*regexp.Regexp
+	regexps  []pattern
 }
 
 // flood is the same-content-from-many-pubkeys rule.
@@ -120,7 +120,7 @@ func loadSettings(raw []byte) (*settings, error) {
 		if err != nil {
 			return nil, fmt.Errorf("spam: config: regexps[%d]: %w", i, err)
 		}
-		s.regexps = append(s.regexps, re)
+		s.regexps = append(s.regexps, newPattern(re))
 	}
 	return s, nil
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store/memstore"
+	"github.com/relayd/relayd/host/wasmhost"
+	"github.com/relayd/relayd/internal/testing/wasmbuild"
+)
+
+// loadPlugin loads this plugin, built to wasm, through the real host with
+// the given NAME.toml, a pool of one instance and an in-memory store.
+func loadPlugin(b *testing.B, settings string) policy.Policy {
+	b.Helper()
+	wasm := wasmbuild.Build(b, ".")
+	dir := b.TempDir()
+	bin, err := os.ReadFile(wasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "spam.wasm"), bin, 0o644)
+	os.WriteFile(filepath.Join(dir, "spam.toml"), []byte(settings), 0o644)
+	st := memstore.New()
+	m, err := wasmhost.NewManager(wasmhost.Options{Dir: dir, Store: st, Defaults: wasmhost.Settings{Pool: 1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close(); st.Close() })
+	if err := m.Load(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return m.Holder().Load().Entries()[0].Policy
+}
+
+func benchInput(i int, content string) *policy.EventInput {
+	pk := fmt.Sprintf("%064x", i)
+	ev := &nostr.Event{ID: pk, PubKey: pk, Kind: 1, CreatedAt: 1700000000, Content: content, Tags: nostr.Tags{},
+		Sig: pk + pk}
+	s := &policy.Session{ID: 1, IP: netip.MustParseAddr("203.0.113.7")}
+	return &policy.EventInput{Session: s, Event: ev, Raw: []byte(ev.String()), Source: policy.SourceIP4}
+}
+
+// BenchmarkSpamEvent is the event hook (flood and new-author rules) with
+// the default config. Each iteration is a different pubkey posting a
+// different 280-byte note, so every call does the flood bookkeeping
+// (kv_cas + counter_add) on fresh keys.
+func BenchmarkSpamEvent(b *testing.B) {
+	p := loadPlugin(b, "[config]\n")
+	note := strings.Repeat("a reasonably long note about nostr relays ", 7)[:270]
+	b.Run("short_note", func(b *testing.B) {
+		in := benchInput(1, "gm")
+		for b.Loop() {
+			if v, err := p.Event(context.Background(), in); err != nil || v.Action != policy.Accept {
+				b.Fatalf("%v %v", v, err)
+			}
+		}
+	})
+	b.Run("note_280", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			in := benchInput(i, fmt.Sprintf("%s %09d", note, i))
+			if v, err := p.Event(context.Background(), in); err != nil || v.Action != policy.Accept {
+				b.Fatalf("%v %v", v, err)
+			}
+		}
+	})
+	off := loadPlugin(b, "[config.flood]\npubkeys = 0\n")
+	b.Run("note_280_flood_off", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			in := benchInput(i, fmt.Sprintf("%s %09d", note, i))
+			if v, err := off.Event(context.Background(), in); err != nil || v.Action != policy.Accept {
+				b.Fatalf("%v %v", v, err)
+			}
+		}
+	})
+	b.Run("new_author_links", func(b *testing.B) {
+		// Over the link cap: the first call asks the store, the rest hit
+		// the kv cache.
+		in := benchInput(1, "https://a.example https://b.example https://c.example")
+		for b.Loop() {
+			if v, err := p.Event(context.Background(), in); err != nil || v.Action != policy.Reject {
+				b.Fatalf("%v %v", v, err)
+			}
+		}
+	})
+}
+
+// BenchmarkSpamEventPre is the word lists: 20 keywords and 3 regexps on a
+// 280-byte note that matches none.
+func BenchmarkSpamEventPre(b *testing.B) {
+	var kw []string
+	for i := range 20 {
+		kw = append(kw, fmt.Sprintf("%q", fmt.Sprintf("keyword number %d", i)))
+	}
+	p := loadPlugin(b, "[config]\nkeywords = ["+strings.Join(kw, ",")+"]\n"+
+		`regexps = ['(?i)t\.me/[a-z0-9_]+', '(?i)whats\s*app\s*\+?\d{6,}', '(?i)\bfree\s+(btc|bitcoin|sats)\b']`+"\n")
+	in := benchInput(1, strings.Repeat("a reasonably long note about nostr relays ", 7)[:280])
+	for b.Loop() {
+		if v, err := p.EventPre(context.Background(), in); err != nil || v.Action != policy.Accept {
+			b.Fatalf("%v %v", v, err)
+		}
+	}
+}
