@@ -282,12 +282,18 @@ static inline int32_t relayd_verdict(int32_t action, int32_t prefix) {
 /* relayd_accept lets the message through to the next policy. */
 static inline int32_t relayd_accept(void) { return RELAYD_ACTION_ACCEPT; }
 
-/* relayd_reject_n refuses with prefix and the first len bytes of msg. */
-static inline int32_t relayd_reject_n(int32_t prefix, const char *msg, int32_t len) {
+/* relayd_message sets the reason text of a verdict (or of a failed
+ * relayd_init), cut to RELAYD_MAX_MESSAGE_LEN bytes. */
+static inline void relayd_message(const char *msg, int32_t len) {
     if (len > RELAYD_MAX_MESSAGE_LEN)
         len = RELAYD_MAX_MESSAGE_LEN;
     if (len > 0)
         relayd_set_output(RELAYD_OUTPUT_MESSAGE, msg, len);
+}
+
+/* relayd_reject_n refuses with prefix and the first len bytes of msg. */
+static inline int32_t relayd_reject_n(int32_t prefix, const char *msg, int32_t len) {
+    relayd_message(msg, len);
     return relayd_verdict(RELAYD_ACTION_REJECT, prefix);
 }
 
@@ -302,7 +308,7 @@ static inline int32_t relayd_shadow_reject(void) { return RELAYD_ACTION_SHADOW_R
 
 /* relayd_rate_limited refuses with "rate-limited: msg". */
 static inline int32_t relayd_rate_limited(const char *msg) {
-    relayd_set_output(RELAYD_OUTPUT_MESSAGE, msg, relayd_strlen(msg));
+    relayd_message(msg, relayd_strlen(msg));
     return relayd_verdict(RELAYD_ACTION_RATE_LIMITED, RELAYD_PREFIX_RATE_LIMITED);
 }
 
@@ -316,7 +322,7 @@ static inline int32_t relayd_rewrite(int32_t output_kind, const char *json, int3
 /* relayd_init_fail refuses to start (return it from relayd_init); the
  * relay logs msg and keeps the previous version of the plugin. */
 static inline int32_t relayd_init_fail(const char *msg) {
-    relayd_reject(RELAYD_PREFIX_DEFAULT, msg);
+    relayd_message(msg, relayd_strlen(msg));
     return -1;
 }
 
