@@ -28,8 +28,15 @@ plugins:
 	  echo "clang $$d -> bin/plugins/$$n.wasm"; \
 	  $(CLANG) $(WASM_CFLAGS) -o bin/plugins/$$n.wasm $$d/*.c sdk/c/relayd.c || exit 1; done; fi
 
+# run starts relayd with the default plugin set: for each
+# plugins/defaults/NAME.toml, bin/plugins/NAME.wasm and its settings are
+# copied to bin/plugins-default (rebuilt on every run; edit the copies there
+# while it runs, the relay reloads them, or plugins/defaults to keep them).
 run: build plugins
-	./bin/relayd -listen 127.0.0.1:7447 -data ./data -plugins ./bin/plugins
+	@rm -rf bin/plugins-default && mkdir -p bin/plugins-default
+	@for f in plugins/defaults/*.toml; do n=$$(basename $$f .toml); \
+	  cp bin/plugins/$$n.wasm bin/plugins-default/ && cp $$f bin/plugins-default/ || exit 1; done
+	./bin/relayd -listen 127.0.0.1:7447 -data ./data -plugins ./bin/plugins-default
 
 # Packages with concurrency run under the race detector; plugin, example
 # and SDK tests (wasm builds and native policy tests) run without it.

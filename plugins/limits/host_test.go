@@ -56,6 +56,17 @@ func sharedCache(t testing.TB) string {
 	return cacheDir
 }
 
+// TestDefaultSettings loads plugins/defaults/NAME.toml, the settings
+// "make run" uses, natively and through the host.
+func TestDefaultSettings(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "defaults", pluginName+".toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newHost(t, string(b), sdktest.Options{Name: pluginName})
+	loadAll(t, string(b))
+}
+
 // readmeExamples returns the ```toml blocks of README.md, in order.
 func readmeExamples(t testing.TB) []string {
 	t.Helper()
