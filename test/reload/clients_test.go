@@ -3,6 +3,7 @@ package reload_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -78,15 +79,53 @@ func (e *epochs) wait(epoch, pubs, n int, d time.Duration) bool {
 	}
 }
 
+// traffic owns the client goroutines. They report through errorf and
+// never call t.Fatal; shutdown (a t.Cleanup) stops them and waits, so none
+// outlives the test, and quiets them, so a test that already failed is not
+// buried under the errors of connections closing.
+type traffic struct {
+	t       *testing.T
+	ep      *epochs
+	closing atomic.Bool
+	abort   chan struct{}
+	conns   []*wsc.Client
+	done    []chan struct{}
+}
+
+func newTraffic(t *testing.T, ep *epochs) *traffic {
+	return &traffic{t: t, ep: ep, abort: make(chan struct{})}
+}
+
+func (tr *traffic) errorf(format string, args ...any) {
+	if !tr.closing.Load() {
+		tr.t.Errorf(format, args...)
+	}
+}
+
+func (tr *traffic) dial(url string) (*wsc.Client, chan struct{}) {
+	c, done := wsc.Dial(tr.t, url), make(chan struct{})
+	tr.conns, tr.done = append(tr.conns, c), append(tr.done, done)
+	return c, done
+}
+
+func (tr *traffic) shutdown() {
+	tr.closing.Store(true)
+	close(tr.abort)
+	for _, c := range tr.conns {
+		c.NC.Close()
+	}
+	for _, d := range tr.done {
+		<-d
+	}
+}
+
 // publisher publishes events of every class in turn on one connection,
-// pipelined: up to window EVENTs wait for their OK. It must not use
-// t.Fatal (it runs in its own goroutines).
+// pipelined: up to window EVENTs wait for their OK.
 type publisher struct {
-	t      *testing.T
+	tr     *traffic
 	n      int
 	c      *wsc.Client
 	key    wsc.Key
-	ep     *epochs
 	sent   chan record // EVENTs in send order, for the OK reader
 	window chan struct{}
 	done   chan struct{} // closed when the reader is done
@@ -97,20 +136,24 @@ type publisher struct {
 
 const (
 	window   = 16
-	interval = 4 * time.Millisecond // per publisher: ~250 events/s
+	interval = 4 * time.Millisecond // per publisher: at most 250 events/s
 )
 
-func startPublisher(t *testing.T, url string, n int, key wsc.Key, ep *epochs, stop <-chan struct{}) *publisher {
-	p := &publisher{t: t, n: n, c: wsc.Dial(t, url), key: key, ep: ep,
-		sent: make(chan record, window), window: make(chan struct{}, window), done: make(chan struct{})}
-	go p.write(stop)
+// publish starts a publisher that sends until stop is closed.
+func (tr *traffic) publish(url string, n int, key wsc.Key, stop <-chan struct{}) *publisher {
+	c, done := tr.dial(url)
+	wrote := make(chan struct{})
+	tr.done = append(tr.done, wrote)
+	p := &publisher{tr: tr, n: n, c: c, key: key, sent: make(chan record, window), window: make(chan struct{}, window), done: done}
+	go p.write(stop, wrote)
 	go p.read()
 	return p
 }
 
 // write sends until stop, then one last "plain" event (accepted by every
 // version: subscribers wait for it).
-func (p *publisher) write(stop <-chan struct{}) {
+func (p *publisher) write(stop <-chan struct{}, wrote chan struct{}) {
+	defer close(wrote)
 	defer close(p.sent)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
@@ -128,17 +171,21 @@ func (p *publisher) write(stop <-chan struct{}) {
 }
 
 func (p *publisher) send(i, cl int, tag string) bool {
-	p.window <- struct{}{}
+	select {
+	case p.window <- struct{}{}:
+	case <-p.tr.abort:
+		return false
+	}
 	c := classes[cl]
 	ev := &nostr.Event{Kind: c.kind, Content: fmt.Sprintf("%s %d %s", c.content, i, tag), CreatedAt: nostr.Now(), Tags: nostr.Tags{}}
 	if err := ev.Sign(p.key.SK); err != nil {
-		p.t.Errorf("publisher %d: sign: %v", p.n, err)
+		p.tr.errorf("publisher %d: sign: %v", p.n, err)
 		return false
 	}
 	b, _ := json.Marshal([]any{"EVENT", ev})
-	p.sent <- record{id: ev.ID, class: cl, epoch: int(p.ep.cur.Load())}
+	p.sent <- record{id: ev.ID, class: cl, epoch: int(p.tr.ep.cur.Load())} // never full: window
 	if _, err := p.c.NC.Write(wsc.Frame(b)); err != nil {
-		p.t.Errorf("publisher %d: connection dropped: %v", p.n, err)
+		p.tr.errorf("publisher %d: connection dropped: %v", p.n, err)
 		return false
 	}
 	return true
@@ -150,7 +197,7 @@ func (p *publisher) read() {
 	for r := range p.sent {
 		msg, err := readMsg(p.c)
 		if err != nil {
-			p.t.Errorf("publisher %d: connection dropped: %v", p.n, err)
+			p.tr.errorf("publisher %d: connection dropped: %v", p.n, err)
 			return
 		}
 		var label, id string
@@ -161,14 +208,14 @@ func (p *publisher) read() {
 			json.Unmarshal(msg[3], &r.reason)
 		}
 		if label != "OK" || id != r.id {
-			p.t.Errorf("publisher %d: got %s, want the OK for %s", p.n, msg, r.id)
+			p.tr.errorf("publisher %d: got %s, want the OK for %s", p.n, msg, r.id)
 			return
 		}
 		r.at = time.Now()
 		p.mu.Lock()
 		p.records = append(p.records, r)
 		p.mu.Unlock()
-		p.ep.ok(r.epoch, p.n)
+		p.tr.ep.ok(r.epoch, p.n)
 		<-p.window
 	}
 }
@@ -189,17 +236,18 @@ type subscriber struct {
 	done chan struct{}
 }
 
-func startSubscriber(t *testing.T, url string, n int, authors []string) *subscriber {
-	c := wsc.Dial(t, url)
+// subscribe starts a subscriber; its subscription is live when it returns.
+func (tr *traffic) subscribe(url string, n int, authors []string) *subscriber {
+	c, done := tr.dial(url)
 	c.Req("live", nostr.Filter{Authors: authors, LimitZero: true})
-	s := &subscriber{c: c, got: map[string][]string{}, done: make(chan struct{})}
+	s := &subscriber{c: c, got: map[string][]string{}, done: done}
 	go func() {
 		defer close(s.done)
 		ends := map[string]bool{}
 		for len(ends) < len(authors) {
 			msg, err := readMsg(c)
 			if err != nil {
-				t.Errorf("subscriber %d: connection dropped: %v", n, err)
+				tr.errorf("subscriber %d: connection dropped: %v", n, err)
 				return
 			}
 			var label string
@@ -209,11 +257,11 @@ func startSubscriber(t *testing.T, url string, n int, authors []string) *subscri
 				json.Unmarshal(msg[2], &ev)
 			}
 			if label != "EVENT" {
-				t.Errorf("subscriber %d: got %s, want EVENT", n, msg)
+				tr.errorf("subscriber %d: got %s, want EVENT", n, msg)
 				return
 			}
 			s.got[ev.PubKey] = append(s.got[ev.PubKey], ev.ID)
-			if len(ev.Content) > 4 && ev.Content[len(ev.Content)-4:] == " end" {
+			if strings.HasSuffix(ev.Content, " end") {
 				ends[ev.PubKey] = true
 			}
 		}

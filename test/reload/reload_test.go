@@ -83,15 +83,17 @@ func TestReloadUnderTraffic(t *testing.T) {
 		keys[i] = wsc.NewKey()
 		authors[i] = keys[i].PK
 	}
+	ep, stop := newEpochs(), make(chan struct{})
+	tr := newTraffic(t, ep)
 	subs := make([]*subscriber, nSub) // live (past EOSE) before anything is published
 	for i := range subs {
-		subs[i] = startSubscriber(t, r.URL, i, authors)
+		subs[i] = tr.subscribe(r.URL, i, authors)
 	}
-	ep, stop := newEpochs(), make(chan struct{})
 	pubs := make([]*publisher, nPub)
 	for i := range pubs {
-		pubs[i] = startPublisher(t, r.URL, i, keys[i], ep, stop)
+		pubs[i] = tr.publish(r.URL, i, keys[i], stop)
 	}
+	t.Cleanup(tr.shutdown) // before the connections' own cleanups close them
 	probe := &prober{c: wsc.Dial(t, r.URL), key: wsc.NewKey()}
 
 	for k, ph := range phases {
@@ -113,6 +115,7 @@ func TestReloadUnderTraffic(t *testing.T) {
 				probe.expect(t, ph.v)
 			default:
 				took := probe.until(t, phases[k-1].v, ph.v)
+				probe.expect(t, ph.v)
 				first := firstNew(pubs, 2*k-1, phases[k-1].v, ph.v)
 				if !first.IsZero() && first.Sub(start) < took {
 					took = first.Sub(start)
