@@ -31,7 +31,7 @@ func TestFilterJSON(t *testing.T) {
 			t.Errorf("%s: round trip gave %s (%v)", in, out, err)
 		}
 	}
-	if fs, _ := parseFilters([]byte(`[{"k\u0069nds":[4]}]`)); fs[0].kinds() == nil {
+	if fs, _ := parseFilters([]byte(`[{"k\u0069nds":[4]}]`)); fs[0].get("kinds") == nil {
 		t.Error("escaped key not decoded")
 	}
 	bad := []string{``, `{}`, `[`, `[{]`, `[{"a"}]`, `[{"a":}]`, `[{"a":1,}]`, `[{"a":"x}]`, `[{"a":[1}]`, `[1]`, `[{} {}]`, `[{"a":1}`}
