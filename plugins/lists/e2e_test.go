@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -50,6 +51,14 @@ func TestListsE2E(t *testing.T) {
 		t.Errorf("new connection: got %d %q, want 403 blocked:", status, body)
 	}
 
+	if restricted(t, r.URL) {
+		t.Error("NIP-11 restricted_writes is true without an allow list")
+	}
+	edit(t, r, 4, "[config]\nip_deny = [\"127.0.0.0/8\"]\npubkey_allow = [\""+k1.PK+"\"]\n")
+	if !restricted(t, r.URL) {
+		t.Error("NIP-11 restricted_writes is false with pubkey_allow set")
+	}
+
 	writeFile(t, filepath.Join(r.Config.PluginDir, "lists.toml"), "[config]\nip_deny = [\"127.0.0.0/33\"]\n")
 	r.WaitLog(t, "wasm plugin failed to load", 10*time.Second)
 	if status, _ := upgradeStatus(t, r.URL); status != http.StatusForbidden {
@@ -81,4 +90,25 @@ func writeFile(t *testing.T, path, s string) {
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// restricted returns NIP-11 limitation.restricted_writes.
+func restricted(t *testing.T, wsURL string) bool {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+strings.TrimPrefix(wsURL, "ws://"), nil)
+	req.Header.Set("Accept", "application/nostr+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Limitation struct {
+			RestrictedWrites bool `json:"restricted_writes"`
+		} `json:"limitation"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Limitation.RestrictedWrites
 }

@@ -11,6 +11,7 @@ package main
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/relayd/relayd/sdk"
@@ -56,11 +57,11 @@ func when[F any](on bool, fn F) F {
 // of events from one address is shed before the relay verifies them.
 func onEventPre(e sdk.Event) sdk.Verdict {
 	s := e.Session()
-	a, ok := clientAddr(s)
-	if !ok || lim.exemptIP(a) || lim.exemptSession(s) {
+	subject, exempt, ok := lim.client(s)
+	if !ok || exempt || lim.exemptSession(s) {
 		return sdk.Accept()
 	}
-	return lim.takeAll(lim.pre, e.Kind(), lim.ipKey(a))
+	return lim.takeAll(lim.pre, e.Kind(), subject)
 }
 
 // onEvent applies the pubkey and kind rules to events with a valid
@@ -71,7 +72,7 @@ func onEvent(e sdk.Event) sdk.Verdict {
 	}
 	s := e.Session()
 	if len(lim.exemptIPs) > 0 {
-		if a, ok := clientAddr(s); ok && lim.exemptIP(a) {
+		if _, exempt, _ := lim.client(s); exempt {
 			return sdk.Accept()
 		}
 	}
@@ -101,21 +102,21 @@ func onEvent(e sdk.Event) sdk.Verdict {
 // onConnect applies the connection rules before the websocket upgrade; a
 // refusal is answered with HTTP 429.
 func onConnect(s sdk.Session) sdk.Verdict {
-	a, ok := clientAddr(s)
-	if !ok || lim.exemptIP(a) {
+	subject, exempt, ok := lim.client(s)
+	if !ok || exempt {
 		return sdk.Accept()
 	}
-	return lim.takeAll(lim.connect, -1, lim.ipKey(a))
+	return lim.takeAll(lim.connect, -1, subject)
 }
 
 // onReq applies the req rules to REQ and COUNT; a refusal is a CLOSED.
 func onReq(r sdk.Req) sdk.Verdict {
 	s := r.Session()
-	a, ok := clientAddr(s)
-	if !ok || lim.exemptIP(a) || lim.exemptSession(s) {
+	subject, exempt, ok := lim.client(s)
+	if !ok || exempt || lim.exemptSession(s) {
 		return sdk.Accept()
 	}
-	return lim.takeAll(lim.req, -1, lim.ipKey(a))
+	return lim.takeAll(lim.req, -1, subject)
 }
 
 // takeAll draws from each rule's bucket for subject in order and stops at
@@ -165,14 +166,22 @@ func noteLimited(r *rule, key, subject string) {
 	}
 }
 
-// clientAddr returns the session's address; false for calls without a
-// client (imports).
-func clientAddr(s sdk.Session) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(s.IP())
-	if err != nil {
-		return netip.Addr{}, false
+// client returns the bucket subject for the session's address and whether
+// the address is exempt; ok is false for calls without a client (imports).
+func (l *limiter) client(s sdk.Session) (subject string, exempt, ok bool) {
+	ip := s.IP()
+	if ip == "" {
+		return "", false, false
 	}
-	return a.Unmap(), true
+	if len(l.exemptIPs) == 0 && strings.IndexByte(ip, ':') < 0 {
+		return ip, false, true // IPv4, already in canonical form: skip the parse
+	}
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "", false, false
+	}
+	a = a.Unmap()
+	return l.ipKey(a), l.exemptIP(a), true
 }
 
 // ipKey is the bucket subject for a client: the address, or its IPv6

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,31 @@ func Test_parsePubkey(t *testing.T) {
 		if got, err := parsePubkey(bad); err == nil {
 			t.Errorf("parsePubkey(%q): got %q, want an error", bad, got)
 		}
+	}
+}
+
+// TestRatelimitLogs checks the log lines the README promises: every
+// refusal at debug, the first refusal of a bucket in a minute at info.
+func TestRatelimitLogs(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	h := newHost(t, "[[config.rules]]\nscope = \"ip\"\nrate = 0.001\nburst = 1", sdktest.Options{Now: func() time.Time { return now }})
+	for range 3 {
+		h.EventPre(alice, sdktest.Event{Kind: 1})
+	}
+	now = now.Add(time.Minute)
+	h.EventPre(alice, sdktest.Event{Kind: 1})
+	h.EventPre(bob, sdktest.Event{Kind: 1})
+	h.EventPre(bob, sdktest.Event{Kind: 1})
+	want := []string{
+		"DEBUG rate-limited rule=ip#1 key=203.0.113.7",
+		"INFO rate limit reached rule=ip#1 key=203.0.113.7 (next report for this key in 1m)",
+		"DEBUG rate-limited rule=ip#1 key=203.0.113.7",
+		"DEBUG rate-limited rule=ip#1 key=203.0.113.7",
+		"INFO rate limit reached rule=ip#1 key=203.0.113.7 (next report for this key in 1m)",
+		"DEBUG rate-limited rule=ip#1 key=198.51.100.2",
+		"INFO rate limit reached rule=ip#1 key=198.51.100.2 (next report for this key in 1m)",
+	}
+	if got := h.Logs(); !slices.Equal(got, want) {
+		t.Errorf("got logs\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
