@@ -3,6 +3,8 @@ package relay_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -329,5 +331,24 @@ func TestPolicyLimitationInNIP11(t *testing.T) {
 	}
 	if !has[13] || !has[77] {
 		t.Fatalf("supported_nips %v lacks 13 or 77", info.SupportedNIPs)
+	}
+}
+
+func TestRelayMetrics(t *testing.T) {
+	tr := start(t, relay.Options{}, enforce(&fnPolicy{name: "nope", event: func(in *policy.EventInput) policy.Verdict {
+		return policy.RejectWith(policy.PrefixBlocked, "x")
+	}}))
+	c := wsc.Dial(t, tr.url)
+	c.Publish(wsc.NewKey().Sign(t, 1, "x", now()))
+	resp, err := http.Get("http" + strings.TrimPrefix(tr.url, "ws") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"relayd_connections 1", `relayd_policy_rejects_total{policy="nope"} 1`, `relayd_policy_calls_total{policy="nope"} 1`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
 	}
 }

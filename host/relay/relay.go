@@ -161,6 +161,8 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case isUpgrade(req):
 		r.upgrade(w, req)
+	case req.Method == http.MethodGet && req.URL.Path == "/metrics":
+		r.serveMetrics(w)
 	case req.Method == http.MethodGet || req.Method == http.MethodHead:
 		r.serveInfo(w, req)
 	default:

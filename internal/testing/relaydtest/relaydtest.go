@@ -73,10 +73,12 @@ func Start(t testing.TB, cfg config.Config) *Relay {
 	return r
 }
 
-// Default is config.Default() with the plugin directory set.
+// Default is config.Default() with the plugin directory set and no data
+// dir (Start uses a temporary one).
 func Default(pluginDir string) config.Config {
 	c := config.Default()
 	c.PluginDir = pluginDir
+	c.DataDir = ""
 	return c
 }
 

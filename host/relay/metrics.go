@@ -1,0 +1,59 @@
+package relay
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/relayd/relayd/host/policy"
+)
+
+type policyStats = policy.Stats
+
+// serveMetrics writes the relay's counters and each policy's counters in
+// the Prometheus text format (GET /metrics).
+func (r *Relay) serveMetrics(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	st := &r.stats
+	gauge(w, "relayd_connections", "Open websocket connections.", st.Connections.Load())
+	counter(w, "relayd_events_stored_total", "Events stored.", st.EventsStored.Load())
+	counter(w, "relayd_events_failed_total", "Events the store failed to write.", st.EventsFailed.Load())
+	counter(w, "relayd_deliveries_total", "Live EVENT frames enqueued to subscribers.", st.Deliveries.Load())
+	counter(w, "relayd_queries_total", "REQ queries run against the store.", st.Queries.Load())
+	gauge(w, "relayd_subscriptions", "Live subscriptions in the index.", int64(r.subs.Len()))
+	ch := r.chain.Load()
+	if ch.Empty() {
+		return
+	}
+	metrics := []struct {
+		name, help string
+		get        func(*policyStats) uint64
+	}{
+		{"relayd_policy_calls_total", "Calls into each policy.", func(s *policyStats) uint64 { return s.Calls.Load() }},
+		{"relayd_policy_rejects_total", "Final verdicts each policy enforced.", func(s *policyStats) uint64 { return s.Rejects.Load() }},
+		{"relayd_policy_shadowed_total", "Refusals a shadow-mode policy would have given.", func(s *policyStats) uint64 { return s.Shadowed.Load() }},
+		{"relayd_policy_rewrites_total", "Rewrites each policy made.", func(s *policyStats) uint64 { return s.Rewrites.Load() }},
+		{"relayd_policy_errors_total", "Failed calls (trap, timeout, tripped).", func(s *policyStats) uint64 { return s.Errors.Load() }},
+		{"relayd_policy_seconds_total", "Time spent in each policy.", nil},
+	}
+	for _, m := range metrics {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", m.name, m.help, m.name)
+		for _, e := range ch.Entries() {
+			name := e.Policy.Name()
+			s := ch.StatsOf(name)
+			if m.get == nil {
+				fmt.Fprintf(w, "%s{policy=%q} %g\n", m.name, name, float64(s.Nanos.Load())/1e9)
+				continue
+			}
+			fmt.Fprintf(w, "%s{policy=%q} %d\n", m.name, name, m.get(s))
+		}
+	}
+}
+
+func counter(w io.Writer, name, help string, v uint64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+}
+
+func gauge(w io.Writer, name, help string, v int64) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", name, help, name, name, v)
+}
