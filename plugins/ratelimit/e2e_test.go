@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,6 +65,17 @@ burst = 3
 	status, body := upgradeStatus(t, r.URL)
 	if status != http.StatusTooManyRequests || !strings.HasPrefix(body, "rate-limited: new connections from your IP") {
 		t.Errorf("connection 4: got %d %q, want 429 rate-limited:", status, body)
+	}
+
+	// The README's metrics: three refusals (an event, a REQ, a connection).
+	resp, err := http.Get("http://" + strings.TrimPrefix(r.URL, "ws://") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	metrics, _ := io.ReadAll(resp.Body)
+	if want := `relayd_policy_rejects_total{policy="ratelimit"} 3`; !strings.Contains(string(metrics), want+"\n") {
+		t.Errorf("GET /metrics has no line %q:\n%s", want, metrics)
 	}
 }
 
