@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -239,8 +240,7 @@ type Informer interface {
 }
 
 // Limitation merges the NIP-11 limitation keys of every enforcing policy
-// that implements Informer. For numbers the largest value wins; for booleans
-// true wins.
+// that implements Informer, with MergeLimit.
 func (c *Chain) Limitation() map[string]any {
 	out := map[string]any{}
 	if c == nil {
@@ -252,24 +252,62 @@ func (c *Chain) Limitation() map[string]any {
 			continue
 		}
 		for k, v := range inf.Limitation() {
-			out[k] = mergeLimit(out[k], v)
+			if old, seen := out[k]; seen {
+				v = MergeLimit(k, old, v)
+			}
+			out[k] = v
 		}
 	}
 	return out
 }
 
-func mergeLimit(old, v any) any {
-	switch nv := v.(type) {
-	case bool:
-		if ob, ok := old.(bool); ok {
-			return ob || nv
+// MergeLimit combines two values of one NIP-11 limitation key so that the
+// result is the rule actually in force when both apply: for max_*,
+// default_limit and created_at_* the smaller positive number; for min_*
+// the larger; for booleans (auth_required, restricted_writes, ...) true
+// wins. Anything else takes b.
+func MergeLimit(key string, a, b any) any {
+	if ab, ok := a.(bool); ok {
+		if bb, ok := b.(bool); ok {
+			return ab || bb
 		}
-	case int:
-		if oi, ok := old.(int); ok && oi > nv {
-			return oi
-		}
+		return b
 	}
-	return v
+	an, aok := toFloat(a)
+	bn, bok := toFloat(b)
+	if !aok || !bok {
+		return b
+	}
+	switch {
+	case strings.HasPrefix(key, "min_"):
+		if an > bn {
+			return a
+		}
+		return b
+	case strings.HasPrefix(key, "max_"), strings.HasPrefix(key, "created_at_"), key == "default_limit":
+		switch {
+		case an <= 0:
+			return b
+		case bn <= 0:
+			return a
+		case an < bn:
+			return a
+		}
+		return b
+	}
+	return b
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
 }
 
 // Holder holds the current chain and lets a reloader swap it atomically.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/relayd/relayd/host/policy"
 )
 
 // supportedNIPs are the NIPs the core implements; policies may add more
@@ -50,8 +52,8 @@ func (r *Relay) Info() Info {
 			nips = appendNIPs(nips, intList(v))
 			continue
 		}
-		if b, ok := v.(bool); ok && lim[k] == true && !b {
-			continue // a policy cannot loosen a core rule
+		if core, ok := lim[k]; ok {
+			v = policy.MergeLimit(k, core, v) // a policy cannot loosen a core rule
 		}
 		lim[k] = v
 	}

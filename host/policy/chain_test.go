@@ -1,0 +1,231 @@
+package policy_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/policy"
+)
+
+// step is a native policy whose hooks return fixed verdicts and record
+// their calls.
+type step struct {
+	policy.Base
+	name    string
+	hooks   policy.HookSet
+	verdict policy.Verdict
+	err     error
+	calls   *[]string
+	lim     map[string]any
+}
+
+func (s *step) Name() string               { return s.name }
+func (s *step) Hooks() policy.HookSet      { return s.hooks }
+func (s *step) Limitation() map[string]any { return s.lim }
+
+func (s *step) Event(_ context.Context, in *policy.EventInput) (policy.Verdict, error) {
+	*s.calls = append(*s.calls, s.name)
+	return s.verdict, s.err
+}
+
+func (s *step) Filter(_ context.Context, in *policy.FilterInput) (policy.Verdict, error) {
+	*s.calls = append(*s.calls, s.name)
+	return s.verdict, s.err
+}
+
+func (s *step) Deliver(_ context.Context, in *policy.DeliverInput) (policy.Verdict, error) {
+	*s.calls = append(*s.calls, s.name)
+	return s.verdict, s.err
+}
+
+func TestChainEventOrderAndFinalVerdict(t *testing.T) {
+	reject := policy.RejectWith(policy.PrefixBlocked, "no")
+	tests := []struct {
+		name      string
+		entries   func(calls *[]string) []policy.Entry
+		wantCalls []string
+		wantFinal bool
+		wantBy    string
+	}{
+		{"all accept", func(c *[]string) []policy.Entry {
+			return []policy.Entry{{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookEvent), calls: c}},
+				{Policy: &step{name: "b", hooks: policy.Hooks(policy.HookEvent), calls: c}}}
+		}, []string{"a", "b"}, false, ""},
+		{"first reject stops the walk", func(c *[]string) []policy.Entry {
+			return []policy.Entry{{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookEvent), verdict: reject, calls: c}},
+				{Policy: &step{name: "b", hooks: policy.Hooks(policy.HookEvent), calls: c}}}
+		}, []string{"a"}, true, "a"},
+		{"hook not in set is never called", func(c *[]string) []policy.Entry {
+			return []policy.Entry{{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookReq), verdict: reject, calls: c}},
+				{Policy: &step{name: "b", hooks: policy.Hooks(policy.HookEvent), calls: c}}}
+		}, []string{"b"}, false, ""},
+		{"shadow mode does not enforce", func(c *[]string) []policy.Entry {
+			return []policy.Entry{{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookEvent), verdict: reject, calls: c}, Mode: policy.Shadow},
+				{Policy: &step{name: "b", hooks: policy.Hooks(policy.HookEvent), calls: c}}}
+		}, []string{"a", "b"}, false, ""},
+		{"error fails open", func(c *[]string) []policy.Entry {
+			return []policy.Entry{{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookEvent), verdict: reject, err: errors.New("trap"), calls: c}},
+				{Policy: &step{name: "b", hooks: policy.Hooks(policy.HookEvent), calls: c}}}
+		}, []string{"a", "b"}, false, ""},
+		{"error fails closed", func(c *[]string) []policy.Entry {
+			return []policy.Entry{{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookEvent), err: errors.New("trap"), calls: c}, OnErr: policy.FailClosed},
+				{Policy: &step{name: "b", hooks: policy.Hooks(policy.HookEvent), calls: c}}}
+		}, []string{"a"}, true, "a"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			ch := policy.NewChain(nil, tc.entries(&calls)...)
+			v := ch.Event(context.Background(), &policy.EventInput{Event: &nostr.Event{}})
+			if len(calls) != len(tc.wantCalls) {
+				t.Fatalf("calls %v, want %v", calls, tc.wantCalls)
+			}
+			for i := range calls {
+				if calls[i] != tc.wantCalls[i] {
+					t.Fatalf("calls %v, want %v", calls, tc.wantCalls)
+				}
+			}
+			if v.Final() != tc.wantFinal || v.Policy != tc.wantBy {
+				t.Fatalf("verdict %+v, want final=%v by %q", v, tc.wantFinal, tc.wantBy)
+			}
+		})
+	}
+}
+
+func TestChainStats(t *testing.T) {
+	var calls []string
+	ch := policy.NewChain(nil,
+		policy.Entry{Policy: &step{name: "shadow", hooks: policy.Hooks(policy.HookEvent), verdict: policy.RejectWith(policy.PrefixBlocked, ""), calls: &calls}, Mode: policy.Shadow},
+		policy.Entry{Policy: &step{name: "broken", hooks: policy.Hooks(policy.HookEvent), err: errors.New("x"), calls: &calls}},
+	)
+	for i := 0; i < 3; i++ {
+		ch.Event(context.Background(), &policy.EventInput{Event: &nostr.Event{}})
+	}
+	if s := ch.StatsOf("shadow"); s.Calls.Load() != 3 || s.Shadowed.Load() != 3 || s.Rejects.Load() != 0 {
+		t.Fatalf("shadow stats calls=%d shadowed=%d rejects=%d", s.Calls.Load(), s.Shadowed.Load(), s.Rejects.Load())
+	}
+	if s := ch.StatsOf("broken"); s.Errors.Load() != 3 {
+		t.Fatalf("broken errors=%d, want 3", s.Errors.Load())
+	}
+	if ch.StatsOf("missing") != nil {
+		t.Fatal("stats for an unknown policy")
+	}
+}
+
+func TestChainRewritesAccumulate(t *testing.T) {
+	var calls []string
+	one := nostr.Filters{{Limit: 1}}
+	ch := policy.NewChain(nil,
+		policy.Entry{Policy: &step{name: "clamp", hooks: policy.Hooks(policy.HookReq), verdict: policy.Verdict{Action: policy.Rewrite, Filters: one}, calls: &calls}},
+		policy.Entry{Policy: &step{name: "other", hooks: policy.Hooks(policy.HookReq), calls: &calls}},
+	)
+	in := &policy.FilterInput{Hook: policy.HookReq, Filters: nostr.Filters{{Limit: 500}}}
+	v := ch.Filter(context.Background(), in)
+	if v.Action != policy.Rewrite || len(v.Filters) != 1 || v.Filters[0].Limit != 1 {
+		t.Fatalf("got %+v, want the rewritten filters", v)
+	}
+	if in.Filters[0].Limit != 1 {
+		t.Fatal("later policies did not see the rewritten filters")
+	}
+	// COUNT is a different hook: the REQ policy does not run.
+	calls = nil
+	ch.Filter(context.Background(), &policy.FilterInput{Hook: policy.HookCount, Filters: nostr.Filters{{}}})
+	if len(calls) != 0 {
+		t.Fatalf("REQ policies ran on COUNT: %v", calls)
+	}
+	payload := []byte(`{"x":1}`)
+	ch2 := policy.NewChain(nil, policy.Entry{Policy: &step{name: "redact", hooks: policy.Hooks(policy.HookDeliver),
+		verdict: policy.Verdict{Action: policy.Rewrite, Payload: payload}, calls: &calls}})
+	if v := ch2.Deliver(context.Background(), &policy.DeliverInput{Raw: []byte(`{}`)}); string(v.Payload) != string(payload) {
+		t.Fatalf("deliver payload %q", v.Payload)
+	}
+	if v := ch2.Deliver(context.Background(), &policy.DeliverInput{Raw: []byte(`{}`)}); v.Action != policy.Rewrite {
+		t.Fatal("rewrite lost")
+	}
+}
+
+func TestMergeLimit(t *testing.T) {
+	tests := []struct {
+		key  string
+		a, b any
+		want any
+	}{
+		{"max_content_length", 262144, float64(1000), float64(1000)},
+		{"max_content_length", float64(1000), 262144, float64(1000)},
+		{"max_limit", 0, float64(50), float64(50)},
+		{"created_at_lower_limit", 0, float64(3600), float64(3600)},
+		{"created_at_upper_limit", float64(60), float64(900), float64(60)},
+		{"default_limit", 500, float64(100), float64(100)},
+		{"min_pow_difficulty", 0, float64(20), float64(20)},
+		{"min_pow_difficulty", float64(28), float64(20), float64(28)},
+		{"auth_required", false, true, true},
+		{"auth_required", true, false, true},
+		{"restricted_writes", false, false, false},
+		{"payment_required", "x", true, true},
+		{"other", 1, 2, 2},
+	}
+	for _, tc := range tests {
+		if got := policy.MergeLimit(tc.key, tc.a, tc.b); got != tc.want {
+			t.Errorf("MergeLimit(%s, %v, %v) = %v, want %v", tc.key, tc.a, tc.b, got, tc.want)
+		}
+	}
+	var calls []string
+	ch := policy.NewChain(nil,
+		policy.Entry{Policy: &step{name: "a", lim: map[string]any{"max_limit": float64(100), "auth_required": true}, calls: &calls}},
+		policy.Entry{Policy: &step{name: "b", lim: map[string]any{"max_limit": float64(50), "auth_required": false}, calls: &calls}},
+		policy.Entry{Policy: &step{name: "c", lim: map[string]any{"max_limit": float64(1)}, calls: &calls}, Mode: policy.Shadow},
+	)
+	lim := ch.Limitation()
+	if lim["max_limit"] != float64(50) || lim["auth_required"] != true {
+		t.Fatalf("merged %v", lim)
+	}
+}
+
+func TestHookNamesRoundTrip(t *testing.T) {
+	for _, h := range policy.Hooks(policy.HookConnect, policy.HookEventPre, policy.HookEvent, policy.HookReq,
+		policy.HookCount, policy.HookAuth, policy.HookDeliver, policy.HookClose).List() {
+		got, ok := policy.ParseHook(h.String())
+		if !ok || got != h {
+			t.Errorf("ParseHook(%q) = %v %v", h.String(), got, ok)
+		}
+	}
+	if _, ok := policy.ParseHook("nope"); ok {
+		t.Error("ParseHook accepted an unknown name")
+	}
+}
+
+func TestVerdictReason(t *testing.T) {
+	tests := []struct {
+		v    policy.Verdict
+		want string
+	}{
+		{policy.RejectWith(policy.PrefixBlocked, "spam"), "blocked: spam"},
+		{policy.Verdict{Action: policy.Reject}, "blocked:"},
+		{policy.Verdict{Action: policy.RateLimited, Message: "slow down"}, "rate-limited: slow down"},
+		{policy.RejectWith(policy.PrefixAuthRequired, "log in"), "auth-required: log in"},
+		{policy.RejectWith(policy.PrefixPow, "need 20"), "pow: need 20"},
+	}
+	for _, tc := range tests {
+		if got := tc.v.Reason(); got != tc.want {
+			t.Errorf("Reason() = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestHolderSwap(t *testing.T) {
+	var h policy.Holder
+	if !h.Load().Empty() || h.Load().Has(policy.HookEvent) {
+		t.Fatal("zero holder must accept everything")
+	}
+	var calls []string
+	c1 := policy.NewChain(nil, policy.Entry{Policy: &step{name: "a", hooks: policy.Hooks(policy.HookEvent), calls: &calls}})
+	if old := h.Store(c1); old != nil {
+		t.Fatal("first Store returned a chain")
+	}
+	if !h.Load().Has(policy.HookEvent) {
+		t.Fatal("stored chain not loaded")
+	}
+}
