@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -97,4 +98,44 @@ func ExampleRewriteFilters() {
 	// Output:
 	// rewrite [{"kinds":[1],"limit":10}]
 	// reject restricted: one filter per REQ
+}
+
+// A ban list kept in a file beside the plugin: NAME.toml lists it with
+// files = ["banned.txt"], and the relay reloads the plugin when it
+// changes. OnInit parses it once per instance.
+func ExampleFile() {
+	banned := map[string]bool{}
+	sdk.OnInit(func() error {
+		clear(banned)
+		b, ok := sdk.File("banned.txt")
+		if !ok {
+			return errors.New(`banned.txt is not in the "files" setting`)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				banned[line] = true
+			}
+		}
+		return nil
+	})
+	sdk.OnEventPre(func(e sdk.Event) sdk.Verdict {
+		if banned[e.Pubkey()] {
+			return sdk.Reject(sdk.Blocked, "banned")
+		}
+		return sdk.Accept()
+	})
+	defer sdk.OnInit(nil)
+
+	spammer := strings.Repeat("b", 64)
+	h := sdktest.New(sdktest.Options{Files: map[string]string{"banned.txt": "# spam, 2025-03-01\n" + spammer + "\n"}})
+	s := sdktest.Session{ID: 1, IP: "203.0.113.7"}
+	fmt.Println(h.EventPre(s, sdktest.Event{Kind: 1, PubKey: spammer}))
+	fmt.Println(h.EventPre(s, sdktest.Event{Kind: 1, PubKey: strings.Repeat("c", 64)}))
+
+	h = sdktest.New(sdktest.Options{})
+	fmt.Println(h.Init())
+	// Output:
+	// reject blocked: banned
+	// accept
+	// banned.txt is not in the "files" setting
 }

@@ -39,3 +39,30 @@ func PluginName() string { return fieldString(abi.FieldPluginName) }
 
 // HasStore reports whether StoreCount is backed by an event store.
 func HasStore() bool { return abi.Feature(imports.Features())&abi.FeatureStore != 0 }
+
+// File returns the contents of name, one of the files the operator listed
+// in the plugin's "files" setting (files = ["banned.txt"] in NAME.toml),
+// read by the relay from the plugin directory. ok is false if name is not
+// listed.
+//
+// # Notes
+//
+//   - The relay reads the files when it loads the plugin, and a change to
+//     one reloads the plugin: new instances, OnInit again. So File returns
+//     the same bytes for the life of an instance; parse it once, in OnInit,
+//     and keep the result in a global.
+//   - A listed file that is missing or over abi.MaxFileLen stops the load,
+//     so the previous version of the plugin keeps running.
+//   - Each call copies the file out of the host; the result is the
+//     caller's.
+func File(name string) ([]byte, bool) {
+	n := imports.GetFile(name, nil) // probe the length
+	if n < 0 {
+		return nil, false
+	}
+	b := make([]byte, n)
+	if imports.GetFile(name, b) != n {
+		return nil, false
+	}
+	return b, true
+}

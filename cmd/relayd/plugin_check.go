@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -42,7 +43,8 @@ func pluginCheck(args []string, stdout, stderr io.Writer) int {
 	// Problems name the staged copy; show the operator's files instead.
 	for i, p := range rep.Problems {
 		p = strings.ReplaceAll(p, strings.TrimSuffix(staged, ".wasm")+".toml", settings)
-		rep.Problems[i] = strings.ReplaceAll(p, staged, path)
+		p = strings.ReplaceAll(p, staged, path)
+		rep.Problems[i] = strings.ReplaceAll(p, filepath.Dir(staged), filepath.Dir(path))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -90,6 +92,13 @@ func printReport(w io.Writer, r wasmhost.Report, settings string) {
 		}
 	}
 	line("memory", fmt.Sprintf("%d pages (%d KiB) initial", r.InitialPages, r.InitialPages*64))
+	for i, f := range r.Files {
+		k := ""
+		if i == 0 {
+			k = "files"
+		}
+		line(k, fmt.Sprintf("%s (%d bytes, sha256 %s)", f.Name, f.Size, f.SHA256))
+	}
 	if len(r.Limitation) > 0 {
 		b, _ := json.Marshal(r.Limitation)
 		line("limitation", string(b))

@@ -112,6 +112,9 @@ func testCheck(t *testing.T, dir, auth string) {
 	b, _ := os.ReadFile(auth)
 	os.WriteFile(beside, b, 0o644)
 	writeFile(t, filepath.Join(besideDir, "auth.toml"), "[config]\nread_auth = true\ndm_kinds = []\n")
+	writeFile(t, filepath.Join(dir, "list.txt"), "abc")
+	withFiles := writeFile(t, filepath.Join(dir, "files.toml"), "files = [\"list.txt\"]\n")
+	missingFile := writeFile(t, filepath.Join(dir, "missing.toml"), "files = [\"list.txt\", \"gone.txt\"]\n")
 	tests := []struct {
 		name string
 		args []string
@@ -129,6 +132,10 @@ func testCheck(t *testing.T, dir, auth string) {
 			"FAIL: the relay would not load this plugin\n"}},
 		{"settings the relay refuses", []string{"-config", badSetting, auth}, 1, []string{
 			"problem:    " + badSetting + ": unknown settings [timeout]\n", "FAIL:"}},
+		{"listed files, beside the wasm", []string{auth, "-config", withFiles}, 0, []string{
+			"files:      list.txt (3 bytes, sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad)\n", "ok:"}},
+		{"listed file missing", []string{auth, "-config", missingFile}, 1, []string{
+			`problem:    file "gone.txt": open ` + filepath.Join(dir, "gone.txt") + ": no such file or directory\n", "FAIL:"}},
 		{"not wasm", []string{junk}, 1, []string{"problem:    compile:", "FAIL:"}},
 		{"no exports", []string{empty}, 1, []string{"hooks:      none\n", "problem:", "FAIL:"}},
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/relayd/relayd/host/wasmhost"
 )
 
 // stdin is what `relayd plugin test` reads when no file is given; tests
@@ -79,10 +81,12 @@ func usageErr(stderr io.Writer, cmd, msg string) int {
 }
 
 // stage puts the plugin at wasmPath, with its settings, alone in a new
-// temporary directory, as NAME.wasm and NAME.toml: the layout the relay
-// and wasmhost.Check expect. The settings are tomlPath if not empty, else
-// NAME.toml beside the .wasm if there is one. It returns the staged .wasm
-// path, the settings file used ("" for none) and a cleanup function.
+// temporary directory, as NAME.wasm and NAME.toml, with links to the files
+// the settings list (which the relay reads beside the .wasm): the layout
+// the relay and wasmhost.Check expect. The settings are tomlPath if not
+// empty, else NAME.toml beside the .wasm if there is one. It returns the
+// staged .wasm path, the settings file used ("" for none) and a cleanup
+// function.
 func stage(wasmPath, tomlPath string) (staged, settings string, cleanup func(), err error) {
 	name := strings.TrimSuffix(filepath.Base(wasmPath), ".wasm")
 	if name == "" || !strings.HasSuffix(wasmPath, ".wasm") {
@@ -116,9 +120,34 @@ func stage(wasmPath, tomlPath string) (staged, settings string, cleanup func(), 
 	if err = os.WriteFile(staged, bin, 0o644); err == nil && settings != "" {
 		err = os.WriteFile(filepath.Join(dir, name+".toml"), set, 0o644)
 	}
+	if err == nil {
+		err = linkFiles(set, filepath.Dir(wasmPath), dir)
+	}
 	if err != nil {
 		cleanup()
 		return "", "", nil, err
 	}
 	return staged, settings, cleanup, nil
+}
+
+// linkFiles links each plain file name the settings list from src into
+// dst. Bad settings and names are left for the loader to report.
+func linkFiles(settings []byte, src, dst string) error {
+	s, err := wasmhost.ParseSettings(settings)
+	if err != nil {
+		return nil
+	}
+	src, err = filepath.Abs(src)
+	if err != nil {
+		return err
+	}
+	for _, name := range s.Files {
+		if name == "" || filepath.Base(name) != name || name == ".." {
+			continue
+		}
+		if err := os.Symlink(filepath.Join(src, name), filepath.Join(dst, name)); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+	}
+	return nil
 }

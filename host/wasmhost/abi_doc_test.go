@@ -73,7 +73,7 @@ func Test_resolve(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := parseSettings([]byte(tc.toml))
+			s, err := ParseSettings([]byte(tc.toml))
 			if err != nil {
 				t.Fatal(err)
 			}

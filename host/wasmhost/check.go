@@ -37,6 +37,9 @@ type Report struct {
 	InitialPages uint32
 	// Settings are the NAME.toml settings, if there is one.
 	Settings *Settings
+	// Files are the files the settings list that were read, in the
+	// settings' order; Problems says what is wrong with the others.
+	Files []ListedFile
 	// Limitation are the NIP-11 limitation keys the plugin reports.
 	Limitation map[string]any
 	// Instrumented is true when calls are bounded by the preemption check
@@ -48,13 +51,22 @@ type Report struct {
 	Problems []string
 }
 
+// ListedFile is a file of a plugin's "files" setting, as Check read it
+// from the plugin's directory.
+type ListedFile struct {
+	Name   string
+	Size   int
+	SHA256 string
+}
+
 // OK reports whether the plugin would load.
 func (r Report) OK() bool { return len(r.Problems) == 0 }
 
 // Check loads the plugin at path (NAME.wasm, with NAME.toml beside it if
-// present) as the relay would, with one instance, and reports what it
-// found. The error is for an unreadable file only; everything wrong with
-// the plugin is in Report.Problems.
+// present, and the files that lists) as the relay would, with one
+// instance, and reports what it found. The error is for an unreadable
+// .wasm or .toml only; everything wrong with the plugin, including a
+// listed file that is missing, is in Report.Problems.
 func Check(ctx context.Context, path string) (Report, error) {
 	r := Report{Path: path, Name: strings.TrimSuffix(filepath.Base(path), ".wasm")}
 	bin, err := os.ReadFile(path)
@@ -67,7 +79,7 @@ func Check(ctx context.Context, path string) (Report, error) {
 	var s Settings
 	tomlPath := strings.TrimSuffix(path, ".wasm") + ".toml"
 	if b, err := os.ReadFile(tomlPath); err == nil {
-		if s, err = parseSettings(b); err != nil {
+		if s, err = ParseSettings(b); err != nil {
 			r.Problems = append(r.Problems, tomlPath+": "+err.Error())
 		}
 		r.Settings = &s
@@ -81,6 +93,9 @@ func Check(ctx context.Context, path string) (Report, error) {
 	}
 	set.pool = 1
 	describe(ctx, &r, bin, set.memPages)
+	if !checkFiles(&r, filepath.Dir(path), s.Files, &set) {
+		return r, nil
+	}
 	e := &env{cache: wazero.NewCompilationCache(), relayVersion: "check"}
 	defer e.cache.Close(ctx)
 	p, err := loadPlugin(ctx, e, r.Name, path, bin, set, state.New(state.Limits{}), slog.New(slog.DiscardHandler))
@@ -96,6 +111,23 @@ func Check(ctx context.Context, path string) (Report, error) {
 	r.Limitation = p.limits
 	r.Instrumented = p.preempt
 	return r, nil
+}
+
+// checkFiles reads the listed files into r and set; false if any is
+// wrong (the relay would not load the plugin, so Check does not either).
+func checkFiles(r *Report, dir string, names []string, set *resolved) bool {
+	l := readFiles(dir, names)
+	for _, name := range names {
+		if b, ok := l.data[name]; ok {
+			sum := sha256.Sum256(b)
+			r.Files = append(r.Files, ListedFile{Name: name, Size: len(b), SHA256: hexString(sum[:])})
+		}
+	}
+	for _, err := range l.errs {
+		r.Problems = append(r.Problems, err.Error())
+	}
+	set.files = l.data
+	return len(l.errs) == 0
 }
 
 // describe fills the static parts of r: exports, imports, memory.

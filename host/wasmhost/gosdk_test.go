@@ -26,16 +26,22 @@ const kitTOML = `
 order = 1
 pool = 2
 timeout_ms = 2000
+files = ["kit.txt"]
 [config]
 greeting = "hi"
 burst = 300
 `
 
+// kitGuest is the ABI kit with kitTOML and the file it lists.
+func kitGuest(wasm string) guest {
+	return guest{name: "kit", wasm: wasm, toml: kitTOML, files: map[string]string{"kit.txt": "from kit.txt\n"}}
+}
+
 // TestWasmGoKit runs the ABI kit (a Go plugin calling every SDK function)
 // through every hook and checks what it saw.
 func TestWasmGoKit(t *testing.T) {
 	kit := wasmbuild.Build(t, "testdata/go/kit")
-	m, logs, err := newManager(t, wasmhost.Options{}, guest{name: "kit", wasm: kit, toml: kitTOML})
+	m, logs, err := newManager(t, wasmhost.Options{}, kitGuest(kit))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +66,8 @@ func TestWasmGoKit(t *testing.T) {
 		{"event", func() (policy.Verdict, error) { return p.Event(ctx, in) }, []string{
 			"invalid: greeting=hi plugin=kit kind=1 created=1700000000 received=1700000001 id=eeee pubkey=aaaa sig=ffff",
 			"content=hello tags=2 tag1=e," + strings.Repeat("1", 64) + ",wss://r.example t=nostr tagsjson=",
-			"raw=true strfry=true source=0 authed= counter=1 counterget=1 cas=true kv=v2true del=true count=unavailable hasstore=false now=true"}},
+			"raw=true strfry=true source=0 authed= counter=1 counterget=1 cas=true kv=v2true del=true count=unavailable hasstore=false now=true",
+			"file=from kit.txttrue unlisted=false"}},
 		{"event again shares state", func() (policy.Verdict, error) { return p.Event(ctx, in) }, []string{"counter=2 counterget=2 cas=false"}},
 		{"count", func() (policy.Verdict, error) {
 			return p.Filter(ctx, &policy.FilterInput{Session: s, Hook: policy.HookCount, SubID: "c1", Filters: filters})
@@ -124,7 +131,7 @@ func TestWasmSharedBucketExact(t *testing.T) {
 	}{
 		{"wat", guest{name: "bucket", wasm: "bucket", toml: "pool = 4"},
 			func(p policy.Policy, in *policy.EventInput) (policy.Verdict, error) { return p.Event(ctx, in) }, 1000},
-		{"go sdk", guest{name: "kit", wasm: kit, toml: kitTOML},
+		{"go sdk", kitGuest(kit),
 			func(p policy.Policy, in *policy.EventInput) (policy.Verdict, error) { return p.EventPre(ctx, in) }, 300},
 	}
 	for _, tc := range tests {

@@ -17,11 +17,13 @@ import (
 )
 
 // guest is a plugin to put in a test's plugin directory: a .wasm from
-// testdata/wat (or a path) and optional NAME.toml text.
+// testdata/wat (or a path), optional NAME.toml text and the files it
+// lists.
 type guest struct {
-	name string // plugin name
-	wasm string // file in testdata/wat without .wasm, or an absolute path
-	toml string
+	name  string // plugin name
+	wasm  string // file in testdata/wat without .wasm, or an absolute path
+	toml  string
+	files map[string]string // name -> contents
 }
 
 func wasmPath(src string) string {
@@ -31,13 +33,16 @@ func wasmPath(src string) string {
 	return filepath.Join("testdata", "wat", src+".wasm")
 }
 
-// install copies g into dir as NAME.wasm (+ NAME.toml) atomically (write
-// then rename, as operators do).
+// install copies g into dir as NAME.wasm (+ NAME.toml and its files)
+// atomically (write then rename, as operators do).
 func install(t testing.TB, dir string, g guest) {
 	t.Helper()
 	b, err := os.ReadFile(wasmPath(g.wasm))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for name, body := range g.files {
+		writeAtomic(t, filepath.Join(dir, name), []byte(body))
 	}
 	if g.toml != "" {
 		writeAtomic(t, filepath.Join(dir, g.name+".toml"), []byte(g.toml))

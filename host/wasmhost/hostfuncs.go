@@ -44,6 +44,7 @@ func hostFuncs() []hostFunc {
 		{abi.FuncKVDelete, fsig(vt{i32, i32}, i32), hostKVDelete},
 		{abi.FuncStoreCount, fsig(vt{i32, i32, i32}, i32), hostStoreCount},
 		{abi.FuncFeatures, fsig(nil, i64), hostFeatures},
+		{abi.FuncGetFile, fsig(vt{i32, i32, i32, i32}, i32), hostGetFile},
 	}
 }
 
@@ -165,6 +166,28 @@ func hostGetHeader(ctx context.Context, mod api.Module, s []uint64) {
 	s[0] = putString(mod.Memory(), api.DecodeU32(s[2]), api.DecodeU32(s[3]), v)
 }
 
+// hostGetFile reads one of the plugin's listed files, which the loader
+// read whole: no file system access happens in a call.
+func hostGetFile(ctx context.Context, mod api.Module, s []uint64) {
+	inst, mem := instOf(ctx), mod.Memory()
+	nameLen := api.DecodeU32(s[1])
+	if nameLen > abi.MaxFileNameLen {
+		s[0] = errno(abi.ErrTooLarge)
+		return
+	}
+	name, ok := read(mem, api.DecodeU32(s[0]), nameLen)
+	if !ok {
+		s[0] = errno(abi.ErrMemory)
+		return
+	}
+	b, found := inst.p.set.files[string(name)]
+	if !found {
+		s[0] = errno(abi.ErrNotFound)
+		return
+	}
+	s[0] = put(mem, api.DecodeU32(s[2]), api.DecodeU32(s[3]), b)
+}
+
 func hostSetOutput(ctx context.Context, mod api.Module, s []uint64) {
 	inst := instOf(ctx)
 	kind := abi.Output(api.DecodeU32(s[0]))
@@ -181,7 +204,7 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 }
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
-	f := abi.FeatureState
+	f := abi.FeatureState | abi.FeatureFiles
 	if instOf(ctx).p.env.store != nil {
 		f |= abi.FeatureStore
 	}

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -24,7 +26,8 @@ import (
 
 // Options configure a Manager.
 type Options struct {
-	// Dir holds the plugins: NAME.wasm, with optional NAME.toml settings.
+	// Dir holds the plugins: NAME.wasm, with optional NAME.toml settings,
+	// and the files their settings list.
 	Dir string
 	// CacheDir keeps compiled code across restarts (the relay passes
 	// <data>/wasm-cache). Empty keeps it in memory only.
@@ -71,8 +74,11 @@ type Manager struct {
 	holder  *policy.Holder
 	mu      sync.Mutex // serialises Load, Reload and Close
 	plugins map[string]*Plugin
-	failed  map[string][2][32]byte // versions that failed to load, reported once
+	failed  map[string][3][32]byte // versions that failed to load, reported once
 	spaces  map[string]*state.Space
+	// listed are the names of the files the plugins' settings list, as of
+	// the last rescan, for the watcher.
+	listed  atomic.Pointer[map[string]bool]
 	closing sync.WaitGroup
 	closed  bool
 }
@@ -98,6 +104,9 @@ func NewManager(opts Options) (*Manager, error) {
 	if _, err := opts.Defaults.resolve(Settings{}, 1); err != nil {
 		return nil, fmt.Errorf("wasmhost: defaults: %w", err)
 	}
+	if len(opts.Defaults.Files) > 0 {
+		return nil, errors.New("wasmhost: defaults: files is a per-plugin setting")
+	}
 	cache := wazero.NewCompilationCache()
 	if opts.CacheDir != "" {
 		var err error
@@ -108,7 +117,7 @@ func NewManager(opts Options) (*Manager, error) {
 	return &Manager{
 		opts: opts, log: opts.Logger, holder: opts.Holder,
 		env:     &env{cache: cache, store: opts.Store, relayVersion: opts.RelayVersion, noInstrument: opts.NoInstrument},
-		plugins: map[string]*Plugin{}, failed: map[string][2][32]byte{}, spaces: map[string]*state.Space{},
+		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
 	}, nil
 }
 
@@ -122,11 +131,12 @@ func (m *Manager) Holder() *policy.Holder { return m.holder }
 func (m *Manager) Load(ctx context.Context) error { return m.Reload(ctx) }
 
 // Reload rescans the directory and swaps in a new chain: new or changed
-// plugins (by sha256 of NAME.wasm and NAME.toml) are compiled, instantiated
-// and checked first, off the hot path; unchanged ones keep their
-// instances; removed or disabled ones are dropped. A plugin that fails to
-// load keeps its previous version. Replaced plugins are closed once their
-// calls in flight drain. It returns the load errors, joined.
+// plugins (by sha256 of NAME.wasm, NAME.toml and the files NAME.toml
+// lists) are compiled, instantiated and checked first, off the hot path;
+// unchanged ones keep their instances; removed or disabled ones are
+// dropped. A plugin that fails to load keeps its previous version.
+// Replaced plugins are closed once their calls in flight drain. It returns
+// the load errors, joined.
 func (m *Manager) Reload(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -138,8 +148,12 @@ func (m *Manager) Reload(ctx context.Context) error {
 		return fmt.Errorf("wasmhost: %w", err)
 	}
 	next := map[string]*Plugin{}
+	listed := map[string]bool{}
 	var errs []error
 	for _, f := range files {
+		for _, name := range f.set.Files {
+			listed[name] = true
+		}
 		p, err := m.loadOne(ctx, f)
 		if err != nil {
 			errs = append(errs, err)
@@ -148,6 +162,7 @@ func (m *Manager) Reload(ctx context.Context) error {
 			next[f.name] = p
 		}
 	}
+	m.listed.Store(&listed)
 	changed := m.swap(next)
 	if changed {
 		m.logChain(next)
@@ -179,22 +194,23 @@ func (m *Manager) loadOne(ctx context.Context, f pluginFile) (*Plugin, error) {
 	return p, nil
 }
 
-// build parses f's settings and loads it; nil, nil means disabled.
+// build checks f's settings and files and loads it; nil, nil means
+// disabled.
 func (m *Manager) build(ctx context.Context, f pluginFile) (*Plugin, error) {
-	var s Settings
-	if f.toml != nil {
-		var err error
-		if s, err = parseSettings(f.toml); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.tomlPath, err)
-		}
+	if f.setErr != nil {
+		return nil, fmt.Errorf("%s: %w", f.tomlPath, f.setErr)
 	}
-	set, err := s.resolve(m.opts.Defaults, runtime.GOMAXPROCS(0))
+	set, err := f.set.resolve(m.opts.Defaults, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.tomlPath, err)
 	}
 	if !set.enabled {
 		return nil, nil
 	}
+	if err := f.files.err(); err != nil {
+		return nil, err
+	}
+	set.files = f.files.data
 	sp := m.spaces[f.name]
 	if sp == nil {
 		sp = state.New(m.opts.StateLimits)
@@ -256,9 +272,13 @@ func (m *Manager) logChain(ps map[string]*Plugin) {
 		for _, h := range p.hooks.List() {
 			hooks = append(hooks, h.String())
 		}
-		m.log.Info("wasm plugin loaded", "plugin", p.name, "file", p.file, "order", p.set.order,
+		args := []any{"plugin", p.name, "file", p.file, "order", p.set.order,
 			"hooks", hooks, "mode", modeName(p.set.mode), "on_error", failName(p.set.onErr),
-			"pool", p.set.pool, "timeout", p.set.timeout, "memory_mb", p.set.memPages/16)
+			"pool", p.set.pool, "timeout", p.set.timeout, "memory_mb", p.set.memPages / 16}
+		if len(p.set.files) > 0 {
+			args = append(args, "files", slices.Sorted(maps.Keys(p.set.files)))
+		}
+		m.log.Info("wasm plugin loaded", args...)
 	}
 	if len(ps) == 0 {
 		m.log.Info("wasm plugins: none loaded", "dir", m.opts.Dir)
@@ -303,16 +323,22 @@ func (m *Manager) Close() error {
 	return m.env.cache.Close(context.Background())
 }
 
-// pluginFile is one NAME.wasm with its optional NAME.toml, read whole.
+// pluginFile is one NAME.wasm with its optional NAME.toml and the files
+// that lists, read whole.
 type pluginFile struct {
 	name               string
 	wasmPath, tomlPath string
 	wasm, toml         []byte
-	sum                [2][32]byte
+	set                Settings // NAME.toml parsed, if setErr is nil
+	setErr             error
+	files              listedFiles
+	sum                [3][32]byte // of wasm, toml and files
 }
 
-// scan reads every NAME.wasm in dir and its NAME.toml. A file that
-// vanishes between listing and reading is skipped (it is being replaced).
+// scan reads every NAME.wasm in dir, its NAME.toml and the files that
+// lists. A .wasm that vanishes between listing and reading is skipped (it
+// is being replaced); a listed file that cannot be read is an error of
+// its plugin, reported when it loads.
 func scan(dir string) ([]pluginFile, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -334,6 +360,10 @@ func scan(dir string) ([]pluginFile, error) {
 		f.sum[0] = sha256.Sum256(f.wasm)
 		if f.toml != nil {
 			f.sum[1] = sha256.Sum256(f.toml)
+			if f.set, f.setErr = ParseSettings(f.toml); f.setErr == nil {
+				f.files = readFiles(dir, f.set.Files)
+				f.sum[2] = f.files.sum
+			}
 		}
 		out = append(out, f)
 	}

@@ -31,7 +31,7 @@ type env struct {
 // policy.Policy and policy.Informer and is safe for concurrent use.
 type Plugin struct {
 	name, file string
-	sum        [2][32]byte // sha256 of the .wasm and the .toml
+	sum        [3][32]byte // sha256 of the .wasm, the .toml and the listed files
 	set        resolved
 	env        *env
 	log        *slog.Logger

@@ -34,6 +34,12 @@ type Settings struct {
 	Mode string `toml:"mode"`
 	// Enabled false skips the plugin; default true.
 	Enabled *bool `toml:"enabled"`
+	// Files are plain names of files in the plugin directory that the
+	// plugin reads with get_file (sdk.File), at most 16. The relay reads
+	// them when it loads the plugin and they are part of its version: a
+	// change to one reloads the plugin, and a missing one fails the load.
+	// Files has no default: Options.Defaults may not set it.
+	Files []string `toml:"files"`
 	// Config is the [config] table, handed to the plugin as JSON.
 	Config map[string]any `toml:"config"`
 }
@@ -48,12 +54,14 @@ type resolved struct {
 	onErr    policy.FailMode
 	mode     policy.Mode
 	enabled  bool
-	config   []byte // JSON
+	config   []byte            // JSON
+	files    map[string][]byte // the listed files, by name (set by the loader)
 }
 
-// parseSettings decodes a NAME.toml. Unknown keys are an error, so that a
-// typo does not silently fall back to a default.
-func parseSettings(b []byte) (Settings, error) {
+// ParseSettings decodes a NAME.toml. Unknown keys are an error, so that a
+// typo does not silently fall back to a default. Values are checked when
+// the plugin loads.
+func ParseSettings(b []byte) (Settings, error) {
 	var s Settings
 	md, err := toml.Decode(string(b), &s)
 	if err != nil {

@@ -3,6 +3,7 @@ package wasmhost
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -10,9 +11,10 @@ import (
 )
 
 // Run watches the plugin directory and reloads, debounced, whenever a
-// .wasm or .toml file is created, written, renamed or removed (editors
-// that write a temporary file and rename it are covered). It returns when
-// ctx is done. Reload errors are logged, not returned.
+// .wasm or .toml file, or a file a plugin's settings list, is created,
+// written, renamed or removed (editors that write a temporary file and
+// rename it are covered). It returns when ctx is done. Reload errors are
+// logged, not returned.
 func (m *Manager) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -33,7 +35,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if relevant(ev) {
+			if m.relevant(ev) {
 				t.Reset(m.opts.Debounce)
 			}
 		case err, ok := <-w.Errors:
@@ -48,9 +50,16 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 }
 
-func relevant(ev fsnotify.Event) bool {
-	if !strings.HasSuffix(ev.Name, ".wasm") && !strings.HasSuffix(ev.Name, ".toml") {
+// relevant reports whether ev may change a plugin. Which files are listed
+// is as of the last rescan; a settings change that lists a new file is
+// itself relevant, and its rescan reads the new file.
+func (m *Manager) relevant(ev fsnotify.Event) bool {
+	if !ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write) && !ev.Has(fsnotify.Remove) && !ev.Has(fsnotify.Rename) {
 		return false
 	}
-	return ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) || ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)
+	if strings.HasSuffix(ev.Name, ".wasm") || strings.HasSuffix(ev.Name, ".toml") {
+		return true
+	}
+	listed := m.listed.Load()
+	return listed != nil && (*listed)[filepath.Base(ev.Name)]
 }

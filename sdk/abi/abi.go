@@ -109,6 +109,10 @@ const (
 	FuncStoreCount = "store_count"
 	// FuncFeatures: () -> i64, the host's Feature bits.
 	FuncFeatures = "features"
+	// FuncGetFile: (name i32, name_len i32, buf i32, buf_limit i32) -> i32.
+	// Reads one of the files the operator listed in the plugin's "files"
+	// setting (FeatureFiles).
+	FuncGetFile = "get_file"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -122,11 +126,14 @@ const (
 	// FeatureState: the shared state functions (counter_*, bucket_take,
 	// kv_*) are available.
 	FeatureState Feature = 1 << 1
+	// FeatureFiles: get_file reads the files listed in the plugin's
+	// "files" setting.
+	FeatureFiles Feature = 1 << 2
 )
 
 // HostFunctions returns the names of every host function in ModuleName.
 func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
-		FuncStoreCount, FuncFeatures}
+		FuncStoreCount, FuncFeatures, FuncGetFile}
 }

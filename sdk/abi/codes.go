@@ -179,4 +179,8 @@ const (
 	MaxValueLen      = 1 << 16 // kv values
 	MaxLogLen        = 4096    // longer log lines are truncated
 	MaxHeaderNameLen = 64      // get_header names
+	MaxFileNameLen   = 255     // get_file names
+	// MaxFileLen is the size of the largest file get_file returns: the
+	// host refuses to load a plugin whose listed file is larger.
+	MaxFileLen = 8 << 20
 )

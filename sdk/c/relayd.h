@@ -168,6 +168,7 @@
 /* Feature bits of relayd_features(). */
 #define RELAYD_FEATURE_STORE 0x1
 #define RELAYD_FEATURE_STATE 0x2
+#define RELAYD_FEATURE_FILES 0x4
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -178,6 +179,8 @@
 #define RELAYD_MAX_VALUE_LEN 65536
 #define RELAYD_MAX_LOG_LEN 4096
 #define RELAYD_MAX_HEADER_NAME_LEN 64
+#define RELAYD_MAX_FILE_NAME_LEN 255
+#define RELAYD_MAX_FILE_LEN 8388608 /* a larger listed file stops the load */
 
 /* ---- Host functions (imports) -------------------------------------- */
 
@@ -197,6 +200,7 @@
 #define RELAYD_FUNC_KV_DELETE "kv_delete"
 #define RELAYD_FUNC_STORE_COUNT "store_count"
 #define RELAYD_FUNC_FEATURES "features"
+#define RELAYD_FUNC_GET_FILE "get_file"
 
 #define RELAYD_IMPORT(name) \
     __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
@@ -233,6 +237,13 @@ void relayd_log(int32_t level, const char *ptr, int32_t len);
 /* relayd_features returns RELAYD_FEATURE_* bits. */
 RELAYD_IMPORT(RELAYD_FUNC_FEATURES)
 int64_t relayd_features(void);
+
+/* relayd_get_file reads a file listed in the plugin's "files" setting
+ * (files = ["banned.txt"] in NAME.toml) like relayd_get; RELAYD_ERR_NOT_FOUND
+ * if name is not listed. A change to the file reloads the plugin, so read
+ * it once, in relayd_init. */
+RELAYD_IMPORT(RELAYD_FUNC_GET_FILE)
+int32_t relayd_get_file(const char *name, int32_t name_len, void *buf, int32_t buf_limit);
 
 /* Shared state: shared by every instance of the plugin, kept across reloads. */
 RELAYD_IMPORT(RELAYD_FUNC_COUNTER_ADD)

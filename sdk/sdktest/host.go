@@ -4,6 +4,7 @@ package sdktest
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -179,11 +180,40 @@ func (h *Host) Log(level uint32, msg string) {
 
 // Features implements the host function features.
 func (h *Host) Features() uint64 {
-	f := abi.FeatureState
+	f := abi.FeatureState | abi.FeatureFiles
 	if h.opts.Count != nil {
 		f |= abi.FeatureStore
 	}
 	return uint64(f)
+}
+
+// GetFile implements the host function get_file.
+func (h *Host) GetFile(name string, buf []byte) int32 {
+	if len(name) > abi.MaxFileNameLen {
+		return int32(abi.ErrTooLarge)
+	}
+	v, ok := h.opts.Files[name]
+	if !ok {
+		return int32(abi.ErrNotFound)
+	}
+	return putString(buf, v)
+}
+
+// checkFiles applies the relay's rules for the "files" setting: plain
+// names of files in the plugin directory, other than plugins and their
+// settings, each at most abi.MaxFileLen bytes.
+func checkFiles(files map[string]string) error {
+	for name, v := range files {
+		switch {
+		case name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || len(name) > abi.MaxFileNameLen:
+			return errors.New("sdktest: file " + strconv.Quote(name) + ": want a plain file name")
+		case strings.HasSuffix(name, ".wasm") || strings.HasSuffix(name, ".toml"):
+			return errors.New("sdktest: file " + strconv.Quote(name) + ": plugins and settings cannot be listed")
+		case len(v) > abi.MaxFileLen:
+			return errors.New("sdktest: file " + strconv.Quote(name) + ": over abi.MaxFileLen")
+		}
+	}
+	return nil
 }
 
 // StoreCount implements the host function store_count.

@@ -26,6 +26,12 @@ type Options struct {
 	Now func() time.Time
 	// Count answers sdk.StoreCount; nil means no store (ErrUnavailable).
 	Count func(filterJSON string) (int64, error)
+	// Files are the listed files sdk.File reads, by name: what the relay
+	// reads from the plugin directory for the "files" setting. Init
+	// refuses a name the relay would refuse, or a file over
+	// abi.MaxFileLen. To test a changed file, make a new Host and Init it,
+	// as the relay reloads the plugin.
+	Files map[string]string
 }
 
 // Event is a fixture event. Empty ID, PubKey and Sig are filled with
@@ -133,6 +139,9 @@ func New(opts Options) *Host {
 // Init runs the plugin's OnInit, as the relay does at load, and returns its
 // error. Hook calls before Init run it implicitly.
 func (h *Host) Init() error {
+	if err := checkFiles(h.opts.Files); err != nil {
+		return err
+	}
 	imports.SetHost(h)
 	h.reset(callInput{})
 	rc := imports.Guest.Init()

@@ -52,6 +52,9 @@ func storeCount(filter unsafe.Pointer, filterLen uint32, result *int64) int32
 //go:wasmimport relayd_v1 features
 func features() uint64
 
+//go:wasmimport relayd_v1 get_file
+func getFile(name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, limit uint32) int32
+
 func bp(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 func sp(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
@@ -122,3 +125,8 @@ func StoreCount(filter []byte, result *int64) int32 {
 
 // Features returns the host's feature bits.
 func Features() uint64 { return features() }
+
+// GetFile reads listed file name into buf.
+func GetFile(name string, buf []byte) int32 {
+	return getFile(sp(name), uint32(len(name)), bp(buf), uint32(len(buf)))
+}

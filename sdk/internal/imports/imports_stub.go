@@ -23,6 +23,7 @@ type Host interface {
 	KVDelete(key string) int32
 	StoreCount(filter []byte, result *int64) int32
 	Features() uint64
+	GetFile(name string, buf []byte) int32
 }
 
 // Exports are the guest exports as Go functions, for native callers. The
@@ -168,4 +169,12 @@ func Features() uint64 {
 		return 0
 	}
 	return host.Features()
+}
+
+// GetFile reads listed file name into buf.
+func GetFile(name string, buf []byte) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.GetFile(name, buf)
 }

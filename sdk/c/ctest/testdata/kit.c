@@ -23,6 +23,7 @@ int32_t on_event(RELAYD_HOOK_ARGS) {
     int32_t sum = relayd_read(RELAYD_FIELD_PUBKEY, buf, sizeof buf);
     sum += relayd_read_tag(0, buf, sizeof buf);
     sum += relayd_get_header("origin", 6, buf, sizeof buf);
+    sum += relayd_get_file("list.txt", 8, buf, sizeof buf);
     sum += (int32_t)relayd_now();
     sum += relayd_log_enabled(RELAYD_LOG_INFO);
     relayd_log_str(RELAYD_LOG_INFO, "kit");

@@ -100,6 +100,10 @@ func onEvent(e sdk.Event) sdk.Verdict {
 	add("count", errText(err))
 	add("hasstore", strconv.FormatBool(sdk.HasStore()))
 	add("now", strconv.FormatBool(sdk.Now().After(time.Unix(1700000000, 0))))
+	f, ok := sdk.File("kit.txt")
+	add("file", strings.TrimSpace(string(f))+strconv.FormatBool(ok))
+	_, ok = sdk.File("unlisted.txt")
+	add("unlisted", strconv.FormatBool(ok))
 	if sdk.LogEnabled(sdk.LevelInfo) {
 		sdk.Log(sdk.LevelInfo, "kit saw kind "+strconv.Itoa(e.Kind()))
 	}
