@@ -11,7 +11,9 @@ import (
 	"github.com/relayd/relayd/sdk"
 )
 
-// Config is the plugin's [config] table. Empty lists are off.
+// Config is the plugin's [config] table. Empty lists are off. Each
+// ..._file key names a list file, one of the host setting "files", whose
+// entries are added to the list of the same name.
 type Config struct {
 	// PubkeyAllow, if not empty, are the only authors accepted.
 	PubkeyAllow []string `json:"pubkey_allow"`
@@ -26,11 +28,24 @@ type Config struct {
 	KindAllow kindSet `json:"kind_allow"`
 	// KindDeny are kinds refused.
 	KindDeny kindSet `json:"kind_deny"`
+
+	// PubkeyAllowFile names a file of more PubkeyAllow entries.
+	PubkeyAllowFile string `json:"pubkey_allow_file"`
+	// PubkeyDenyFile names a file of more PubkeyDeny entries.
+	PubkeyDenyFile string `json:"pubkey_deny_file"`
+	// IPAllowFile names a file of more IPAllow entries.
+	IPAllowFile string `json:"ip_allow_file"`
+	// IPDenyFile names a file of more IPDeny entries.
+	IPDenyFile string `json:"ip_deny_file"`
+	// KindAllowFile names a file of more KindAllow entries.
+	KindAllowFile string `json:"kind_allow_file"`
+	// KindDenyFile names a file of more KindDeny entries.
+	KindDenyFile string `json:"kind_deny_file"`
 }
 
-// lists is the checked config.
+// lists is the checked config, with the list files merged in.
 type lists struct {
-	pkAllow, pkDeny     map[string]bool
+	pkAllow, pkDeny     pubkeySet
 	ipAllow, ipDeny     ipSet
 	kindAllow, kindDeny kindSet
 }
@@ -46,13 +61,14 @@ func decodeConfig(v any) error {
 	return nil
 }
 
+// compile checks the config and merges the list files into the lists.
 func compile(c Config) (*lists, error) {
 	l := &lists{kindAllow: c.KindAllow, kindDeny: c.KindDeny}
 	var err error
-	if l.pkAllow, err = pubkeySet("pubkey_allow", c.PubkeyAllow); err != nil {
+	if l.pkAllow, err = newPubkeySet("pubkey_allow", c.PubkeyAllow); err != nil {
 		return nil, err
 	}
-	if l.pkDeny, err = pubkeySet("pubkey_deny", c.PubkeyDeny); err != nil {
+	if l.pkDeny, err = newPubkeySet("pubkey_deny", c.PubkeyDeny); err != nil {
 		return nil, err
 	}
 	if l.ipAllow, err = newIPSet("ip_allow", c.IPAllow); err != nil {
@@ -61,19 +77,46 @@ func compile(c Config) (*lists, error) {
 	if l.ipDeny, err = newIPSet("ip_deny", c.IPDeny); err != nil {
 		return nil, err
 	}
+	files := []struct {
+		key, name string
+		add       func(string) error
+	}{
+		{"pubkey_allow_file", c.PubkeyAllowFile, l.pkAllow.add},
+		{"pubkey_deny_file", c.PubkeyDenyFile, l.pkDeny.add},
+		{"ip_allow_file", c.IPAllowFile, l.ipAllow.add},
+		{"ip_deny_file", c.IPDenyFile, l.ipDeny.add},
+		{"kind_allow_file", c.KindAllowFile, l.kindAllow.add},
+		{"kind_deny_file", c.KindDenyFile, l.kindDeny.add},
+	}
+	for _, f := range files {
+		if err := readList(f.key, f.name, f.add); err != nil {
+			return nil, err
+		}
+	}
 	return l, nil
 }
 
-func pubkeySet(key string, in []string) (map[string]bool, error) {
-	set := make(map[string]bool, len(in))
+// pubkeySet is a set of hex pubkeys.
+type pubkeySet map[string]bool
+
+func newPubkeySet(key string, in []string) (pubkeySet, error) {
+	set := make(pubkeySet, len(in))
 	for _, s := range in {
-		pk, err := parsePubkey(s)
-		if err != nil {
+		if err := set.add(s); err != nil {
 			return nil, errors.New(key + ": " + err.Error())
 		}
-		set[pk] = true
 	}
 	return set, nil
+}
+
+// add adds a pubkey written as hex or as an npub.
+func (set pubkeySet) add(s string) error {
+	pk, err := parsePubkey(s)
+	if err != nil {
+		return err
+	}
+	set[pk] = true
+	return nil
 }
 
 // ipSet is a set of addresses and prefixes: a lookup costs one map probe
@@ -87,24 +130,32 @@ type ipSet struct {
 func newIPSet(key string, in []string) (ipSet, error) {
 	s := ipSet{addrs: map[netip.Addr]bool{}, prefixes: map[netip.Prefix]bool{}}
 	for _, v := range in {
-		if a, err := netip.ParseAddr(v); err == nil {
-			s.addrs[a.Unmap()] = true
-			continue
-		}
-		p, err := netip.ParsePrefix(v)
-		if err != nil {
-			return s, errors.New(key + ": " + strconv.Quote(v) + ": want an IP address or a CIDR prefix")
-		}
-		if p.Addr().Is4In6() && p.Bits() >= 96 {
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		p = p.Masked()
-		s.prefixes[p] = true
-		if !slices.Contains(s.lengths, p.Bits()) {
-			s.lengths = append(s.lengths, p.Bits())
+		if err := s.add(v); err != nil {
+			return s, errors.New(key + ": " + err.Error())
 		}
 	}
 	return s, nil
+}
+
+// add adds an address or a CIDR prefix.
+func (s *ipSet) add(v string) error {
+	if a, err := netip.ParseAddr(v); err == nil {
+		s.addrs[a.Unmap()] = true
+		return nil
+	}
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		return errors.New(strconv.Quote(v) + ": want an IP address or a CIDR prefix")
+	}
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	p = p.Masked()
+	s.prefixes[p] = true
+	if !slices.Contains(s.lengths, p.Bits()) {
+		s.lengths = append(s.lengths, p.Bits())
+	}
+	return nil
 }
 
 func (s ipSet) empty() bool { return len(s.addrs) == 0 && len(s.prefixes) == 0 }

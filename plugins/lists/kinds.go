@@ -54,6 +54,16 @@ func parseKindRange(s string) (kindRange, error) {
 	return kindRange{a, b}, nil
 }
 
+// add adds a kind or a "lo-hi" range.
+func (k *kindSet) add(s string) error {
+	r, err := parseKindRange(s)
+	if err != nil {
+		return err
+	}
+	*k = append(*k, r)
+	return nil
+}
+
 // has reports whether kind is in the set.
 func (k kindSet) has(kind int) bool {
 	for _, r := range k {

@@ -76,10 +76,11 @@ func kindRefused(k int) string {
 	return "reject blocked: kind " + strconv.Itoa(k) + " is not accepted here"
 }
 
-// runChecks runs checks against the plugin loaded with settings.
-func runChecks(t *testing.T, settings string, checks []check) {
+// runChecks runs checks against the plugin loaded with settings and the
+// list files files.
+func runChecks(t *testing.T, settings string, files map[string]string, checks []check) {
 	t.Helper()
-	h := newHost(t, settings, sdktest.Options{Name: pluginName})
+	h := newHost(t, settings, sdktest.Options{Name: pluginName, Files: files})
 	for _, c := range checks {
 		if got := c.call(h).String(); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
@@ -157,7 +158,7 @@ kind_deny = [4]`, []check{
 		}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { runChecks(t, tc.settings, tc.checks) })
+		t.Run(tc.name, func(t *testing.T) { runChecks(t, tc.settings, nil, tc.checks) })
 	}
 }
 
@@ -236,6 +237,16 @@ func TestListsReadmeExamples(t *testing.T) {
 			{"reactions", pre(alice, 7, member1), ok},
 		},
 		{
+			{"npub in the file", pre(alice, 1, hexA), pkBlocked},
+			{"hex in the file", auth(alice, hexB), pkBlocked},
+			{"other author", pre(alice, 1, member1), ok},
+			{"network in the file", conn(bad6), ipBlocked},
+			{"address in the file", req(sdktest.Session{ID: 11, IP: "198.51.100.23"}), ipBlocked},
+			{"next address", conn(sdktest.Session{ID: 11, IP: "198.51.100.24"}), ok},
+			{"network inline", conn(bad4), ipBlocked},
+			{"DMs", pre(alice, 4, member1), ok},
+		},
+		{
 			{"member", post(alice, 1, member1), ok},
 			{"suspended member", pre(alice, 1, member2), pkBlocked},
 			{"stranger", post(alice, 1, pkA), pkNotListed},
@@ -254,12 +265,12 @@ func TestListsReadmeExamples(t *testing.T) {
 			{"outside reads", count(alice), ipNotListed},
 		},
 	}
-	examples := readmeExamples(t)
+	examples, files := readmeExamples(t), readmeFiles(t)
 	if len(examples) != len(scenarios) {
 		t.Fatalf("README.md has %d toml examples, the test has scenarios for %d", len(examples), len(scenarios))
 	}
 	for i, ex := range examples {
-		t.Run("example"+strconv.Itoa(i+1), func(t *testing.T) { runChecks(t, ex, scenarios[i]) })
+		t.Run("example"+strconv.Itoa(i+1), func(t *testing.T) { runChecks(t, ex, files, scenarios[i]) })
 	}
-	t.Run("host", func(t *testing.T) { loadAll(t, examples...) })
+	t.Run("host", func(t *testing.T) { loadWithFiles(t, files, examples...) })
 }

@@ -2,8 +2,9 @@
 // pubkeys, client addresses and kinds. A deny list always wins; an allow
 // list, when not empty, lets in only what it names.
 //
-// The lists live in the [config] table of lists.toml; the relay reloads
-// the plugin when that file changes, so an edit takes effect within a
+// The lists live in the [config] table of lists.toml and in list files
+// beside it (one entry per line) that lists.toml names; the relay reloads
+// the plugin when any of them changes, so an edit takes effect within a
 // moment, without a restart.
 package main
 
@@ -59,7 +60,7 @@ func when[F any](on bool, fn F) F {
 // limitation reports restricted_writes when an allow list limits who may
 // publish.
 func limitation() map[string]any {
-	if ls != nil && len(ls.pkAllow) > 0 || !ls.ipAllow.empty() {
+	if ls != nil && (len(ls.pkAllow) > 0 || !ls.ipAllow.empty()) {
 		return map[string]any{"restricted_writes": true}
 	}
 	return nil
