@@ -41,6 +41,13 @@
 // shared state: CounterAdd, Take, KVGet and friends. It is shared by every
 // instance of the plugin and survives reloads.
 //
+// # Files
+//
+// A plugin has no file system. It reads the files its operator lists in the
+// plugin's settings (files = ["banned.txt"] in NAME.toml) with File. The
+// relay reads them when it loads the plugin and reloads the plugin when one
+// changes, so parse them once, in OnInit.
+//
 // # Notes
 //
 //   - Register handlers in init (or package variable initialisers); main is
