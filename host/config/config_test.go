@@ -25,7 +25,9 @@ func TestLoad(t *testing.T) {
 	}{
 		{"empty file keeps defaults", "", func(c config.Config) bool { return c.MaxLimit == config.Default().MaxLimit }, ""},
 		{"values and durations", "max_limit = 10\ndefault_limit = 5\nwrite_timeout = \"3s\"\nname = \"x\"\n",
-			func(c config.Config) bool { return c.MaxLimit == 10 && c.WriteTimeout.Duration == 3*time.Second && c.Name == "x" }, ""},
+			func(c config.Config) bool {
+				return c.MaxLimit == 10 && c.WriteTimeout.Duration == 3*time.Second && c.Name == "x"
+			}, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
 		{"bad toml", "max_limit = = 1\n", nil, "config"},
