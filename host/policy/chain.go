@@ -36,6 +36,10 @@ type Entry struct {
 	Policy Policy
 	Mode   Mode
 	OnErr  FailMode
+	// Kinds, if not nil, limits the event hooks (HookEventPre, HookEvent,
+	// HookDeliver) to events of these kinds; the chain skips the policy
+	// for other kinds without calling it.
+	Kinds []int
 }
 
 // Stats counts what one chain entry did. All fields are updated atomically.
@@ -51,7 +55,16 @@ type Stats struct {
 type entry struct {
 	Entry
 	stats Stats
+	kinds *kindSet // nil: every kind
 }
+
+// kindSet is a bitmap of event kinds 0-65535.
+type kindSet [65536 / 64]uint64
+
+func (k *kindSet) has(kind int) bool {
+	return kind >= 0 && kind < 65536 && k[kind>>6]&(1<<(kind&63)) != 0
+}
+
 
 // Chain is an ordered, immutable list of policies. It is safe for concurrent
 // use. To change policies, build a new Chain and swap it in a Holder.
@@ -70,6 +83,14 @@ func NewChain(log *slog.Logger, entries ...Entry) *Chain {
 	c := &Chain{log: log}
 	for _, e := range entries {
 		en := &entry{Entry: e}
+		if e.Kinds != nil {
+			en.kinds = &kindSet{}
+			for _, k := range e.Kinds {
+				if k >= 0 && k < 65536 {
+					en.kinds[k>>6] |= 1 << (k & 63)
+				}
+			}
+		}
 		c.entries = append(c.entries, en)
 		hs := e.Policy.Hooks()
 		for h := HookConnect; h <= maxHook; h++ {
@@ -153,6 +174,9 @@ func (c *Chain) Connect(ctx context.Context, in *ConnInput) Verdict {
 // EventPre runs HookEventPre. It returns the first final verdict, or Accept.
 func (c *Chain) EventPre(ctx context.Context, in *EventInput) Verdict {
 	for _, e := range c.hooked(HookEventPre) {
+		if e.kinds != nil && !e.kinds.has(in.Event.Kind) {
+			continue
+		}
 		if v := c.call(HookEventPre, e, func() (Verdict, error) { return e.Policy.EventPre(ctx, in) }); v.Final() {
 			return v
 		}
@@ -163,6 +187,9 @@ func (c *Chain) EventPre(ctx context.Context, in *EventInput) Verdict {
 // Event runs HookEvent. It returns the first final verdict, or Accept.
 func (c *Chain) Event(ctx context.Context, in *EventInput) Verdict {
 	for _, e := range c.hooked(HookEvent) {
+		if e.kinds != nil && !e.kinds.has(in.Event.Kind) {
+			continue
+		}
 		if v := c.call(HookEvent, e, func() (Verdict, error) { return e.Policy.Event(ctx, in) }); v.Final() {
 			return v
 		}
@@ -206,6 +233,9 @@ func (c *Chain) Auth(ctx context.Context, in *AuthInput) Verdict {
 func (c *Chain) Deliver(ctx context.Context, in *DeliverInput) Verdict {
 	out := Verdict{Payload: in.Raw}
 	for _, e := range c.hooked(HookDeliver) {
+		if e.kinds != nil && !e.kinds.has(in.Event.Kind) {
+			continue
+		}
 		v := c.call(HookDeliver, e, func() (Verdict, error) { return e.Policy.Deliver(ctx, in) })
 		if v.Final() {
 			return v

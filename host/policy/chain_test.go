@@ -229,3 +229,30 @@ func TestHolderSwap(t *testing.T) {
 		t.Fatal("stored chain not loaded")
 	}
 }
+
+// TestChainKindsSkipsOtherKinds: an entry limited to some kinds is not
+// called for other kinds on event hooks, and still is on REQ.
+func TestChainKindsSkipsOtherKinds(t *testing.T) {
+	var calls []string
+	dm := &step{name: "dm", hooks: policy.Hooks(policy.HookEvent, policy.HookDeliver, policy.HookReq),
+		verdict: policy.RejectWith(policy.PrefixRestricted, "dm"), calls: &calls}
+	ch := policy.NewChain(nil, policy.Entry{Policy: dm, Kinds: []int{4, 1059}})
+	tests := []struct {
+		kind  int
+		final bool
+	}{{1, false}, {4, true}, {1059, true}, {7, false}, {65535, false}}
+	for _, tc := range tests {
+		calls = nil
+		ev := &nostr.Event{Kind: tc.kind}
+		v1 := ch.Event(context.Background(), &policy.EventInput{Event: ev})
+		v2 := ch.Deliver(context.Background(), &policy.DeliverInput{Event: ev})
+		if v1.Final() != tc.final || v2.Final() != tc.final || (len(calls) > 0) != tc.final {
+			t.Errorf("kind %d: event final=%v deliver final=%v calls=%v, want final=%v", tc.kind, v1.Final(), v2.Final(), calls, tc.final)
+		}
+	}
+	calls = nil
+	ch.Filter(context.Background(), &policy.FilterInput{Hook: policy.HookReq, Filters: nostr.Filters{{}}})
+	if len(calls) != 1 {
+		t.Fatal("kinds must not limit the REQ hook")
+	}
+}

@@ -70,6 +70,9 @@ func Test_resolve(t *testing.T) {
 		{"bad hook", "hooks = [\"evnt\"]", Settings{}, nil, `unknown hook "evnt"`},
 		{"bad mode", "mode = \"loud\"", Settings{}, nil, `mode "loud"`},
 		{"pool too big", "pool = 1000", Settings{}, nil, "pool over 256"},
+		{"kinds", "kinds = [4, 1059]", Settings{}, func(r resolved) bool { return len(r.kinds) == 2 && r.kinds[1] == 1059 }, ""},
+		{"no kinds means all", "", Settings{}, func(r resolved) bool { return r.kinds == nil }, ""},
+		{"kind out of range", "kinds = [70000]", Settings{}, nil, "kind 70000 out of range"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

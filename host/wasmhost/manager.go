@@ -260,7 +260,7 @@ func (m *Manager) chain() *policy.Chain {
 	})
 	entries := make([]policy.Entry, len(ps))
 	for i, p := range ps {
-		entries[i] = policy.Entry{Policy: p, Mode: p.set.mode, OnErr: p.set.onErr}
+		entries[i] = policy.Entry{Policy: p, Mode: p.set.mode, OnErr: p.set.onErr, Kinds: p.set.kinds}
 	}
 	return policy.NewChain(m.log, entries...)
 }

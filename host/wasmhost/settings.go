@@ -34,6 +34,11 @@ type Settings struct {
 	Mode string `toml:"mode"`
 	// Enabled false skips the plugin; default true.
 	Enabled *bool `toml:"enabled"`
+	// Kinds, if set, restricts the event hooks (event_pre, event,
+	// deliver) to events of these kinds: the relay does not call the
+	// plugin for others, so a DM policy costs nothing on notes. REQ,
+	// COUNT, AUTH, connect and close hooks are not affected.
+	Kinds []int `toml:"kinds"`
 	// Files are plain names of files in the plugin directory that the
 	// plugin reads with get_file (sdk.File), at most 16. The relay reads
 	// them when it loads the plugin and they are part of its version: a
@@ -56,6 +61,7 @@ type resolved struct {
 	enabled  bool
 	config   []byte            // JSON
 	files    map[string][]byte // the listed files, by name (set by the loader)
+	kinds    []int             // event hooks only for these kinds; nil: all
 }
 
 // ParseSettings decodes a NAME.toml. Unknown keys are an error, so that a
@@ -123,6 +129,14 @@ func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
 			}
 			r.hooks |= policy.Hooks(h)
 		}
+	}
+	if s.Kinds != nil {
+		for _, k := range s.Kinds {
+			if k < 0 || k > 65535 {
+				return r, fmt.Errorf("kind %d out of range 0-65535", k)
+			}
+		}
+		r.kinds = append([]int{}, s.Kinds...)
 	}
 	cfg := s.Config
 	if cfg == nil {

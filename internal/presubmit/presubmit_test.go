@@ -3,9 +3,14 @@
 package presubmit
 
 import (
+	"os"
 	"os/exec"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/relayd/relayd/host/wasmhost"
 )
 
 const module = "github.com/relayd/relayd"
@@ -57,3 +62,37 @@ func TestImportBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestPluginSettingsDocumented: the host settings table in
+// plugins/README.md lists exactly the keys wasmhost.Settings reads.
+func TestPluginSettingsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../plugins/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if m := settingRow.FindStringSubmatch(line); m != nil {
+			doc[strings.Trim(m[1], "[]")] = true
+		}
+	}
+	typ := reflect.TypeOf(wasmhost.Settings{})
+	code := map[string]bool{}
+	for i := 0; i < typ.NumField(); i++ {
+		if tag := typ.Field(i).Tag.Get("toml"); tag != "" {
+			code[tag] = true
+		}
+	}
+	for k := range code {
+		if !doc[k] {
+			t.Errorf("setting %q is not documented in plugins/README.md", k)
+		}
+	}
+	for k := range doc {
+		if !code[k] {
+			t.Errorf("plugins/README.md documents %q, which wasmhost.Settings does not read", k)
+		}
+	}
+}
+
+var settingRow = regexp.MustCompile("^\\| `([a-z_\\[\\]]+)` \\|")
