@@ -65,7 +65,6 @@ func (k *kindSet) has(kind int) bool {
 	return kind >= 0 && kind < 65536 && k[kind>>6]&(1<<(kind&63)) != 0
 }
 
-
 // Chain is an ordered, immutable list of policies. It is safe for concurrent
 // use. To change policies, build a new Chain and swap it in a Holder.
 type Chain struct {
