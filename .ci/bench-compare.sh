@@ -15,7 +15,10 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 [ -x "$BIN/relayload" ] || (cd "$BENCH/relayload" && go build -o "$BIN/relayload" .) || exit 1
 [ -x "$BIN/peer-khatru" ] || (cd "$BENCH/peer-khatru" && go build -o "$BIN/peer-khatru" .) || exit 1
 (cd "$HERE" && go build -tags libsecp256k1 -o "$BIN/relayd" ./cmd/relayd) || exit 1
-PLUGINS=${PLUGINS:-}
+# PLUGIN_SETS="name=DIR ..." adds a relayd run per plugin directory;
+# KHATRU_POLICIES=1 adds a khatru run with its three native policies.
+PLUGIN_SETS=${PLUGIN_SETS:-}
+CONFIG=${CONFIG:-}
 
 run_one() { # name cmd...
   local name=$1; shift
@@ -32,10 +35,15 @@ run_one() { # name cmd...
   rm -rf "$data"
 }
 
+cfgargs=()
+[ -n "$CONFIG" ] && cfgargs=(-config "$CONFIG")
 for i in $(seq "$ROUNDS"); do
-  if [ -n "$PLUGINS" ]; then
-    run_one "relayd-plugins-$i" "$BIN/relayd" -listen 127.0.0.1:17447 -plugins "$PLUGINS"
-  fi
-  run_one "relayd-$i" "$BIN/relayd" -listen 127.0.0.1:17447
+  run_one "relayd-$i" "$BIN/relayd" -listen 127.0.0.1:17447 "${cfgargs[@]}"
   run_one "khatru-$i" "$BIN/peer-khatru" -addr 127.0.0.1:17447
+  for set in $PLUGIN_SETS; do
+    run_one "relayd+${set%%=*}-$i" "$BIN/relayd" -listen 127.0.0.1:17447 "${cfgargs[@]}" -plugins "${set#*=}"
+  done
+  if [ -n "${KHATRU_POLICIES:-}" ]; then
+    run_one "khatru+policies-$i" "$BIN/peer-khatru" -addr 127.0.0.1:17447 -policies
+  fi
 done

@@ -50,8 +50,7 @@ def med(vals):
         return statistics.median(nums)
     return vals[0] if vals else None
 
-names = [n for n in ("relayd", "relayd-plugins", "khatru") if n in runs] + \
-        [n for n in runs if n not in ("relayd", "relayd-plugins", "khatru")]
+names = [n for n in ("relayd", "khatru") if n in runs] + sorted(n for n in runs if n not in ("relayd", "khatru"))
 print("| step | metric | " + " | ".join(f"{n} (n={len(runs[n])})" for n in names) + " | relayd / khatru |")
 print("|---|---|" + "---|" * (len(names) + 1))
 for step, label, fn in metrics:
