@@ -170,6 +170,12 @@ func TestRelayMalformedInputKeepsConnection(t *testing.T) {
 		{"too many filters", `["REQ","s2",{},{},{}]`, "CLOSED", nil},
 		{"sub id too long", `["REQ","12345678901",{}]`, "NOTICE", nil},
 		{"truncated", `["REQ","s3",{"kinds":[1`, "CLOSED", nil},
+		{"search is not supported", `["REQ","s4",{"search":"nostr"}]`, "CLOSED", func(m []json.RawMessage) error {
+			if !strings.Contains(wsc.Str(m, 2), "NIP-50") {
+				return fmt.Errorf("got %s", m)
+			}
+			return nil
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

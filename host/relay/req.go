@@ -49,6 +49,13 @@ func (s *session) admitFilters(h policy.Hook, subID string, filters nostr.Filter
 	if s.r.opts.AuthRequired && s.ps.Authed() == "" {
 		return nil, "auth-required: this relay requires NIP-42 authentication"
 	}
+	for i := range filters {
+		if filters[i].Search != "" {
+			// Answering a search with unrelated events would be worse than
+			// saying no: the store has no NIP-50 index.
+			return nil, "error: search (NIP-50) is not supported by this relay"
+		}
+	}
 	if ch := s.r.chain.Load(); ch.Has(h) {
 		v := ch.Filter(context.Background(), &policy.FilterInput{Session: s.ps, Hook: h, SubID: subID, Filters: filters})
 		if v.Final() {
