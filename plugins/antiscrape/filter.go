@@ -1,43 +1,38 @@
 package main
 
-import "strconv"
+import (
+	"strconv"
 
-// selective reports whether f names ids, authors or any tag.
-func (f filter) selective() bool {
+	"github.com/relayd/relayd/sdk/filter"
+)
+
+// isSelective reports whether f names ids, authors or any tag.
+func isSelective(f filter.Filter) bool {
 	for _, m := range f {
-		if m.key == "ids" || m.key == "authors" || len(m.key) == 2 && m.key[0] == '#' {
+		if m.Key == "ids" || m.Key == "authors" || len(m.Key) == 2 && m.Key[0] == '#' {
 			return true
 		}
 	}
 	return false
 }
 
-// kinds returns f's kinds, nil if it has none.
-func (f filter) kinds() []int {
-	raw := f.get("kinds")
+// kindsOf returns f's kinds, nil if it has none; kinds that are not a list
+// of integers read as an empty list.
+func kindsOf(f filter.Filter) []int {
+	raw := f.Get("kinds")
 	if raw == nil {
 		return nil
 	}
-	ks, ok := ints(raw)
+	ks, ok := filter.Ints(raw)
 	if !ok {
 		return []int{}
 	}
 	return ks
 }
 
-// int returns an integer field.
-func (f filter) int(key string) (int64, bool) {
-	raw := f.get(key)
-	if raw == nil {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil
-}
-
-// limit returns f's limit, if it has one.
-func (f filter) limit() (int, bool) {
-	n, ok := f.int("limit")
+// limitOf returns f's limit, if it has one.
+func limitOf(f filter.Filter) (int, bool) {
+	n, ok := filter.Int(f.Get("limit"))
 	return int(n), ok
 }
 

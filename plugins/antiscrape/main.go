@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/filter"
 )
 
 // cfg is this instance's settings, set by OnInit.
@@ -43,7 +44,7 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 	if len(cfg.exempt) > 0 && r.Session().IsAuthed() && cfg.exempt[r.Session().Authed()] {
 		return sdk.Accept()
 	}
-	fs, err := parseFilters(r.FiltersJSON())
+	fs, err := filter.Parse(r.FiltersJSON())
 	if err != nil {
 		return sdk.Reject(sdk.Invalid, "bad filters")
 	}
@@ -63,14 +64,14 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 			return reject(msg)
 		}
 		if limit > 0 && !count {
-			fs[i] = fs[i].set("limit", strconv.AppendInt(nil, int64(limit), 10))
+			fs[i] = fs[i].Set("limit", strconv.AppendInt(nil, int64(limit), 10))
 			changed = true
 		}
 	}
 	if !changed {
 		return sdk.Accept()
 	}
-	b := appendFilters(nil, fs)
+	b := filter.Append(nil, fs)
 	if sdk.LogEnabled(sdk.LevelDebug) {
 		sdk.Log(sdk.LevelDebug, "antiscrape: clamped "+string(b))
 	}
@@ -80,11 +81,11 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 // judge runs the per-filter rules on f. It returns the refusal message of
 // the first rejecting rule, or the lowest limit the clamping rules want
 // (0: leave the filter alone).
-func judge(f filter, now int64) (limit int, msg string) {
-	selective := f.selective()
-	kinds := f.kinds()
+func judge(f filter.Filter, now int64) (limit int, msg string) {
+	selective := isSelective(f)
+	kinds := kindsOf(f)
 	clamp := func(to int) {
-		if cur, ok := f.limit(); ok && cur <= to {
+		if cur, ok := limitOf(f); ok && cur <= to {
 			return // already within: no rewrite
 		}
 		if limit == 0 || to < limit {
@@ -101,7 +102,7 @@ func judge(f filter, now int64) (limit int, msg string) {
 		}
 		return false
 	}
-	if !selective && kinds == nil && !f.has("search") {
+	if !selective && kinds == nil && !f.Has("search") {
 		if apply(cfg.Empty.Action, cfg.Empty.Limit, "empty filters are not allowed; name kinds, authors, ids or tags") {
 			return 0, msg
 		}
@@ -112,18 +113,18 @@ func judge(f filter, now int64) (limit int, msg string) {
 				return 0, msg
 			}
 		}
-		if k, ok := anyIn(kinds, cfg.KindOnly.set); ok && !f.has("search") && cfg.KindOnly.Action != actOff {
+		if k, ok := anyIn(kinds, cfg.KindOnly.set); ok && !f.Has("search") && cfg.KindOnly.Action != actOff {
 			if apply(cfg.KindOnly.Action, cfg.KindOnly.Limit, "kind-only filters for kind "+itoa(k)+" are not allowed; add authors, ids or tags") {
 				return 0, msg
 			}
 		}
-		if since, ok := f.int("since"); ok && since < now-cfg.OldSince.age && cfg.OldSince.Action != actOff {
+		if since, ok := filter.Int(f.Get("since")); ok && since < now-cfg.OldSince.age && cfg.OldSince.Action != actOff {
 			if apply(cfg.OldSince.Action, cfg.OldSince.Limit, "since is more than "+cfg.OldSince.MaxAge+" ago; add authors, ids or tags") {
 				return 0, msg
 			}
 		}
 	}
-	if l, ok := f.limit(); ok && l > cfg.Limit.Max && cfg.Limit.Action != actOff {
+	if l, ok := limitOf(f); ok && l > cfg.Limit.Max && cfg.Limit.Action != actOff {
 		if apply(cfg.Limit.Action, cfg.Limit.Max, "limit "+itoa(l)+" is over "+itoa(cfg.Limit.Max)) {
 			return 0, msg
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/filter"
 )
 
 // onFilters gates REQ and COUNT. Reading configured kinds or DM kinds
@@ -22,13 +23,13 @@ func onFilters(r sdk.Req) sdk.Verdict {
 	if !bytes.Contains(raw, []byte(`"kinds"`)) {
 		return sdk.Accept()
 	}
-	fs, err := parseFilters(raw)
+	fs, err := filter.Parse(raw)
 	if err != nil {
 		return sdk.Reject(sdk.Invalid, "bad filters")
 	}
 	dmAsked := false
 	for _, f := range fs {
-		kinds, ok := f.kinds()
+		kinds, ok := kindsOf(f)
 		if !ok {
 			return sdk.Reject(sdk.Invalid, "bad kinds")
 		}
@@ -54,15 +55,15 @@ func onFilters(r sdk.Req) sdk.Verdict {
 	if !changed {
 		return sdk.Accept()
 	}
-	return sdk.RewriteFilters(appendFilters(nil, out))
+	return sdk.RewriteFilters(filter.Append(nil, out))
 }
 
 // narrow rewrites each filter so that DM kinds match only events authored
 // by me or p-tagging me. It reports whether anything changed.
-func narrow(fs []filter, me string) (out []filter, changed bool) {
+func narrow(fs []filter.Filter, me string) (out []filter.Filter, changed bool) {
 	mine := []byte(`["` + me + `"]`)
 	for _, f := range fs {
-		kinds, _ := f.kinds()
+		kinds, _ := kindsOf(f)
 		var dm, rest []int
 		for _, k := range kinds {
 			if cfg.dm.has(k) {
@@ -76,12 +77,12 @@ func narrow(fs []filter, me string) (out []filter, changed bool) {
 			continue
 		}
 		if len(rest) > 0 {
-			out = append(out, f.set("kinds", intList(rest)))
+			out = append(out, f.Set("kinds", filter.AppendInts(nil, rest)))
 			changed = true
 		}
-		dmf := f.set("kinds", intList(dm))
-		authors, hasAuthors := f.strings("authors")
-		ps, hasP := f.strings("#p")
+		dmf := f.Set("kinds", filter.AppendInts(nil, dm))
+		authors, hasAuthors := stringsOf(f, "authors")
+		ps, hasP := stringsOf(f, "#p")
 		if hasAuthors && len(authors) == 1 && authors[0] == me || hasP && len(ps) == 1 && ps[0] == me {
 			// Only my own messages were asked for: already narrow.
 			out = append(out, dmf)
@@ -89,61 +90,32 @@ func narrow(fs []filter, me string) (out []filter, changed bool) {
 		}
 		changed = true
 		if !hasAuthors || slices.Contains(authors, me) {
-			out = append(out, dmf.set("authors", mine))
+			out = append(out, dmf.Set("authors", mine))
 		}
 		if !hasP || slices.Contains(ps, me) {
-			out = append(out, dmf.set("#p", mine))
+			out = append(out, dmf.Set("#p", mine))
 		}
 	}
 	return out, changed
 }
 
-// kinds returns the filter's kinds (nil if absent); ok is false if they
+// kindsOf returns the filter's kinds (nil if absent); ok is false if they
 // are not a list of integers.
-func (f filter) kinds() ([]int, bool) {
-	raw := f.get("kinds")
+func kindsOf(f filter.Filter) ([]int, bool) {
+	raw := f.Get("kinds")
 	if raw == nil {
 		return nil, true
 	}
-	return ints(raw)
+	return filter.Ints(raw)
 }
 
-// strings returns a list-of-strings field and whether it is present; a
+// stringsOf returns a list-of-strings field and whether it is present; a
 // malformed list reads as empty.
-func (f filter) strings(key string) ([]string, bool) {
-	raw := f.get(key)
+func stringsOf(f filter.Filter, key string) ([]string, bool) {
+	raw := f.Get(key)
 	if raw == nil {
 		return nil, false
 	}
-	var out []string
-	i := skipSpace(raw, 0)
-	if i >= len(raw) || raw[i] != '[' {
-		return nil, true
-	}
-	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] == '"'; {
-		end, err := skipValue(raw, i)
-		if err != nil {
-			return nil, true
-		}
-		s, err := unquote(raw[i:end])
-		if err != nil {
-			return nil, true
-		}
-		out = append(out, s)
-		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
-			i = skipSpace(raw, i+1)
-		}
-	}
-	return out, true
-}
-
-func intList(ks []int) []byte {
-	b := []byte{'['}
-	for i, k := range ks {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, int64(k), 10)
-	}
-	return append(b, ']')
+	ss, _ := filter.Strings(raw)
+	return ss, true
 }
