@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/kinds"
 )
 
 // Config is the plugin's [config] table: limits for every kind, and
@@ -47,13 +47,7 @@ type rules struct {
 // limiter is the checked config.
 type limiter struct {
 	global rules
-	exact  map[int]*rules
-	ranges []kindRules // narrowest first
-}
-
-type kindRules struct {
-	kindRange
-	rules
+	kinds  kinds.Map[*rules]
 }
 
 // decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
@@ -68,13 +62,13 @@ func decodeConfig(v any) error {
 }
 
 func compile(c Config) (*limiter, error) {
-	l := &limiter{exact: map[int]*rules{}}
+	l := &limiter{}
 	var err error
 	if l.global, err = (rules{}).apply("", c.Limits); err != nil {
 		return nil, err
 	}
 	for key, kl := range c.Kinds {
-		kr, err := parseKindRange(key)
+		kr, err := kinds.ParseRange(key)
 		if err != nil {
 			return nil, errors.New("kinds: " + err.Error())
 		}
@@ -82,18 +76,8 @@ func compile(c Config) (*limiter, error) {
 		if err != nil {
 			return nil, err
 		}
-		if kr.lo == kr.hi {
-			l.exact[kr.lo] = &r
-			continue
-		}
-		l.ranges = append(l.ranges, kindRules{kr, r})
+		l.kinds.Put(kr, &r)
 	}
-	slices.SortFunc(l.ranges, func(a, b kindRules) int {
-		if d := (a.hi - a.lo) - (b.hi - b.lo); d != 0 {
-			return d
-		}
-		return a.lo - b.lo
-	})
 	return l, nil
 }
 
@@ -128,13 +112,8 @@ func (r rules) apply(where string, o Limits) (rules, error) {
 // forKind returns the rules for kind: its own table, else the narrowest
 // range that holds it, else the global limits.
 func (l *limiter) forKind(kind int) *rules {
-	if r := l.exact[kind]; r != nil {
+	if r, ok := l.kinds.Get(kind); ok {
 		return r
-	}
-	for i := range l.ranges {
-		if r := &l.ranges[i]; r.lo <= kind && kind <= r.hi {
-			return &r.rules
-		}
 	}
 	return &l.global
 }
@@ -144,13 +123,8 @@ func (l *limiter) active() bool {
 	if l.global != (rules{}) {
 		return true
 	}
-	for _, r := range l.exact {
+	for _, r := range l.kinds.All() {
 		if *r != (rules{}) {
-			return true
-		}
-	}
-	for _, r := range l.ranges {
-		if r.rules != (rules{}) {
 			return true
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/kinds"
+	"github.com/relayd/relayd/sdk/nip19"
 )
 
 // Config is the plugin's [config] table. Empty lists are off. Each
@@ -25,9 +27,9 @@ type Config struct {
 	// IPDeny are client addresses and prefixes refused.
 	IPDeny []string `json:"ip_deny"`
 	// KindAllow, if not empty, are the only kinds accepted.
-	KindAllow kindSet `json:"kind_allow"`
+	KindAllow kinds.Set `json:"kind_allow"`
 	// KindDeny are kinds refused.
-	KindDeny kindSet `json:"kind_deny"`
+	KindDeny kinds.Set `json:"kind_deny"`
 
 	// PubkeyAllowFile names a file of more PubkeyAllow entries.
 	PubkeyAllowFile string `json:"pubkey_allow_file"`
@@ -47,7 +49,7 @@ type Config struct {
 type lists struct {
 	pkAllow, pkDeny     pubkeySet
 	ipAllow, ipDeny     ipSet
-	kindAllow, kindDeny kindSet
+	kindAllow, kindDeny kinds.Set
 }
 
 // decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
@@ -85,8 +87,8 @@ func compile(c Config) (*lists, error) {
 		{"pubkey_deny_file", c.PubkeyDenyFile, l.pkDeny.add},
 		{"ip_allow_file", c.IPAllowFile, l.ipAllow.add},
 		{"ip_deny_file", c.IPDenyFile, l.ipDeny.add},
-		{"kind_allow_file", c.KindAllowFile, l.kindAllow.add},
-		{"kind_deny_file", c.KindDenyFile, l.kindDeny.add},
+		{"kind_allow_file", c.KindAllowFile, l.kindAllow.Add},
+		{"kind_deny_file", c.KindDenyFile, l.kindDeny.Add},
 	}
 	for _, f := range files {
 		if err := readList(f.key, f.name, f.add); err != nil {
@@ -111,7 +113,7 @@ func newPubkeySet(key string, in []string) (pubkeySet, error) {
 
 // add adds a pubkey written as hex or as an npub.
 func (set pubkeySet) add(s string) error {
-	pk, err := parsePubkey(s)
+	pk, err := nip19.Pubkey(s)
 	if err != nil {
 		return err
 	}

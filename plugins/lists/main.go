@@ -81,7 +81,7 @@ func onEventPre(e sdk.Event) sdk.Verdict {
 	if v, refused := ipRefusal(e.Session()); refused {
 		return v
 	}
-	if k := e.Kind(); ls.kindDeny.has(k) || len(ls.kindAllow) > 0 && !ls.kindAllow.has(k) {
+	if k := e.Kind(); ls.kindDeny.Has(k) || len(ls.kindAllow) > 0 && !ls.kindAllow.Has(k) {
 		return sdk.Reject(sdk.Blocked, "kind "+strconv.Itoa(k)+" is not accepted here")
 	}
 	if len(ls.pkDeny) > 0 && ls.pkDeny[e.Pubkey()] {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/kinds"
 )
 
 // Config is the plugin's [config] table.
@@ -28,15 +28,9 @@ const maxDifficulty = 256
 // minimums is the checked config.
 type minimums struct {
 	global  int
-	exact   map[int]int
-	ranges  []kindMin // narrowest first
+	kinds   kinds.Map[int]
 	commit  bool
 	anyWork bool // some kind needs work
-}
-
-type kindMin struct {
-	kindRange
-	min int
 }
 
 // decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
@@ -51,7 +45,7 @@ func decodeConfig(v any) error {
 }
 
 func compile(c Config) (*minimums, error) {
-	p := &minimums{global: c.MinDifficulty, exact: map[int]int{}, commit: true}
+	p := &minimums{global: c.MinDifficulty, commit: true}
 	if c.RequireCommitment != nil {
 		p.commit = *c.RequireCommitment
 	}
@@ -60,7 +54,7 @@ func compile(c Config) (*minimums, error) {
 	}
 	p.anyWork = p.global > 0
 	for key, m := range c.Kinds {
-		kr, err := parseKindRange(key)
+		kr, err := kinds.ParseRange(key)
 		if err != nil {
 			return nil, errors.New("kinds: " + err.Error())
 		}
@@ -68,18 +62,8 @@ func compile(c Config) (*minimums, error) {
 			return nil, err
 		}
 		p.anyWork = p.anyWork || m > 0
-		if kr.lo == kr.hi {
-			p.exact[kr.lo] = m
-			continue
-		}
-		p.ranges = append(p.ranges, kindMin{kr, m})
+		p.kinds.Put(kr, m)
 	}
-	slices.SortFunc(p.ranges, func(a, b kindMin) int {
-		if d := (a.hi - a.lo) - (b.hi - b.lo); d != 0 {
-			return d
-		}
-		return a.lo - b.lo
-	})
 	return p, nil
 }
 
@@ -93,13 +77,8 @@ func checkMin(key string, m int) error {
 // forKind returns the minimum difficulty for kind: its own entry, else the
 // narrowest range that holds it, else the global minimum.
 func (p *minimums) forKind(kind int) int {
-	if m, ok := p.exact[kind]; ok {
+	if m, ok := p.kinds.Get(kind); ok {
 		return m
-	}
-	for _, r := range p.ranges {
-		if r.lo <= kind && kind <= r.hi {
-			return r.min
-		}
 	}
 	return p.global
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/kinds"
+	"github.com/relayd/relayd/sdk/nip19"
 )
 
 // Config is the plugin's [config] table.
@@ -35,7 +37,7 @@ type Rule struct {
 	Scope string `json:"scope"`
 	// Kinds restricts an ip, pubkey or kind rule to these kinds and
 	// ranges; empty means every kind.
-	Kinds kindSet `json:"kinds"`
+	Kinds kinds.Set `json:"kinds"`
 	// Rate is the refill in tokens per second.
 	Rate float64 `json:"rate"`
 	// Burst is the bucket size, and how much a new bucket starts with.
@@ -61,7 +63,7 @@ var scopeNames = map[string]scope{
 type rule struct {
 	name  string
 	scope scope
-	kinds kindSet
+	kinds kinds.Set
 	rate  float64
 	burst int64
 	what  string // "events from this IP", for messages
@@ -96,7 +98,7 @@ func compile(c Config) (*limiter, error) {
 		return nil, errors.New("ipv6_prefix: want 1 to 128")
 	}
 	for _, s := range c.ExemptPubkeys {
-		pk, err := parsePubkey(s)
+		pk, err := nip19.Pubkey(s)
 		if err != nil {
 			return nil, errors.New("exempt_pubkeys: " + err.Error())
 		}

@@ -85,7 +85,7 @@ func onEvent(e sdk.Event) sdk.Verdict {
 	}
 	for i := range lim.event {
 		r := &lim.event[i]
-		if len(r.kinds) > 0 && !r.kinds.has(e.Kind()) {
+		if len(r.kinds) > 0 && !r.kinds.Has(e.Kind()) {
 			continue
 		}
 		subject := pk
@@ -124,7 +124,7 @@ func onReq(r sdk.Req) sdk.Verdict {
 func (l *limiter) takeAll(rules []rule, kind int, subject string) sdk.Verdict {
 	for i := range rules {
 		r := &rules[i]
-		if kind >= 0 && len(r.kinds) > 0 && !r.kinds.has(kind) {
+		if kind >= 0 && len(r.kinds) > 0 && !r.kinds.Has(kind) {
 			continue
 		}
 		if v, refused := take(r, subject); refused {

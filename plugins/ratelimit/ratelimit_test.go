@@ -321,27 +321,6 @@ func TestRatelimitBadConfig(t *testing.T) {
 	}
 }
 
-func Test_parsePubkey(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{modNpub, modHex},
-		{strings.ToUpper(modNpub), modHex},
-		{strings.ToUpper(modHex), modHex},
-		{" " + modHex + " ", modHex},
-		{"npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg", "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e"},
-	}
-	for _, tc := range tests {
-		got, err := parsePubkey(tc.in)
-		if err != nil || got != tc.want {
-			t.Errorf("parsePubkey(%q): got %q, %v, want %q", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"", modHex[1:], "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5", "Npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"} {
-		if got, err := parsePubkey(bad); err == nil {
-			t.Errorf("parsePubkey(%q): got %q, want an error", bad, got)
-		}
-	}
-}
-
 // TestRatelimitLogs checks the log lines the README promises: every
 // refusal at debug, the first refusal of a bucket in a minute at info.
 func TestRatelimitLogs(t *testing.T) {
