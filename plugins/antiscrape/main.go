@@ -26,7 +26,7 @@ func init() {
 func main() {}
 
 func setup() error {
-	c, err := loadSettings(sdk.Config())
+	c, err := loadSettings()
 	if err != nil {
 		return err
 	}

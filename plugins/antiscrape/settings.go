@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // action is what a rule does to a filter that trips it.
@@ -71,14 +71,10 @@ func defaults() *settings {
 
 // loadSettings decodes the [config] JSON over the defaults and checks it.
 // Unknown keys are an error.
-func loadSettings(raw []byte) (*settings, error) {
+func loadSettings() (*settings, error) {
 	s := defaults()
-	if len(bytes.TrimSpace(raw)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(s); err != nil {
-			return nil, fmt.Errorf("antiscrape: config: %w", err)
-		}
+	if err := config.DecodeStrict(s); err != nil {
+		return nil, fmt.Errorf("antiscrape: config: %w", err)
 	}
 	checks := []struct {
 		name  string

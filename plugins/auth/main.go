@@ -30,7 +30,7 @@ func main() {}
 // setup reads the config and registers only the hooks it needs, so an
 // unused hook costs nothing in the relay.
 func setup() error {
-	c, err := loadSettings(sdk.Config())
+	c, err := loadSettings()
 	if err != nil {
 		return err
 	}

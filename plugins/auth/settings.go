@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // settings is the plugin's [config] table.
@@ -39,14 +39,10 @@ var defaultDMKinds = []int{4, 14, 1059}
 
 // loadSettings decodes and checks the [config] JSON. Unknown keys are an
 // error, so a typo does not silently leave a gate open.
-func loadSettings(raw []byte) (*settings, error) {
+func loadSettings() (*settings, error) {
 	s := &settings{DMKinds: append([]int(nil), defaultDMKinds...), RestrictedMessage: "this relay only accepts events from its members"}
-	if len(bytes.TrimSpace(raw)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(s); err != nil {
-			return nil, fmt.Errorf("auth: config: %w", err)
-		}
+	if err := config.DecodeStrict(s); err != nil {
+		return nil, fmt.Errorf("auth: config: %w", err)
 	}
 	var err error
 	if s.publish, err = newKindSet("publish_auth_kinds", s.PublishAuthKinds); err != nil {

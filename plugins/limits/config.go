@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 
-	"github.com/relayd/relayd/sdk"
 	"github.com/relayd/relayd/sdk/kinds"
 )
 
@@ -48,17 +45,6 @@ type rules struct {
 type limiter struct {
 	global rules
 	kinds  kinds.Map[*rules]
-}
-
-// decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
-// refuses the load instead of being ignored.
-func decodeConfig(v any) error {
-	d := json.NewDecoder(bytes.NewReader(sdk.Config()))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return errors.New("config: " + err.Error())
-	}
-	return nil
 }
 
 func compile(c Config) (*limiter, error) {

@@ -7,10 +7,12 @@
 package main
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // lim is this instance's checked config, set by setup.
@@ -26,8 +28,8 @@ func main() {}
 // setup reads the config; with no check on, the plugin asks for no hook.
 func setup() error {
 	var c Config
-	if err := decodeConfig(&c); err != nil {
-		return err
+	if err := config.DecodeStrict(&c); err != nil { // a typo refuses the load
+		return errors.New("config: " + err.Error())
 	}
 	l, err := compile(c)
 	if err != nil {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/netip"
 	"slices"
 	"strconv"
 
-	"github.com/relayd/relayd/sdk"
 	"github.com/relayd/relayd/sdk/kinds"
 	"github.com/relayd/relayd/sdk/nip19"
 )
@@ -50,17 +47,6 @@ type lists struct {
 	pkAllow, pkDeny     pubkeySet
 	ipAllow, ipDeny     ipSet
 	kindAllow, kindDeny kinds.Set
-}
-
-// decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
-// refuses the load instead of being ignored.
-func decodeConfig(v any) error {
-	d := json.NewDecoder(bytes.NewReader(sdk.Config()))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return errors.New("config: " + err.Error())
-	}
-	return nil
 }
 
 // compile checks the config and merges the list files into the lists.

@@ -9,10 +9,12 @@
 package main
 
 import (
+	"errors"
 	"net/netip"
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // ls is this instance's checked config, set by setup.
@@ -29,8 +31,8 @@ func main() {}
 // configured lists need: with every list empty the plugin costs nothing.
 func setup() error {
 	var c Config
-	if err := decodeConfig(&c); err != nil {
-		return err
+	if err := config.DecodeStrict(&c); err != nil { // a typo refuses the load
+		return errors.New("config: " + err.Error())
 	}
 	l, err := compile(c)
 	if err != nil {

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 
-	"github.com/relayd/relayd/sdk"
 	"github.com/relayd/relayd/sdk/kinds"
 )
 
@@ -31,17 +28,6 @@ type minimums struct {
 	kinds   kinds.Map[int]
 	commit  bool
 	anyWork bool // some kind needs work
-}
-
-// decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
-// refuses the load instead of being ignored.
-func decodeConfig(v any) error {
-	d := json.NewDecoder(bytes.NewReader(sdk.Config()))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return errors.New("config: " + err.Error())
-	}
-	return nil
 }
 
 func compile(c Config) (*minimums, error) {

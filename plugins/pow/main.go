@@ -9,10 +9,12 @@
 package main
 
 import (
+	"errors"
 	"math/bits"
 	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // pol is this instance's checked config, set by setup.
@@ -29,8 +31,8 @@ func main() {}
 // hook.
 func setup() error {
 	var c Config
-	if err := decodeConfig(&c); err != nil {
-		return err
+	if err := config.DecodeStrict(&c); err != nil { // a typo refuses the load
+		return errors.New("config: " + err.Error())
 	}
 	p, err := compile(c)
 	if err != nil {

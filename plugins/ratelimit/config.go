@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"math"
 	"net/netip"
 	"strconv"
 
-	"github.com/relayd/relayd/sdk"
 	"github.com/relayd/relayd/sdk/kinds"
 	"github.com/relayd/relayd/sdk/nip19"
 )
@@ -75,17 +72,6 @@ type limiter struct {
 	exemptKeys               map[string]bool
 	exemptIPs                []netip.Prefix
 	v6Bits                   int
-}
-
-// decodeConfig decodes the [config] JSON strictly: an unknown key (a typo)
-// refuses the load instead of being ignored.
-func decodeConfig(v any) error {
-	d := json.NewDecoder(bytes.NewReader(sdk.Config()))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return errors.New("config: " + err.Error())
-	}
-	return nil
 }
 
 // compile checks c and builds the limiter.

@@ -9,12 +9,14 @@
 package main
 
 import (
+	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // lim is this instance's checked config, set by setup.
@@ -28,8 +30,8 @@ func main() {}
 // rule uses, so a hook without rules costs nothing.
 func setup() error {
 	var c Config
-	if err := decodeConfig(&c); err != nil {
-		return err
+	if err := config.DecodeStrict(&c); err != nil { // a typo refuses the load
+		return errors.New("config: " + err.Error())
 	}
 	l, err := compile(c)
 	if err != nil {

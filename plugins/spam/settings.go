@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/relayd/relayd/sdk/config"
 )
 
 // settings is the plugin's [config] table.
@@ -65,14 +65,10 @@ func defaults() *settings {
 
 // loadSettings decodes the [config] JSON over the defaults, checks it and
 // compiles the regexps. Unknown keys are an error.
-func loadSettings(raw []byte) (*settings, error) {
+func loadSettings() (*settings, error) {
 	s := defaults()
-	if len(bytes.TrimSpace(raw)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(s); err != nil {
-			return nil, fmt.Errorf("spam: config: %w", err)
-		}
+	if err := config.DecodeStrict(s); err != nil {
+		return nil, fmt.Errorf("spam: config: %w", err)
 	}
 	switch s.Action {
 	case "reject", "shadow":

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/relayd/relayd/sdk"
@@ -13,3 +14,17 @@ import (
 // file, handed over as JSON) into v, which should be a pointer to a struct
 // with json tags. Call it from sdk.OnInit.
 func Decode(v any) error { return json.Unmarshal(sdk.Config(), v) }
+
+// DecodeStrict is Decode that refuses a key v has no field for, so that a
+// typo in the operator's config fails the load instead of being ignored.
+// Fields the table does not name keep the values v had, so set defaults
+// in v first. An empty table leaves v as it is.
+func DecodeStrict(v any) error {
+	raw := sdk.Config()
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
