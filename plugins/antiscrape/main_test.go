@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
 
@@ -135,7 +136,7 @@ func TestExempt(t *testing.T) {
 }
 
 func TestReadmeExamples(t *testing.T) {
-	ex := readmeExamples(t)
+	ex := plugintest.ReadExamples(t, "README.md")
 	type check struct {
 		count   bool
 		s       sdktest.Session
@@ -173,12 +174,12 @@ func TestReadmeExamples(t *testing.T) {
 	var titles []string
 	for title, checks := range tests {
 		titles = append(titles, title)
-		e, ok := ex[title]
+		e, ok := ex.Find(title)
 		if !ok {
 			continue
 		}
 		t.Run(title, func(t *testing.T) {
-			h := host(t, e.config)
+			h := host(t, e.Config)
 			for i, c := range checks {
 				if c.s.ID == 0 {
 					c.s = anon
@@ -193,5 +194,5 @@ func TestReadmeExamples(t *testing.T) {
 			}
 		})
 	}
-	checkCovered(t, ex, titles)
+	ex.Covered(t, titles)
 }

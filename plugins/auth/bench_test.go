@@ -2,48 +2,13 @@ package main
 
 import (
 	"context"
-	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
-	"github.com/relayd/relayd/host/wasmhost"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 )
-
-// loadPlugin loads this plugin, built to wasm, through the real host with
-// the given NAME.toml and a pool of one instance.
-func loadPlugin(b *testing.B, settings string) policy.Policy {
-	b.Helper()
-	wasm := wasmbuild.Build(b, ".")
-	dir := b.TempDir()
-	bin, err := os.ReadFile(wasm)
-	if err != nil {
-		b.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "auth.wasm"), bin, 0o644)
-	os.WriteFile(filepath.Join(dir, "auth.toml"), []byte(settings), 0o644)
-	m, err := wasmhost.NewManager(wasmhost.Options{Dir: dir, Defaults: wasmhost.Settings{Pool: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close() })
-	if err := m.Load(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	return m.Holder().Load().Entries()[0].Policy
-}
-
-func session(authed string) *policy.Session {
-	s := &policy.Session{ID: 1, IP: netip.MustParseAddr("203.0.113.7")}
-	if authed != "" {
-		s.SetAuthed(authed)
-	}
-	return s
-}
 
 func benchEvent(kind int, pubkey string, tags nostr.Tags) *nostr.Event {
 	return &nostr.Event{ID: "e0" + pubkey[2:], PubKey: pubkey, Kind: kind, CreatedAt: 1700000000, Tags: tags,
@@ -53,7 +18,7 @@ func benchEvent(kind int, pubkey string, tags nostr.Tags) *nostr.Event {
 // BenchmarkAuthDeliver is the deliver hook (run for every stored and live
 // event a session receives) with the default config.
 func BenchmarkAuthDeliver(b *testing.B) {
-	p := loadPlugin(b, "[config]\n")
+	p := plugintest.Policy(b, pluginName, plugintest.Options{}, "[config]\n")
 	tags := nostr.Tags{{"e", carol}, {"p", carol}, {"p", bob}}
 	cases := []struct {
 		name string
@@ -65,7 +30,7 @@ func BenchmarkAuthDeliver(b *testing.B) {
 		{"dm_to_other", benchEvent(1059, carol, nostr.Tags{{"p", alice}}), policy.Reject},
 	}
 	for _, c := range cases {
-		in := &policy.DeliverInput{Session: session(bob), SubID: "s", Event: c.ev, Raw: []byte(c.ev.String())}
+		in := &policy.DeliverInput{Session: plugintest.Session(bob), SubID: "s", Event: c.ev, Raw: []byte(c.ev.String())}
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				v, err := p.Deliver(context.Background(), in)
@@ -79,7 +44,7 @@ func BenchmarkAuthDeliver(b *testing.B) {
 
 // BenchmarkAuthReq is the req hook with the default config.
 func BenchmarkAuthReq(b *testing.B) {
-	p := loadPlugin(b, "[config]\n")
+	p := plugintest.Policy(b, pluginName, plugintest.Options{}, "[config]\n")
 	cases := []struct {
 		name    string
 		filters nostr.Filters
@@ -90,7 +55,7 @@ func BenchmarkAuthReq(b *testing.B) {
 		{"dm_narrowed", nostr.Filters{{Kinds: []int{4}, Limit: 20}}, policy.Rewrite},
 	}
 	for _, c := range cases {
-		in := &policy.FilterInput{Session: session(bob), Hook: policy.HookReq, SubID: "s", Filters: c.filters}
+		in := &policy.FilterInput{Session: plugintest.Session(bob), Hook: policy.HookReq, SubID: "s", Filters: c.filters}
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				v, err := p.Filter(context.Background(), in)
@@ -104,8 +69,8 @@ func BenchmarkAuthReq(b *testing.B) {
 
 // BenchmarkAuthEventPre is the publish gate of the members-only example.
 func BenchmarkAuthEventPre(b *testing.B) {
-	p := loadPlugin(b, "[config]\npublish_auth = true\nallow_pubkeys = [\""+alice+"\", \""+bob+"\"]\n")
-	in := &policy.EventInput{Session: session(alice), Event: benchEvent(1, alice, nil), Source: policy.SourceIP4}
+	p := plugintest.Policy(b, pluginName, plugintest.Options{}, "[config]\npublish_auth = true\nallow_pubkeys = [\""+alice+"\", \""+bob+"\"]\n")
+	in := &policy.EventInput{Session: plugintest.Session(alice), Event: benchEvent(1, alice, nil), Source: policy.SourceIP4}
 	in.Raw = []byte(in.Event.String())
 	for b.Loop() {
 		v, err := p.EventPre(context.Background(), in)

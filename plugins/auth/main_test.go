@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/abi"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
@@ -240,7 +241,7 @@ func TestLogsSummary(t *testing.T) {
 
 // TestReadmeExamples runs every config of the README's Examples section.
 func TestReadmeExamples(t *testing.T) {
-	ex := readmeExamples(t)
+	ex := plugintest.ReadExamples(t, "README.md")
 	type check struct {
 		hook    string // "pre", "req", "deliver"
 		s       sdktest.Session
@@ -283,12 +284,12 @@ func TestReadmeExamples(t *testing.T) {
 	var titles []string
 	for title, checks := range tests {
 		titles = append(titles, title)
-		e, ok := ex[title]
+		e, ok := ex.Find(title)
 		if !ok {
 			continue
 		}
 		t.Run(title, func(t *testing.T) {
-			h := host(t, e.config)
+			h := host(t, e.Config)
 			for i, c := range checks {
 				var got string
 				switch c.hook {
@@ -314,7 +315,7 @@ func TestReadmeExamples(t *testing.T) {
 			}
 		})
 	}
-	checkCovered(t, ex, titles)
+	ex.Covered(t, titles)
 }
 
 func fmtMap(m map[string]any) string { return fmt.Sprint(m) }

@@ -9,6 +9,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 )
 
 // BenchmarkLimits is the plugin's cost per accepted event through the real
@@ -16,8 +17,9 @@ import (
 // "sizes" checks only the fields that come with the call; "public" is the
 // README's public relay, which also reads the tags and scans the content.
 func BenchmarkLimits(b *testing.B) {
-	ch := loadAll(b, "pool = 1\n[config]\nmax_content = 65536\nmax_tags = 100\nmax_future = 900\n",
-		"pool = 1\n"+readmeExamples(b)[0])
+	ch := plugintest.Chain(b, pluginName, plugintest.Options{},
+		"pool = 1\n[config]\nmax_content = 65536\nmax_tags = 100\nmax_future = 900\n",
+		"pool = 1\n"+plugintest.ReadExamples(b, "README.md")[0].Settings)
 	ctx := context.Background()
 	s := &policy.Session{ID: 1, IP: netip.MustParseAddr("203.0.113.7"), ConnectedAt: 1700000000}
 	ev := &nostr.Event{ID: strings.Repeat("e", 64), PubKey: strings.Repeat("a", 64), CreatedAt: 1700000000, Kind: 1,

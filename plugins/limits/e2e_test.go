@@ -1,20 +1,19 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
 
 // TestLimitsE2E checks a real relayd's answers with the plugin loaded, and
 // that its limits reach the NIP-11 document.
 func TestLimitsE2E(t *testing.T) {
-	r := startRelay(t, `
+	r := plugintest.Start(t, pluginName, plugintest.Build(t), `
 [config]
 max_content = 1000
 max_tags = 40
@@ -60,30 +59,11 @@ max_content = 5000
 		t.Errorf("bad signature: got %v", got)
 	}
 
-	lim := nip11(t, r.URL)
+	lim := plugintest.NIP11(t, r.URL).Limitation
 	for key, want := range map[string]float64{"max_content_length": 1000, "max_event_tags": 40,
 		"created_at_lower_limit": 86400, "created_at_upper_limit": 60} {
 		if got := lim[key]; got != want {
 			t.Errorf("NIP-11 limitation.%s: got %v, want %v", key, got, want)
 		}
 	}
-}
-
-// nip11 fetches the relay's NIP-11 document and returns its limitation.
-func nip11(t *testing.T, wsURL string) map[string]any {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+strings.TrimPrefix(wsURL, "ws://"), nil)
-	req.Header.Set("Accept", "application/nostr+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		Limitation map[string]any `json:"limitation"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Limitation
 }

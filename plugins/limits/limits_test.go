@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/abi"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
@@ -58,7 +59,7 @@ const base64Refused = "reject blocked: base64-embedded media is not accepted; up
 
 func runChecks(t *testing.T, settings string, checks []check) {
 	t.Helper()
-	h := newHost(t, settings, sdktest.Options{Name: pluginName, Now: func() time.Time { return now }})
+	h := plugintest.Native(t, settings, sdktest.Options{Name: pluginName, Now: func() time.Time { return now }})
 	for _, c := range checks {
 		if got := h.EventPre(c.s, c.ev.event()).String(); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
@@ -162,7 +163,7 @@ func TestLimitsLimitation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHost(t, tc.settings, sdktest.Options{})
+			h := plugintest.Native(t, tc.settings, sdktest.Options{})
 			if got := h.Hooks(); got != tc.hooks {
 				t.Errorf("hooks: got %b, want %b", got, tc.hooks)
 			}
@@ -193,7 +194,7 @@ func TestLimitsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := sdktest.New(sdktest.Options{Config: configJSON(t, tc.settings)})
+			h := sdktest.New(sdktest.Options{Config: plugintest.ConfigJSON(t, tc.settings)})
 			if err := h.Init(); err == nil || err.Error() != tc.want {
 				t.Errorf("got error %v, want %q", err, tc.want)
 			}
@@ -232,12 +233,12 @@ func TestLimitsReadmeExamples(t *testing.T) {
 			{"ahead", client, ev{kind: 1, age: -61}, invalid("created_at is more than 60 seconds in the future")},
 		},
 	}
-	examples := readmeExamples(t)
+	examples := plugintest.ReadExamples(t, "README.md").Settings()
 	if len(examples) != len(scenarios) {
 		t.Fatalf("README.md has %d toml examples, the test has scenarios for %d", len(examples), len(scenarios))
 	}
 	for i, ex := range examples {
 		t.Run("example"+strconv.Itoa(i+1), func(t *testing.T) { runChecks(t, ex, scenarios[i]) })
 	}
-	t.Run("host", func(t *testing.T) { loadAll(t, examples...) })
+	t.Run("host", func(t *testing.T) { plugintest.Chain(t, pluginName, plugintest.Options{}, examples...) })
 }

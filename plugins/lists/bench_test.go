@@ -10,6 +10,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 )
 
 // BenchmarkLists is the plugin's cost per accepted event through the real
@@ -26,7 +27,7 @@ func BenchmarkLists(b *testing.B) {
 	for i := range 100 {
 		nets = append(nets, fmt.Sprintf("%q", fmt.Sprintf("198.%d.0.0/16", i)))
 	}
-	ch := loadAll(b, "pool = 1\n[config]\npubkey_deny = ["+strings.Join(deny, ",")+"]\npubkey_allow = ["+
+	ch := plugintest.Chain(b, pluginName, plugintest.Options{}, "pool = 1\n[config]\npubkey_deny = ["+strings.Join(deny, ",")+"]\npubkey_allow = ["+
 		strings.Join(allow, ",")+"]\nip_deny = ["+strings.Join(nets, ",")+"]\nkind_allow = [\"0-40000\"]\nkind_deny = [4]\n")
 	ctx := context.Background()
 	s := &policy.Session{ID: 1, IP: netip.MustParseAddr("203.0.113.7"), ConnectedAt: 1700000000}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
@@ -20,7 +20,7 @@ import (
 // edit leaves the previous lists in force.
 func TestListsE2E(t *testing.T) {
 	k1, k2 := wsclient.NewKey(), wsclient.NewKey()
-	r := startRelay(t, "[config]\nkind_deny = [4]\npubkey_deny = [\""+k1.PK+"\"]\n")
+	r := plugintest.Start(t, pluginName, plugintest.Build(t), "[config]\nkind_deny = [4]\npubkey_deny = [\""+k1.PK+"\"]\n")
 	c := wsclient.Dial(t, r.URL)
 	publish := func(k wsclient.Key, kind int, want string) {
 		t.Helper()
@@ -47,7 +47,7 @@ func TestListsE2E(t *testing.T) {
 	if msg := c.Expect("CLOSED"); wsclient.Str(msg, 2) != "blocked: your address is blocked" {
 		t.Errorf("REQ: got CLOSED %q", wsclient.Str(msg, 2))
 	}
-	if status, body := upgradeStatus(t, r.URL); status != http.StatusForbidden || !strings.HasPrefix(body, "blocked: your address is blocked") {
+	if status, body := plugintest.UpgradeStatus(t, r.URL); status != http.StatusForbidden || !strings.HasPrefix(body, "blocked: your address is blocked") {
 		t.Errorf("new connection: got %d %q, want 403 blocked:", status, body)
 	}
 
@@ -61,7 +61,7 @@ func TestListsE2E(t *testing.T) {
 
 	writeFile(t, filepath.Join(r.Config.PluginDir, "lists.toml"), "[config]\nip_deny = [\"127.0.0.0/33\"]\n")
 	r.WaitLog(t, "wasm plugin failed to load", 10*time.Second)
-	if status, _ := upgradeStatus(t, r.URL); status != http.StatusForbidden {
+	if status, _ := plugintest.UpgradeStatus(t, r.URL); status != http.StatusForbidden {
 		t.Errorf("after a broken edit: got %d, want the previous lists (403)", status)
 	}
 }
@@ -95,20 +95,10 @@ func writeFile(t *testing.T, path, s string) {
 // restricted returns NIP-11 limitation.restricted_writes.
 func restricted(t *testing.T, wsURL string) bool {
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+strings.TrimPrefix(wsURL, "ws://"), nil)
-	req.Header.Set("Accept", "application/nostr+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	v, present := plugintest.NIP11(t, wsURL).Limitation["restricted_writes"]
+	b, ok := v.(bool)
+	if present && !ok {
+		t.Fatalf("NIP-11 limitation.restricted_writes is %v, not a bool", v)
 	}
-	defer resp.Body.Close()
-	var doc struct {
-		Limitation struct {
-			RestrictedWrites bool `json:"restricted_writes"`
-		} `json:"limitation"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Limitation.RestrictedWrites
+	return b
 }

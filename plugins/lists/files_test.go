@@ -13,9 +13,8 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
-	"github.com/relayd/relayd/host/wasmhost"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 	"github.com/relayd/relayd/sdk/abi"
 	"github.com/relayd/relayd/sdk/sdktest"
@@ -37,43 +36,6 @@ func readmeFiles(t testing.TB) map[string]string {
 		t.Fatal("README.md has no list files")
 	}
 	return out
-}
-
-// managerWithFiles loads the plugin once per settings, as NAME1, NAME2...,
-// from one directory that also holds files, and returns the Manager and
-// the load error.
-func managerWithFiles(t testing.TB, files map[string]string, settings ...string) (*wasmhost.Manager, error) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wasm := wasmbuild.Build(t, ".")
-	for i, s := range settings {
-		relaydtest.CopyPlugin(t, dir, pluginName+strconv.Itoa(i+1), wasm, s)
-	}
-	m, err := wasmhost.NewManager(wasmhost.Options{Dir: dir, CacheDir: sharedCache(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m, m.Load(context.Background())
-}
-
-// loadWithFiles is loadAll with list files beside the plugins.
-func loadWithFiles(t testing.TB, files map[string]string, settings ...string) *policy.Chain {
-	t.Helper()
-	m, err := managerWithFiles(t, files, settings...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := m.Holder().Load()
-	if got := len(ch.Entries()); got != len(settings) {
-		t.Fatalf("%d plugins loaded, want %d", got, len(settings))
-	}
-	return ch
 }
 
 // listFiles are list files in every format the plugin reads: comments,
@@ -165,7 +127,7 @@ func TestListsFilesHooks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHost(t, tc.settings, sdktest.Options{Files: files})
+			h := plugintest.Native(t, tc.settings, sdktest.Options{Files: files})
 			if got := h.Hooks(); got != tc.hooks {
 				t.Errorf("hooks: got %b, want %b", got, tc.hooks)
 			}
@@ -207,7 +169,7 @@ func TestListsBadFiles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := sdktest.New(sdktest.Options{Name: pluginName, Config: configJSON(t, tc.settings), Files: tc.files})
+			h := sdktest.New(sdktest.Options{Name: pluginName, Config: plugintest.ConfigJSON(t, tc.settings), Files: tc.files})
 			if err := h.Init(); err == nil || err.Error() != tc.want {
 				t.Errorf("got error %v, want %q", err, tc.want)
 			}
@@ -235,7 +197,7 @@ func TestListsFilesHost(t *testing.T) {
 	files := map[string]string{"deny-pk.txt": listFiles["deny-pk.txt"], "bad.txt": "4\nx\n"}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := managerWithFiles(t, files, tc.settings)
+			m, err := plugintest.Manager(t, pluginName, plugintest.Options{Files: files}, tc.settings)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatal(err)
@@ -278,7 +240,7 @@ func TestListsFilesE2E(t *testing.T) {
 	if err := os.WriteFile(deny, []byte("# banned\n"+k1.PK+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	install(t, dir, "files = [\"deny.txt\"]\n[config]\npubkey_deny_file = \"deny.txt\"\n")
+	relaydtest.CopyPlugin(t, dir, pluginName, plugintest.Build(t), "files = [\"deny.txt\"]\n[config]\npubkey_deny_file = \"deny.txt\"\n")
 	cfg := relaydtest.Default(dir)
 	cfg.DataDir = "" // a temporary one
 	r := relaydtest.Start(t, cfg)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/abi"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
@@ -80,7 +81,7 @@ func kindRefused(k int) string {
 // list files files.
 func runChecks(t *testing.T, settings string, files map[string]string, checks []check) {
 	t.Helper()
-	h := newHost(t, settings, sdktest.Options{Name: pluginName, Files: files})
+	h := plugintest.Native(t, settings, sdktest.Options{Name: pluginName, Files: files})
 	for _, c := range checks {
 		if got := c.call(h).String(); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
@@ -182,7 +183,7 @@ func TestListsHooks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHost(t, tc.settings, sdktest.Options{})
+			h := plugintest.Native(t, tc.settings, sdktest.Options{})
 			if got := h.Hooks(); got != tc.hooks {
 				t.Errorf("hooks: got %b, want %b", got, tc.hooks)
 			}
@@ -215,7 +216,7 @@ func TestListsBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := sdktest.New(sdktest.Options{Config: configJSON(t, tc.settings)})
+			h := sdktest.New(sdktest.Options{Config: plugintest.ConfigJSON(t, tc.settings)})
 			if err := h.Init(); err == nil || err.Error() != tc.want {
 				t.Errorf("got error %v, want %q", err, tc.want)
 			}
@@ -265,12 +266,12 @@ func TestListsReadmeExamples(t *testing.T) {
 			{"outside reads", count(alice), ipNotListed},
 		},
 	}
-	examples, files := readmeExamples(t), readmeFiles(t)
+	examples, files := plugintest.ReadExamples(t, "README.md").Settings(), readmeFiles(t)
 	if len(examples) != len(scenarios) {
 		t.Fatalf("README.md has %d toml examples, the test has scenarios for %d", len(examples), len(scenarios))
 	}
 	for i, ex := range examples {
 		t.Run("example"+strconv.Itoa(i+1), func(t *testing.T) { runChecks(t, ex, files, scenarios[i]) })
 	}
-	t.Run("host", func(t *testing.T) { loadWithFiles(t, files, examples...) })
+	t.Run("host", func(t *testing.T) { plugintest.Chain(t, pluginName, plugintest.Options{Files: files}, examples...) })
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 )
 
 // BenchmarkPow is the plugin's cost per event through the real host
@@ -16,7 +17,7 @@ import (
 // in its last tag; "refuse" has no work and is refused after reading the
 // id.
 func BenchmarkPow(b *testing.B) {
-	ch := loadAll(b, "pool = 1\n[config]\nmin_difficulty = 16\n")
+	ch := plugintest.Chain(b, pluginName, plugintest.Options{}, "pool = 1\n[config]\nmin_difficulty = 16\n")
 	p := ch.Entries()[0].Policy
 	ctx := context.Background()
 	s := &policy.Session{ID: 1, IP: netip.MustParseAddr("203.0.113.7"), ConnectedAt: 1700000000}

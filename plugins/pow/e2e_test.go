@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/nbd-wtf/go-nostr/nip13"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
 
@@ -45,7 +44,7 @@ func lazy(t *testing.T, k wsclient.Key, kind, bits int) *nostr.Event {
 // TestPowE2E checks a real relayd's answers with the plugin loaded, and
 // that the minimum reaches NIP-11.
 func TestPowE2E(t *testing.T) {
-	r := startRelay(t, "[config]\nmin_difficulty = 10\n[config.kinds]\n\"7\" = 0\n")
+	r := plugintest.Start(t, pluginName, plugintest.Build(t), "[config]\nmin_difficulty = 10\n[config.kinds]\n\"7\" = 0\n")
 	k := wsclient.NewKey()
 	c := wsclient.Dial(t, r.URL)
 	plain := lazy(t, k, 1, 10)
@@ -70,20 +69,7 @@ func TestPowE2E(t *testing.T) {
 		}
 	}
 
-	req, _ := http.NewRequest("GET", "http://"+strings.TrimPrefix(r.URL, "ws://"), nil)
-	req.Header.Set("Accept", "application/nostr+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var doc struct {
-		SupportedNIPs []int          `json:"supported_nips"`
-		Limitation    map[string]any `json:"limitation"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := plugintest.NIP11(t, r.URL)
 	if got := doc.Limitation["min_pow_difficulty"]; got != 10.0 {
 		t.Errorf("NIP-11 limitation.min_pow_difficulty: got %v, want 10", got)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr/nip13"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/abi"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
@@ -53,7 +54,7 @@ const noTarget = "reject pow: no committed target: add the target difficulty as 
 
 func runChecks(t *testing.T, settings string, checks []check) {
 	t.Helper()
-	h := newHost(t, settings, sdktest.Options{Name: pluginName})
+	h := plugintest.Native(t, settings, sdktest.Options{Name: pluginName})
 	for _, c := range checks {
 		ev := sdktest.Event{ID: withBits(c.bits), Kind: c.kind, Tags: c.tags}
 		if got := h.EventPre(c.s, ev).String(); got != c.want {
@@ -139,7 +140,7 @@ func TestPowLimitation(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHost(t, tc.settings, sdktest.Options{})
+			h := plugintest.Native(t, tc.settings, sdktest.Options{})
 			if got := h.Hooks(); got != tc.hooks {
 				t.Errorf("hooks: got %b, want %b", got, tc.hooks)
 			}
@@ -167,7 +168,7 @@ func TestPowBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := sdktest.New(sdktest.Options{Config: configJSON(t, tc.settings)})
+			h := sdktest.New(sdktest.Options{Config: plugintest.ConfigJSON(t, tc.settings)})
 			if err := h.Init(); err == nil || err.Error() != tc.want {
 				t.Errorf("got error %v, want %q", err, tc.want)
 			}
@@ -202,12 +203,12 @@ func TestPowReadmeExamples(t *testing.T) {
 			{"reaction", client, 7, 7, nil, low(7, 8)},
 		},
 	}
-	examples := readmeExamples(t)
+	examples := plugintest.ReadExamples(t, "README.md").Settings()
 	if len(examples) != len(scenarios) {
 		t.Fatalf("README.md has %d toml examples, the test has scenarios for %d", len(examples), len(scenarios))
 	}
 	for i, ex := range examples {
 		t.Run("example"+strconv.Itoa(i+1), func(t *testing.T) { runChecks(t, ex, scenarios[i]) })
 	}
-	t.Run("host", func(t *testing.T) { loadAll(t, examples...) })
+	t.Run("host", func(t *testing.T) { plugintest.Chain(t, pluginName, plugintest.Options{}, examples...) })
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 )
 
 // BenchmarkRatelimit is the plugin's cost per message through the real
@@ -17,7 +18,7 @@ import (
 // event (pubkey rule), a REQ, and a connection, all accepted, so each call
 // takes a token from the shared state.
 func BenchmarkRatelimit(b *testing.B) {
-	ch := loadAll(b, `
+	ch := plugintest.Chain(b, pluginName, plugintest.Options{}, `
 pool = 1
 [[config.rules]]
 scope = "ip"

@@ -11,13 +11,14 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
 
 // TestRatelimitE2E checks the answers of a real relayd over websockets:
 // OK false for events, CLOSED for REQs, HTTP 429 for connections.
 func TestRatelimitE2E(t *testing.T) {
-	r := startRelay(t, `
+	r := plugintest.Start(t, pluginName, plugintest.Build(t), `
 pool = 2
 [[config.rules]]
 scope = "ip"
@@ -62,7 +63,7 @@ burst = 3
 
 	wsclient.Dial(t, r.URL) // 2
 	wsclient.Dial(t, r.URL) // 3
-	status, body := upgradeStatus(t, r.URL)
+	status, body := plugintest.UpgradeStatus(t, r.URL)
 	if status != http.StatusTooManyRequests || !strings.HasPrefix(body, "rate-limited: new connections from your IP") {
 		t.Errorf("connection 4: got %d %q, want 429 rate-limited:", status, body)
 	}
@@ -84,7 +85,7 @@ burst = 3
 // the relay's plugin instances interleave.
 func TestRatelimitHammer(t *testing.T) {
 	const conns, perConn, burst = 20, 20, 50
-	r := startRelay(t, `
+	r := plugintest.Start(t, pluginName, plugintest.Build(t), `
 pool = 4
 [[config.rules]]
 scope = "ip"

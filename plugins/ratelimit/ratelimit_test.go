@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/abi"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
@@ -65,7 +66,7 @@ const ok = "accept"
 func run(t *testing.T, settings string, steps []step) {
 	t.Helper()
 	now := time.Unix(1700000000, 0)
-	h := newHost(t, settings, sdktest.Options{Name: pluginName, Now: func() time.Time { return now }})
+	h := plugintest.Native(t, settings, sdktest.Options{Name: pluginName, Now: func() time.Time { return now }})
 	for i, s := range steps {
 		now = now.Add(s.wait)
 		if got := s.call(h).String(); got != s.want {
@@ -278,7 +279,7 @@ func TestRatelimitHooks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHost(t, tc.settings, sdktest.Options{})
+			h := plugintest.Native(t, tc.settings, sdktest.Options{})
 			if got := h.Hooks(); got != tc.want {
 				t.Errorf("got hooks %b, want %b", got, tc.want)
 			}
@@ -312,7 +313,7 @@ func TestRatelimitBadConfig(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := sdktest.New(sdktest.Options{Config: configJSON(t, tc.settings)})
+			h := sdktest.New(sdktest.Options{Config: plugintest.ConfigJSON(t, tc.settings)})
 			err := h.Init()
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("got error %v, want %q", err, tc.want)
@@ -325,7 +326,7 @@ func TestRatelimitBadConfig(t *testing.T) {
 // refusal at debug, the first refusal of a bucket in a minute at info.
 func TestRatelimitLogs(t *testing.T) {
 	now := time.Unix(1700000000, 0)
-	h := newHost(t, "[[config.rules]]\nscope = \"ip\"\nrate = 0.001\nburst = 1", sdktest.Options{Now: func() time.Time { return now }})
+	h := plugintest.Native(t, "[[config.rules]]\nscope = \"ip\"\nrate = 0.001\nburst = 1", sdktest.Options{Now: func() time.Time { return now }})
 	for range 3 {
 		h.EventPre(alice, sdktest.Event{Kind: 1})
 	}

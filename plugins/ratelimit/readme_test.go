@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
 
@@ -58,12 +59,12 @@ func TestRatelimitReadmeExamples(t *testing.T) {
 			s(pre(sdktest.Session{ID: 8, IP: "2001:db8:1:100::1"}, 1, pkA), ok),
 		),
 	}
-	examples := readmeExamples(t)
+	examples := plugintest.ReadExamples(t, "README.md").Settings()
 	if len(examples) != len(scenarios) {
 		t.Fatalf("README.md has %d toml examples, the test has scenarios for %d", len(examples), len(scenarios))
 	}
 	for i, ex := range examples {
 		t.Run("example"+strconv.Itoa(i+1), func(t *testing.T) { run(t, ex, scenarios[i]) })
 	}
-	t.Run("host", func(t *testing.T) { loadAll(t, examples...) })
+	t.Run("host", func(t *testing.T) { plugintest.Chain(t, pluginName, plugintest.Options{}, examples...) })
 }

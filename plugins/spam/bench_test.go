@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,32 +11,15 @@ import (
 
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store/memstore"
-	"github.com/relayd/relayd/host/wasmhost"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 )
 
-// loadPlugin loads this plugin, built to wasm, through the real host with
-// the given NAME.toml, a pool of one instance and an in-memory store.
-func loadPlugin(b *testing.B, settings string) policy.Policy {
-	b.Helper()
-	wasm := wasmbuild.Build(b, ".")
-	dir := b.TempDir()
-	bin, err := os.ReadFile(wasm)
-	if err != nil {
-		b.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "spam.wasm"), bin, 0o644)
-	os.WriteFile(filepath.Join(dir, "spam.toml"), []byte(settings), 0o644)
+// memStore is an in-memory event store for store_count, closed when the
+// benchmark ends.
+func memStore(b *testing.B) *memstore.Store {
 	st := memstore.New()
-	m, err := wasmhost.NewManager(wasmhost.Options{Dir: dir, Store: st, Defaults: wasmhost.Settings{Pool: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { m.Close(); st.Close() })
-	if err := m.Load(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	return m.Holder().Load().Entries()[0].Policy
+	b.Cleanup(func() { st.Close() })
+	return st
 }
 
 func benchInput(i int, content string) *policy.EventInput {
@@ -54,7 +35,7 @@ func benchInput(i int, content string) *policy.EventInput {
 // different 280-byte note, so every call does the flood bookkeeping
 // (kv_cas + counter_add) on fresh keys.
 func BenchmarkSpamEvent(b *testing.B) {
-	p := loadPlugin(b, "[config]\n")
+	p := plugintest.Policy(b, pluginName, plugintest.Options{Store: memStore(b)}, "[config]\n")
 	note := strings.Repeat("a reasonably long note about nostr relays ", 7)[:270]
 	b.Run("short_note", func(b *testing.B) {
 		in := benchInput(1, "gm")
@@ -74,7 +55,7 @@ func BenchmarkSpamEvent(b *testing.B) {
 			}
 		}
 	})
-	off := loadPlugin(b, "[config.flood]\npubkeys = 0\n")
+	off := plugintest.Policy(b, pluginName, plugintest.Options{Store: memStore(b)}, "[config.flood]\npubkeys = 0\n")
 	b.Run("note_280_flood_off", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
@@ -104,7 +85,7 @@ func BenchmarkSpamEventPre(b *testing.B) {
 	for i := range 20 {
 		kw = append(kw, fmt.Sprintf("%q", fmt.Sprintf("keyword number %d", i)))
 	}
-	p := loadPlugin(b, "[config]\nkeywords = ["+strings.Join(kw, ",")+"]\n"+
+	p := plugintest.Policy(b, pluginName, plugintest.Options{Store: memStore(b)}, "[config]\nkeywords = ["+strings.Join(kw, ",")+"]\n"+
 		`regexps = ['(?i)t\.me/[a-z0-9_]+', '(?i)whats\s*app\s*\+?\d{6,}', '(?i)\bfree\s+(btc|bitcoin|sats)\b']`+"\n")
 	in := benchInput(1, strings.Repeat("a reasonably long note about nostr relays ", 7)[:280])
 	for b.Loop() {

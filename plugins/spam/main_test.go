@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/sdktest"
 )
 
@@ -247,7 +248,7 @@ func TestShadowAndExempt(t *testing.T) {
 }
 
 func TestReadmeExamples(t *testing.T) {
-	ex := readmeExamples(t)
+	ex := plugintest.ReadExamples(t, "README.md")
 	type check struct {
 		ev     sdktest.Event
 		stored int64 // events the store holds by the author
@@ -281,12 +282,12 @@ func TestReadmeExamples(t *testing.T) {
 	var titles []string
 	for title, checks := range tests {
 		titles = append(titles, title)
-		ex, ok := ex[title]
+		example, ok := ex.Find(title)
 		if !ok {
 			continue
 		}
 		t.Run(title, func(t *testing.T) {
-			e := newEnv(t, ex.config)
+			e := newEnv(t, example.Config)
 			for i, c := range checks {
 				e.st.events[c.ev.PubKey] = c.stored
 				if got := e.publish(c.ev); got != c.want {
@@ -295,5 +296,5 @@ func TestReadmeExamples(t *testing.T) {
 			}
 		})
 	}
-	checkCovered(t, ex, titles)
+	ex.Covered(t, titles)
 }
