@@ -2,23 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/relayd/relayd/examples/policies/internal/policytest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	wasmbuild.RemoveAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // TestClampLimitE2E stores 60 events in a real relayd whose clamp-limit
 // has max = 50 (the README's TOML), then checks that REQs get at most 50
@@ -26,7 +19,7 @@ func TestMain(m *testing.M) {
 // live delivery are untouched, and that NIP-11 reports the cap.
 func TestClampLimitE2E(t *testing.T) {
 	const stored, max = 60, 50
-	r := policytest.Start(t, "clamp-limit", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
+	r := plugintest.Start(t, "clamp-limit", plugintest.Build(t), plugintest.READMESettings(t, "README.md"))
 	c := wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	base := nostr.Now() - 1000
@@ -85,7 +78,7 @@ func TestClampLimitE2E(t *testing.T) {
 		}
 	})
 	t.Run("nip11", func(t *testing.T) {
-		lim := nip11Limitation(t, "http"+strings.TrimPrefix(r.URL, "ws"))
+		lim := plugintest.NIP11(t, r.URL).Limitation
 		if lim["max_limit"] != float64(max) || lim["default_limit"] != float64(max) {
 			t.Errorf("limitation max_limit=%v default_limit=%v, want %d", lim["max_limit"], lim["default_limit"], max)
 		}
@@ -95,22 +88,4 @@ func TestClampLimitE2E(t *testing.T) {
 func withLimit(f nostr.Filter, n int) nostr.Filter {
 	f.Limit = n
 	return f
-}
-
-func nip11Limitation(t *testing.T, url string) map[string]any {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Accept", "application/nostr+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var info struct {
-		Limitation map[string]any `json:"limitation"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
-		t.Fatal(err)
-	}
-	return info.Limitation
 }

@@ -2,21 +2,15 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/relayd/relayd/examples/policies/internal/policytest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	wasmbuild.RemoveAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 const authRequired = "auth-required: DMs are only served to their author and recipients; authenticate first"
 
@@ -26,7 +20,7 @@ const authRequired = "auth-required: DMs are only served to their author and rec
 // get the DMs; Carol (authenticated) and an anonymous session get the note
 // only; REQ and COUNT for DM kinds get the exact CLOSED answers.
 func TestDMPrivacyE2E(t *testing.T) {
-	r := policytest.Start(t, "dm-privacy", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
+	r := plugintest.Start(t, "dm-privacy", plugintest.Build(t), plugintest.READMESettings(t, "README.md"))
 	alice, bob, carol := wsc.NewKey(), wsc.NewKey(), wsc.NewKey()
 	login := func(k wsc.Key) *wsc.Client {
 		c := wsc.Dial(t, r.URL)
@@ -102,10 +96,7 @@ func TestDMPrivacyE2E(t *testing.T) {
 func closed(t *testing.T, c *wsc.Client, subID, reason string, f nostr.Filter) {
 	t.Helper()
 	c.Send("REQ", subID, f)
-	msg := c.Expect("CLOSED")
-	if wsc.Str(msg, 1) != subID || wsc.Str(msg, 2) != reason {
-		t.Errorf("got CLOSED %q %q, want %q %q", wsc.Str(msg, 1), wsc.Str(msg, 2), subID, reason)
-	}
+	plugintest.WantClosed(t, c, subID, reason)
 }
 
 func countClosed(t *testing.T, c *wsc.Client, reason string, f nostr.Filter) {

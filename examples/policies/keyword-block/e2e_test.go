@@ -1,27 +1,21 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/relayd/relayd/examples/policies/internal/policytest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	wasmbuild.RemoveAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // TestKeywordBlockE2E loads the plugin with the README's TOML into a real
 // relayd: events with a blocked word get the exact blocked OK and are
 // neither delivered nor stored; the others are.
 func TestKeywordBlockE2E(t *testing.T) {
-	r := policytest.Start(t, "keyword-block", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
+	r := plugintest.Start(t, "keyword-block", plugintest.Build(t), plugintest.READMESettings(t, "README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	sub.Req("live", nostr.Filter{Authors: []string{k.PK}})

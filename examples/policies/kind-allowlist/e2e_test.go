@@ -1,27 +1,21 @@
 package main
 
 import (
-	"os"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/relayd/relayd/examples/policies/internal/policytest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	wasmbuild.RemoveAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // TestKindAllowlistE2E loads the plugin with the README's TOML into a real
 // relayd: allowed kinds are stored and delivered, other kinds get the
 // exact blocked OK and are neither stored nor delivered.
 func TestKindAllowlistE2E(t *testing.T) {
-	r := policytest.Start(t, "kind-allowlist", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
+	r := plugintest.Start(t, "kind-allowlist", plugintest.Build(t), plugintest.READMESettings(t, "README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	if evs := sub.Req("live", nostr.Filter{Authors: []string{k.PK}}); len(evs) != 0 {

@@ -2,21 +2,15 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
 
-	"github.com/relayd/relayd/examples/policies/internal/policytest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	wasmbuild.RemoveAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // testKey is the key whose secret is the number n; the README's TOML
 // lists the public keys of 1 (whitelist) and 2 (shadow).
@@ -31,7 +25,7 @@ func testKey(n int) wsc.Key {
 // the shadowed key gets OK true but its event goes nowhere; anyone else
 // gets strfry's exact reject message.
 func TestStrfryCompatE2E(t *testing.T) {
-	r := policytest.Start(t, "strfry-compat", wasmbuild.Build(t, "."), policytest.READMESettings(t, "README.md"))
+	r := plugintest.Start(t, "strfry-compat", plugintest.Build(t), plugintest.READMESettings(t, "README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	sub.Req("all", nostr.Filter{Kinds: []int{1}})
 	friend, shadowed, stranger := testKey(1), testKey(2), wsc.NewKey()

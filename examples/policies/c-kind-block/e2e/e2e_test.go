@@ -1,7 +1,6 @@
 package ckindblock_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -9,22 +8,18 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/examples/policies/internal/policytest"
+	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	wasmbuild.RemoveAll()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { plugintest.Main(m) }
 
 // TestCKindBlockE2E compiles the C plugin with clang and loads it with the
 // README's TOML into a real relayd: blocked kinds get the exact OK and are
 // neither stored nor delivered; other kinds are.
 func TestCKindBlockE2E(t *testing.T) {
-	r := policytest.Start(t, "c-kind-block", policytest.BuildC(t, "../main.c"), policytest.READMESettings(t, "../README.md"))
+	r := plugintest.Start(t, "c-kind-block", policytest.BuildC(t, "../main.c"), plugintest.READMESettings(t, "../README.md"))
 	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
 	k := wsc.NewKey()
 	sub.Req("live", nostr.Filter{Authors: []string{k.PK}})

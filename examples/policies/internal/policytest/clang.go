@@ -1,5 +1,9 @@
 //go:build !wasip1
 
+// Package policytest builds the C example policies for their tests (clang
+// with sdk/c) and checks that every example keeps the layout of
+// examples/policies/README.md. Package internal/testing/plugintest runs
+// the built plugins in a relayd.
 package policytest
 
 import (

@@ -39,8 +39,8 @@ func TestExampleLayout(t *testing.T) {
 			if err != nil {
 				t.Fatalf("no end-to-end test: %v", err)
 			}
-			if !strings.Contains(string(e2e), `policytest.Start(t, "`+name+`"`) {
-				t.Errorf("the end-to-end test does not load the plugin as %q with policytest.Start", name)
+			if !strings.Contains(string(e2e), `plugintest.Start(t, "`+name+`"`) {
+				t.Errorf("the end-to-end test does not load the plugin as %q with plugintest.Start", name)
 			}
 		})
 	}
