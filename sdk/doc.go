@@ -48,6 +48,20 @@
 // relay reads them when it loads the plugin and reloads the plugin when one
 // changes, so parse them once, in OnInit.
 //
+// # Helper packages
+//
+// Packages beside sdk do what several plugins need, with nothing outside
+// the standard library; a plugin pays only for those it imports:
+//
+//   - sdk/config decodes the [config] table into a struct, strictly if you
+//     like (encoding/json, about 1 MB of wasm).
+//   - sdk/filter reads and rewrites REQ and COUNT filters without
+//     encoding/json.
+//   - sdk/kinds reads kinds and "lo-hi" kind ranges, and per-kind
+//     overrides.
+//   - sdk/nip19 reads pubkeys written as hex or as an npub.
+//   - sdk/sdktest runs a plugin natively for its tests.
+//
 // # Notes
 //
 //   - Register handlers in init (or package variable initialisers); main is
