@@ -171,28 +171,19 @@ func TestReadmeExamples(t *testing.T) {
 			{filters: `[{"kinds":[3]}]`, want: "reject blocked: filters for kind 3 must name authors, ids or tags"},
 		},
 	}
-	var titles []string
-	for title, checks := range tests {
-		titles = append(titles, title)
-		e, ok := ex.Find(title)
-		if !ok {
-			continue
-		}
-		t.Run(title, func(t *testing.T) {
-			h := host(t, e.Config)
-			for i, c := range checks {
-				if c.s.ID == 0 {
-					c.s = anon
-				}
-				got := h.Req(c.s, "s", c.filters)
-				if c.count {
-					got = h.Count(c.s, "s", c.filters)
-				}
-				if got.String() != c.want {
-					t.Errorf("check %d: got %s, want %s", i, got, c.want)
-				}
+	plugintest.RunExamples(t, ex, tests, func(t *testing.T, e plugintest.Example, checks []check) {
+		h := host(t, e.Config)
+		for i, c := range checks {
+			if c.s.ID == 0 {
+				c.s = anon
 			}
-		})
-	}
-	ex.Covered(t, titles)
+			got := h.Req(c.s, "s", c.filters)
+			if c.count {
+				got = h.Count(c.s, "s", c.filters)
+			}
+			if got.String() != c.want {
+				t.Errorf("check %d: got %s, want %s", i, got, c.want)
+			}
+		}
+	})
 }

@@ -281,41 +281,32 @@ func TestReadmeExamples(t *testing.T) {
 			{hook: "limitation", want: "map[auth_required:true]"},
 		},
 	}
-	var titles []string
-	for title, checks := range tests {
-		titles = append(titles, title)
-		e, ok := ex.Find(title)
-		if !ok {
-			continue
-		}
-		t.Run(title, func(t *testing.T) {
-			h := host(t, e.Config)
-			for i, c := range checks {
-				var got string
-				switch c.hook {
-				case "pre":
-					got = h.EventPre(c.s, c.ev).String()
-				case "req":
-					got = h.Req(c.s, "sub", c.filters).String()
-				case "deliver":
-					got = "accept"
-					if h.Deliver(c.s, "sub", c.ev).Action != abi.ActionAccept {
-						got = "reject"
-					}
-				case "limitation":
-					lim, err := h.Limitation()
-					if err != nil {
-						t.Fatal(err)
-					}
-					got = fmtMap(lim)
+	plugintest.RunExamples(t, ex, tests, func(t *testing.T, e plugintest.Example, checks []check) {
+		h := host(t, e.Config)
+		for i, c := range checks {
+			var got string
+			switch c.hook {
+			case "pre":
+				got = h.EventPre(c.s, c.ev).String()
+			case "req":
+				got = h.Req(c.s, "sub", c.filters).String()
+			case "deliver":
+				got = "accept"
+				if h.Deliver(c.s, "sub", c.ev).Action != abi.ActionAccept {
+					got = "reject"
 				}
-				if got != c.want {
-					t.Errorf("check %d (%s): got %q, want %q", i, c.hook, got, c.want)
+			case "limitation":
+				lim, err := h.Limitation()
+				if err != nil {
+					t.Fatal(err)
 				}
+				got = fmtMap(lim)
 			}
-		})
-	}
-	ex.Covered(t, titles)
+			if got != c.want {
+				t.Errorf("check %d (%s): got %q, want %q", i, c.hook, got, c.want)
+			}
+		}
+	})
 }
 
 func fmtMap(m map[string]any) string { return fmt.Sprint(m) }

@@ -279,22 +279,13 @@ func TestReadmeExamples(t *testing.T) {
 			{ev: note(pubkey(3), nl+nl+nl+nl), want: "accept"},
 		},
 	}
-	var titles []string
-	for title, checks := range tests {
-		titles = append(titles, title)
-		example, ok := ex.Find(title)
-		if !ok {
-			continue
-		}
-		t.Run(title, func(t *testing.T) {
-			e := newEnv(t, example.Config)
-			for i, c := range checks {
-				e.st.events[c.ev.PubKey] = c.stored
-				if got := e.publish(c.ev); got != c.want {
-					t.Errorf("check %d: got %q, want %q", i, got, c.want)
-				}
+	plugintest.RunExamples(t, ex, tests, func(t *testing.T, example plugintest.Example, checks []check) {
+		e := newEnv(t, example.Config)
+		for i, c := range checks {
+			e.st.events[c.ev.PubKey] = c.stored
+			if got := e.publish(c.ev); got != c.want {
+				t.Errorf("check %d: got %q, want %q", i, got, c.want)
 			}
-		})
-	}
-	ex.Covered(t, titles)
+		}
+	})
 }

@@ -114,3 +114,20 @@ func READMESettings(t testing.TB, path string) string {
 	}
 	return block
 }
+
+// RunExamples runs test on each entry of tests, keyed by example title,
+// as a subtest named for the title, with that example. It then fails the
+// test unless tests covers every example, and only those (Covered).
+func RunExamples[T any](t *testing.T, exs Examples, tests map[string]T, test func(t *testing.T, ex Example, tc T)) {
+	t.Helper()
+	var titles []string
+	for title, tc := range tests {
+		titles = append(titles, title)
+		ex, ok := exs.Find(title)
+		if !ok {
+			continue
+		}
+		t.Run(title, func(t *testing.T) { test(t, ex, tc) })
+	}
+	exs.Covered(t, titles)
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -35,6 +36,13 @@ func TestReadExamples(t *testing.T) {
 		t.Error("Find: found a missing example")
 	}
 	got.Covered(t, []string{"Second one", "First"})
+	ran := map[string]string{}
+	RunExamples(t, got, map[string]int{"First": 1, "Second one": 2}, func(t *testing.T, ex Example, n int) {
+		ran[ex.Title] = ex.Settings[:4] + strconv.Itoa(n)
+	})
+	if want := map[string]string{"First": "pool1", "Second one": "[con2"}; !reflect.DeepEqual(ran, want) {
+		t.Errorf("RunExamples ran %q, want %q", ran, want)
+	}
 	if s := READMESettings(t, path); s != "[config]\nnot = \"an example\"\n" {
 		t.Errorf("READMESettings: got %q", s)
 	}
