@@ -8,6 +8,8 @@
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 RELAYD=${RELAYD:-$HERE/bin/relayd}
 RELAYLOAD=${RELAYLOAD:-/tmp/relayd-bench/bin/relayload}
+[ -x "$RELAYLOAD" ] || { echo "no relayload at $RELAYLOAD (set RELAYLOAD)" >&2; exit 1; }
+[ -x "$RELAYD" ] || { echo "no relayd at $RELAYD (make build)" >&2; exit 1; }
 STEP=$1; ROUNDS=$2; shift 2
 case $STEP in
   ingest) runs=("ingest -conns 4 -events 20000"); unit=ok ;;
