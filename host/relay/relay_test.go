@@ -384,6 +384,13 @@ func TestRelayCount(t *testing.T) {
 	if wsc.Str(m, 1) != "c" || body.Count != 7 {
 		t.Fatalf("got %s, want count 7", m)
 	}
+	// Overlapping filters are ORed: each event counts once.
+	c.Send("COUNT", "or", nostr.Filter{Authors: []string{k.PK}}, nostr.Filter{Kinds: []int{1}, Authors: []string{k.PK}})
+	m = c.Expect("COUNT")
+	json.Unmarshal(m[2], &body)
+	if body.Count != 7 {
+		t.Fatalf("overlapping filters: got %s, want count 7", m)
+	}
 }
 
 func TestRelayAuthAndProtectedEvents(t *testing.T) {

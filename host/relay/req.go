@@ -223,7 +223,13 @@ func (r *Relay) closeSub(sb *sub, reason string) {
 	s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
 }
 
-// onCount handles a NIP-45 COUNT.
+// countExact bounds the events read to count a multi-filter COUNT exactly.
+const countExact = 20000
+
+// onCount handles a NIP-45 COUNT. One filter is counted through its index;
+// several are ORed, so an event matching two of them counts once: their
+// ids are collected up to countExact, beyond which the per-filter counts
+// are added (an upper bound).
 func (s *session) onCount(m envelope.Message) {
 	filters, reason := s.admitFilters(policy.HookCount, m.SubID, m.Filters)
 	if reason != "" {
@@ -232,14 +238,40 @@ func (s *session) onCount(m envelope.Message) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	n, err := s.r.count(ctx, filters)
+	if err != nil {
+		s.closedReply(m.SubID, "error: count failed")
+		return
+	}
+	s.send(envelope.AppendCount(nil, m.SubID, n))
+}
+
+func (r *Relay) count(ctx context.Context, filters nostr.Filters) (int64, error) {
 	var total int64
-	for _, f := range filters {
-		n, err := s.r.store.Count(ctx, f)
+	counts := make([]int64, len(filters))
+	for i, f := range filters {
+		n, err := r.store.Count(ctx, f)
 		if err != nil {
-			s.closedReply(m.SubID, "error: count failed")
-			return
+			return 0, err
 		}
+		counts[i] = n
 		total += n
 	}
-	s.send(envelope.AppendCount(nil, m.SubID, total))
+	if len(filters) < 2 || total > countExact {
+		return total, nil
+	}
+	ids := make(map[string]struct{}, total)
+	for i, f := range filters {
+		if counts[i] == 0 {
+			continue
+		}
+		err := r.store.Query(ctx, f, int(counts[i]), func(raw []byte) bool {
+			ids[rawID(raw)] = struct{}{}
+			return true
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(ids)), nil
 }
