@@ -29,10 +29,10 @@ type Rule struct {
 	// Name names the rule in logs and keys its buckets; default
 	// "SCOPE#N" (N counts from 1 in the rules list).
 	Name string `json:"name"`
-	// Scope is what a bucket is kept per: ip, pubkey, kind, connection or
-	// req.
+	// Scope is what a bucket is kept per: ip, pubkey, authed, kind,
+	// connection or req.
 	Scope string `json:"scope"`
-	// Kinds restricts an ip, pubkey or kind rule to these kinds and
+	// Kinds restricts an ip, pubkey, authed or kind rule to these kinds and
 	// ranges; empty means every kind.
 	Kinds kinds.Set `json:"kinds"`
 	// Rate is the refill in tokens per second.
@@ -50,10 +50,12 @@ const (
 	scopeKind                    // event, one bucket relay-wide
 	scopeConnection              // connect, per client IP
 	scopeReq                     // req and count, per client IP
+	scopeAuthed                  // event_pre, per NIP-42 authenticated pubkey
 )
 
 var scopeNames = map[string]scope{
 	"ip": scopeIP, "pubkey": scopePubkey, "kind": scopeKind, "connection": scopeConnection, "req": scopeReq,
+	"authed": scopeAuthed,
 }
 
 // rule is a checked Rule.
@@ -114,7 +116,7 @@ func compile(c Config) (*limiter, error) {
 
 func (l *limiter) add(r rule) {
 	switch r.scope {
-	case scopeIP:
+	case scopeIP, scopeAuthed:
 		l.pre = append(l.pre, r)
 	case scopePubkey, scopeKind:
 		l.event = append(l.event, r)
@@ -129,7 +131,7 @@ func checkRule(i int, cr Rule) (rule, error) {
 	where := "rules[" + strconv.Itoa(i) + "]: "
 	sc, ok := scopeNames[cr.Scope]
 	if !ok {
-		return rule{}, errors.New(where + "scope " + strconv.Quote(cr.Scope) + ": want ip, pubkey, kind, connection or req")
+		return rule{}, errors.New(where + "scope " + strconv.Quote(cr.Scope) + ": want ip, pubkey, authed, kind, connection or req")
 	}
 	if !(cr.Rate > 0) || math.IsInf(cr.Rate, 0) {
 		return rule{}, errors.New(where + "rate: want a positive number of tokens per second")
@@ -138,7 +140,7 @@ func checkRule(i int, cr Rule) (rule, error) {
 		return rule{}, errors.New(where + "burst: want at least 1")
 	}
 	if len(cr.Kinds) > 0 && (sc == scopeConnection || sc == scopeReq) {
-		return rule{}, errors.New(where + "kinds: only for ip, pubkey and kind rules")
+		return rule{}, errors.New(where + "kinds: only for ip, pubkey, authed and kind rules")
 	}
 	r := rule{name: cr.Name, scope: sc, kinds: cr.Kinds, rate: cr.Rate, burst: cr.Burst}
 	if r.name == "" {
@@ -157,6 +159,8 @@ func describe(sc scope) string {
 		return "events from your IP"
 	case scopePubkey:
 		return "events from this pubkey"
+	case scopeAuthed:
+		return "events from your authenticated pubkey"
 	case scopeKind:
 		return "events of this kind on this relay"
 	case scopeConnection:

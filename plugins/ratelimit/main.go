@@ -55,15 +55,39 @@ func when[F any](on bool, fn F) F {
 	return none
 }
 
-// onEventPre applies the ip rules before the signature check, so a flood
-// of events from one address is shed before the relay verifies them.
+// onEventPre applies the ip and authed rules before the signature check,
+// so a flood of events from one address or one authenticated key is shed
+// before the relay verifies them. (The authenticated key was verified by
+// AUTH; the event's own pubkey is not trusted here.)
 func onEventPre(e sdk.Event) sdk.Verdict {
 	s := e.Session()
-	subject, exempt, ok := lim.client(s)
-	if !ok || exempt || lim.exemptSession(s) {
+	ip, exempt, ok := lim.client(s)
+	if exempt || lim.exemptSession(s) {
 		return sdk.Accept()
 	}
-	return lim.takeAll(lim.pre, e.Kind(), subject)
+	authed := ""
+	for i := range lim.pre {
+		r := &lim.pre[i]
+		if len(r.kinds) > 0 && !r.kinds.Has(e.Kind()) {
+			continue
+		}
+		subject := ip
+		if r.scope == scopeAuthed {
+			if !s.IsAuthed() {
+				continue // unauthenticated sessions fall under the ip rules
+			}
+			if authed == "" {
+				authed = s.Authed()
+			}
+			subject = authed
+		} else if !ok {
+			continue // no client IP: an import
+		}
+		if v, refused := take(r, subject); refused {
+			return v
+		}
+	}
+	return sdk.Accept()
 }
 
 // onEvent applies the pubkey and kind rules to events with a valid

@@ -124,6 +124,19 @@ burst = 1`, []step{
 			{0, pre(alice, 1, pkA), ok},
 			{0, post(imprt, 1, pkA), ok},
 		}},
+		{"authed bucket per authenticated key", `
+[[config.rules]]
+scope = "authed"
+kinds = [1]
+rate = 1
+burst = 1`, []step{
+			{0, pre(authed(alice, pkA), 1, pkB), ok},
+			{0, pre(authed(bob, pkA), 1, pkB), limited("events from your authenticated pubkey", "1", "1", "1s")},
+			{0, pre(authed(bob, pkB), 1, pkB), ok},
+			{0, pre(authed(bob, pkA), 7, pkB), ok},
+			{0, pre(alice, 1, pkA), ok},
+			{0, pre(alice, 1, pkA), ok},
+		}},
 		{"kind bucket relay-wide", `
 [[config.rules]]
 scope = "kind"
@@ -296,10 +309,10 @@ func TestRatelimitBadConfig(t *testing.T) {
 	}{
 		{"unknown key", "[config]\nexempt_ip = []", `config: json: unknown field "exempt_ip"`},
 		{"unknown rule key", rule("scope = \"ip\"\nrate = 1\nbrust = 1"), `config: json: unknown field "brust"`},
-		{"bad scope", rule("scope = \"user\"\nrate = 1\nburst = 1"), `rules[0]: scope "user": want ip, pubkey, kind, connection or req`},
+		{"bad scope", rule("scope = \"user\"\nrate = 1\nburst = 1"), `rules[0]: scope "user": want ip, pubkey, authed, kind, connection or req`},
 		{"zero rate", rule("scope = \"ip\"\nrate = 0\nburst = 1"), "rules[0]: rate: want a positive number of tokens per second"},
 		{"no burst", rule("scope = \"ip\"\nrate = 1"), "rules[0]: burst: want at least 1"},
-		{"kinds on req", rule("scope = \"req\"\nkinds = [1]\nrate = 1\nburst = 1"), "rules[0]: kinds: only for ip, pubkey and kind rules"},
+		{"kinds on req", rule("scope = \"req\"\nkinds = [1]\nrate = 1\nburst = 1"), "rules[0]: kinds: only for ip, pubkey, authed and kind rules"},
 		{"bad kind range", rule("scope = \"ip\"\nkinds = [\"9-3\"]\nrate = 1\nburst = 1"), `config: kind "9-3": want a kind (7) or a range (30000-39999)`},
 		{"duplicate names", rule("name = \"x\"\nscope = \"ip\"\nrate = 1\nburst = 1\n") + rule("name = \"x\"\nscope = \"req\"\nrate = 1\nburst = 1"),
 			`rules: two rules named "x"`},
