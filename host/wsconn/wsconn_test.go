@@ -426,15 +426,20 @@ func TestIdleTimeoutAndPing(t *testing.T) {
 }
 
 func TestShutdownFlushesThenCloses(t *testing.T) {
+	queued := make(chan struct{})
 	h := &echo{onMsg: func(c *wsconn.Conn, msg []byte) {
 		for i := 0; i < 100; i++ {
 			c.Send([]byte(fmt.Sprint(i)))
 		}
+		close(queued)
 	}}
 	ts := startServer(t, wsconn.Options{}, h)
 	nc, _ := ts.dial(t)
 	writeFrame(t, nc, true, ws.OpText, []byte("go"))
 	readFrame(t, nc) // the handler ran
+	// Shutdown flushes what is queued when it starts (later sends are
+	// refused), so start it once all 100 are queued.
+	<-queued
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	errc := make(chan error, 1)
