@@ -25,9 +25,12 @@ func (s *session) onEvent(m envelope.Message) {
 		return
 	}
 	ch := s.r.chain.Load()
-	in := policy.EventInput{Session: s.ps, Event: ev, Raw: raw, ReceivedAt: now, Source: s.ps.Source()}
+	var in *policy.EventInput // built only when a policy will read it
+	if ch.Has(policy.HookEventPre) || ch.Has(policy.HookEvent) {
+		in = &policy.EventInput{Session: s.ps, Event: ev, Raw: raw, ReceivedAt: now, Source: s.ps.Source()}
+	}
 	if ch.Has(policy.HookEventPre) {
-		if v := ch.EventPre(context.Background(), &in); v.Final() {
+		if v := ch.EventPre(context.Background(), in); v.Final() {
 			s.verdict(ev.ID, v)
 			return
 		}
@@ -45,7 +48,7 @@ func (s *session) onEvent(m envelope.Message) {
 		return
 	}
 	if ch.Has(policy.HookEvent) {
-		if v := ch.Event(context.Background(), &in); v.Final() {
+		if v := ch.Event(context.Background(), in); v.Final() {
 			s.verdict(ev.ID, v)
 			return
 		}
@@ -124,7 +127,7 @@ func (s *session) checkEventRules(ev *nostr.Event, now int64) string {
 	if ev.Kind == nostr.KindClientAuthentication {
 		return "invalid: AUTH events are sent with AUTH, not EVENT"
 	}
-	if exp, ok := expiration(ev); ok && exp <= now {
+	if store.Expired(store.Expiration(ev), now) {
 		return "invalid: event is expired"
 	}
 	authed := s.ps.Authed()
@@ -140,17 +143,6 @@ func (s *session) checkEventRules(ev *nostr.Event, now int64) string {
 		}
 	}
 	return ""
-}
-
-// expiration returns the NIP-40 expiration timestamp of ev, if any.
-func expiration(ev *nostr.Event) (int64, bool) {
-	for _, t := range ev.Tags {
-		if len(t) >= 2 && t[0] == "expiration" {
-			v, err := strconv.ParseInt(t[1], 10, 64)
-			return v, err == nil
-		}
-	}
-	return 0, false
 }
 
 // isProtected reports a NIP-70 ["-"] tag.
