@@ -9,10 +9,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/relayd/relayd/sdk"
+	"github.com/relayd/relayd/sdk/config"
+	"github.com/relayd/relayd/sdk/filter"
 )
 
 // defaultMax is the cap when the config sets none.
@@ -35,7 +37,7 @@ func loadConfig() error {
 	cfg := struct {
 		Max *int `json:"max"`
 	}{}
-	if err := json.Unmarshal(sdk.Config(), &cfg); err != nil {
+	if err := config.Decode(&cfg); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	maxLimit = defaultMax
@@ -49,30 +51,25 @@ func loadConfig() error {
 }
 
 // clamp rewrites the filters whose limit is missing or over maxLimit and
-// accepts the REQ unchanged when none is.
+// accepts the REQ unchanged when none is. sdk/filter keeps every other key
+// byte for byte without decoding the filters into Go values.
 func clamp(r sdk.Req) sdk.Verdict {
-	// RawMessage keeps every other key byte for byte.
-	var filters []map[string]json.RawMessage
-	if err := json.Unmarshal(r.FiltersJSON(), &filters); err != nil {
+	filters, err := filter.Parse(r.FiltersJSON())
+	if err != nil {
 		return sdk.Reject(sdk.Invalid, "filters do not parse")
 	}
 	changed := false
-	for _, f := range filters {
-		var limit int
-		if raw, ok := f["limit"]; ok && json.Unmarshal(raw, &limit) == nil && limit >= 0 && limit <= maxLimit {
+	for i, f := range filters {
+		if n, ok := filter.Int(f.Get("limit")); ok && n >= 0 && n <= int64(maxLimit) {
 			continue
 		}
-		f["limit"] = json.RawMessage(fmt.Sprint(maxLimit))
+		filters[i] = f.Set("limit", strconv.AppendInt(nil, int64(maxLimit), 10))
 		changed = true
 	}
 	if !changed {
 		return sdk.Accept()
 	}
-	out, err := json.Marshal(filters)
-	if err != nil {
-		return sdk.Reject(sdk.ErrorPrefix, "could not rewrite the filters")
-	}
-	return sdk.RewriteFilters(out)
+	return sdk.RewriteFilters(filter.Append(nil, filters))
 }
 
 func main() {}

@@ -23,7 +23,7 @@ func TestClampLimit(t *testing.T) {
 		{"over the cap", `[{"kinds":[1],"limit":1000}]`, `rewrite [{"kinds":[1],"limit":50}]`},
 		{"negative", `[{"kinds":[1],"limit":-1}]`, `rewrite [{"kinds":[1],"limit":50}]`},
 		{"no limit", `[{"authors":["aa"]}]`, `rewrite [{"authors":["aa"],"limit":50}]`},
-		{"other keys kept", `[{"#t":["x"],"since":1700000000,"limit":51}]`, `rewrite [{"#t":["x"],"limit":50,"since":1700000000}]`},
+		{"other keys kept", `[{"#t":["x"],"since":1700000000,"limit":51}]`, `rewrite [{"#t":["x"],"since":1700000000,"limit":50}]`}, // in their order
 		{"each filter", `[{"kinds":[1],"limit":5},{"kinds":[7],"limit":500}]`, `rewrite [{"kinds":[1],"limit":5},{"kinds":[7],"limit":50}]`},
 	}
 	for _, tc := range tests {
