@@ -178,3 +178,26 @@ func TestValidateProxySettings(t *testing.T) {
 		})
 	}
 }
+
+// TestREADMEConfigLoads: the config example in the README's "Running it"
+// loads and validates.
+func TestREADMEConfigLoads(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```toml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no toml block")
+	}
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte(block), 0o644)
+	c, err := config.Load(p)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil || c.RelayURL == "" || len(c.TrustedProxies) == 0 {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+}
