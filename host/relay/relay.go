@@ -137,7 +137,8 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 	r.proxies, r.relayURL = newTrustedProxies(opts.TrustedProxies), want
 	if len(r.proxies) > 0 && opts.RelayURL == "" {
 		r.log.Info("trusted_proxies without relay_url: NIP-42 AUTH takes this relay's URL from the proxy's "+
-			"X-Forwarded-Host and X-Forwarded-Proto, which the proxy must set itself", "trusted_proxies", len(r.proxies))
+			"X-Forwarded-Host and X-Forwarded-Proto, which the proxy must set itself; set relay_url to accept only "+
+			"AUTH events signed for it", "trusted_proxies", len(r.proxies))
 	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.bg.Add(1)
