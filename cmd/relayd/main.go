@@ -71,6 +71,9 @@ func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
 	data := fs.String("data", def.DataDir, "data directory (badger store, wasm cache)")
 	plugins := fs.String("plugins", "", "plugin directory (NAME.wasm with optional NAME.toml)")
 	file := fs.String("config", "", "TOML config file")
+	for _, name := range []string{"trust_proxy", "trust-proxy"} {
+		fs.BoolFunc(name, "removed: set trusted_proxies in the config file", func(string) error { return config.ErrTrustProxy })
+	}
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, err
 	}

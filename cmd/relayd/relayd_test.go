@@ -372,6 +372,9 @@ func TestParseFlags(t *testing.T) {
 		{"flag overrides file", []string{"-config", cfg, "-listen", "127.0.0.1:2222"}, "127.0.0.1:2222", 77, ""},
 		{"missing file", []string{"-config", "/nonexistent.toml"}, "", 0, "no such file"},
 		{"stray argument", []string{"extra"}, "", 0, "unexpected argument"},
+		{"removed -trust-proxy", []string{"-trust-proxy"}, "", 0, "trusted_proxies"},
+		{"removed -trust_proxy=true", []string{"-trust_proxy=true"}, "", 0, "trusted_proxies"},
+		{"removed trust_proxy in the file", []string{"-config", writeConfig(t, "trust_proxy = true\n")}, "", 0, "trusted_proxies"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
@@ -21,12 +22,18 @@ type Config struct {
 	// PluginDir holds NAME.wasm policy plugins and their NAME.toml files.
 	// Empty disables plugins.
 	PluginDir string `toml:"plugins"`
-	// RelayURL is the relay's public websocket URL, checked against the
-	// "relay" tag of NIP-42 AUTH events. Empty accepts a URL whose host
-	// matches the Host header of the connection.
+	// RelayURL is the relay's public websocket URL (ws:// or wss://),
+	// checked against the "relay" tag of NIP-42 AUTH events. Empty accepts
+	// a URL whose host is the connection's Host header, or the
+	// X-Forwarded-Host (and X-Forwarded-Proto) of a trusted proxy. Set it
+	// whenever relayd is behind a proxy.
 	RelayURL string `toml:"relay_url"`
-	// TrustProxy takes the client IP from X-Forwarded-For / X-Real-IP.
-	TrustProxy bool `toml:"trust_proxy"`
+	// TrustedProxies are the addresses (or CIDR prefixes) of the reverse
+	// proxies in front of relayd. Only a connection from one of them has
+	// its X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto headers
+	// read; the client IP is the rightmost X-Forwarded-For entry that is
+	// not a trusted proxy. Empty: those headers are ignored.
+	TrustedProxies Prefixes `toml:"trusted_proxies"`
 
 	// NIP-11 document.
 	Name        string `toml:"name"`
@@ -134,6 +141,9 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
+	if md.IsDefined("trust_proxy") {
+		return c, fmt.Errorf("config %s: %w", path, ErrTrustProxy)
+	}
 	if un := md.Undecoded(); len(un) > 0 {
 		return c, fmt.Errorf("config %s: unknown key %q", path, un[0].String())
 	}
@@ -185,6 +195,16 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout.Duration <= c.PingInterval.Duration {
 		errs = append(errs, fmt.Errorf("idle_timeout %v must be longer than ping_interval %v", c.IdleTimeout, c.PingInterval))
+	}
+	if c.RelayURL != "" {
+		if u, err := url.Parse(c.RelayURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("relay_url %q is not a ws:// or wss:// URL", c.RelayURL))
+		}
+	}
+	for i, p := range c.TrustedProxies {
+		if !p.IsValid() {
+			errs = append(errs, fmt.Errorf("trusted_proxies entry %d is not a valid prefix", i))
+		}
 	}
 	if c.Listen == "" {
 		errs = append(errs, errors.New("listen address is empty"))

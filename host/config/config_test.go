@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,5 +80,124 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("got %v, want error with %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestLoadTrustedProxies(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		want    []string // the parsed prefixes
+		wantErr []string // substrings of the error
+	}{
+		{"addresses and prefixes", `trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1", "2001:db8::/32"]`,
+			[]string{"127.0.0.1/32", "10.0.0.0/8", "::1/128", "2001:db8::/32"}, nil},
+		{"host bits masked", `trusted_proxies = ["10.1.2.3/8"]`, []string{"10.0.0.0/8"}, nil},
+		{"IPv4-mapped made IPv4", `trusted_proxies = ["::ffff:192.0.2.1", "::ffff:10.0.0.0/104"]`,
+			[]string{"192.0.2.1/32", "10.0.0.0/8"}, nil},
+		{"empty list", `trusted_proxies = []`, []string{}, nil},
+		{"bad prefix length", `trusted_proxies = ["127.0.0.1", "10.0.0.0/33"]`, nil,
+			[]string{"trusted_proxies", "entry 1", `"10.0.0.0/33"`}},
+		{"host name", `trusted_proxies = ["proxy.internal"]`, nil, []string{"trusted_proxies", `"proxy.internal"`}},
+		{"address with port", `trusted_proxies = ["127.0.0.1:8080"]`, nil, []string{`"127.0.0.1:8080"`}},
+		{"zone", `trusted_proxies = ["fe80::1%eth0"]`, nil, []string{`"fe80::1%eth0"`, "zone"}},
+		{"not a list", `trusted_proxies = "127.0.0.1"`, nil, []string{"trusted_proxies", "want a list"}},
+		{"not strings", `trusted_proxies = [1]`, nil, []string{"trusted_proxies", "not a string"}},
+		{"old trust_proxy = true", `trust_proxy = true`, nil, []string{"trust_proxy", "trusted_proxies"}},
+		{"old trust_proxy = false", `trust_proxy = false`, nil, []string{"trust_proxy", "trusted_proxies"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "c.toml")
+			os.WriteFile(p, []byte(tc.body+"\n"), 0o644)
+			c, err := config.Load(p)
+			if tc.wantErr != nil {
+				if err == nil {
+					t.Fatalf("got %v, want an error", c.TrustedProxies)
+				}
+				for _, w := range tc.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Fatalf("got %q, want it to contain %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := make([]string, len(c.TrustedProxies))
+			for i, p := range c.TrustedProxies {
+				got[i] = p.String()
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestLoadTrustProxyRefusal(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte("trust_proxy = true\n"), 0o644)
+	if _, err := config.Load(p); !errors.Is(err, config.ErrTrustProxy) {
+		t.Fatalf("got %v, want ErrTrustProxy", err)
+	}
+}
+
+func TestValidateProxySettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(c *config.Config)
+		wantErr string
+	}{
+		{"relay_url not websocket", func(c *config.Config) { c.RelayURL = "https://relay.example.com" }, "relay_url"},
+		{"relay_url without host", func(c *config.Config) { c.RelayURL = "wss://" }, "relay_url"},
+		{"zero prefix", func(c *config.Config) { c.TrustedProxies = config.Prefixes{netip.Prefix{}} }, "trusted_proxies entry 0"},
+		{"good", func(c *config.Config) {
+			c.RelayURL = "wss://relay.example.com"
+			c.TrustedProxies = config.Prefixes{netip.MustParsePrefix("127.0.0.1/32")}
+		}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			tc.mutate(&c)
+			err := c.Validate()
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("got %v, want error with %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestREADMEConfigLoads: the config example in the README's "Running it"
+// loads and validates.
+func TestREADMEConfigLoads(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```toml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no toml block")
+	}
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte(block), 0o644)
+	c, err := config.Load(p)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil || c.RelayURL == "" || len(c.TrustedProxies) == 0 {
+		t.Fatalf("got %+v, %v", c, err)
 	}
 }

@@ -53,36 +53,55 @@ func (s *session) checkAuth(ev *nostr.Event) string {
 		return "invalid: wrong or missing challenge"
 	}
 	t := ev.Tags.Find("relay")
-	if t == nil || !s.r.sameRelay(t[1], s.host) {
+	if t == nil || !s.r.sameRelay(t[1], s.host, s.scheme) {
 		return "invalid: AUTH event is for another relay"
 	}
 	return ""
 }
 
 // sameRelay reports whether u names this relay: the configured RelayURL,
-// or, when none is set, any ws/wss URL whose host is the connection's Host.
-func (r *Relay) sameRelay(u, host string) bool {
-	got, ok := normRelayURL(u)
+// or, when none is set, a ws/wss URL whose host is the connection's public
+// host (see proxy.go) and whose scheme is its public scheme, if known.
+// Default ports are implied: wss://h and wss://h:443 are the same relay.
+func (r *Relay) sameRelay(u, host, scheme string) bool {
+	got, ok := parseRelayURL(u)
 	if !ok {
 		return false
 	}
 	if r.opts.RelayURL != "" {
-		want, _ := normRelayURL(r.opts.RelayURL)
-		return got == want
+		return got == r.relayURL
 	}
-	pu, err := url.Parse(got)
-	return err == nil && strings.EqualFold(pu.Host, host)
+	if scheme != "" && got.scheme != scheme {
+		return false
+	}
+	return got.host == normHost(got.scheme, host)
 }
 
-// normRelayURL lower-cases scheme and host and drops a trailing slash.
-func normRelayURL(s string) (string, bool) {
+// relayURL is a ws/wss URL reduced to what names a relay.
+type relayURL struct {
+	scheme, host, path string
+}
+
+// parseRelayURL lower-cases scheme and host, drops a default port, a
+// trailing slash, the query and the fragment.
+func parseRelayURL(s string) (relayURL, bool) {
 	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
-		return "", false
+	if err != nil || u.Host == "" {
+		return relayURL{}, false
 	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	u.Path = strings.TrimSuffix(u.Path, "/")
-	u.RawQuery, u.Fragment = "", ""
-	return u.String(), true
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "ws" && scheme != "wss" {
+		return relayURL{}, false
+	}
+	return relayURL{scheme: scheme, host: normHost(scheme, u.Host), path: strings.TrimSuffix(u.Path, "/")}, true
+}
+
+// normHost lower-cases host[:port] and drops the scheme's default port.
+func normHost(scheme, host string) string {
+	host = strings.ToLower(host)
+	def := ":80"
+	if scheme == "wss" {
+		def = ":443"
+	}
+	return strings.TrimSuffix(host, def)
 }

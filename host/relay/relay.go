@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,10 +22,14 @@ import (
 // Options configure a Relay. cmd/relayd fills them from host/config.
 type Options struct {
 	// RelayURL is the public websocket URL checked in NIP-42 AUTH; empty
-	// accepts a URL whose host is the connection's Host header.
+	// accepts a URL whose host is the connection's Host header, or the
+	// X-Forwarded-Host of a trusted proxy (see proxy.go).
 	RelayURL string
-	// TrustProxy takes the client IP from X-Forwarded-For / X-Real-IP.
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Forwarded-Host and X-Forwarded-Proto headers are believed (see
+	// proxy.go). Empty: the client IP is the TCP peer's and those headers
+	// are ignored.
+	TrustedProxies []netip.Prefix
 
 	// NIP-11 fields.
 	Name, Description, Pubkey, Contact, Icon, Software, Version string
@@ -63,6 +68,9 @@ type Relay struct {
 	ws     *wsconn.Server
 	subs   *subindex.Index[*sub]
 	limits envelope.Limits
+	// proxies and relayURL are Options.TrustedProxies and RelayURL, parsed.
+	proxies  trustedProxies
+	relayURL relayURL
 
 	sessionID atomic.Uint64
 	stats     Stats
@@ -94,6 +102,14 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	setDefaults(&opts)
+	var want relayURL
+	if opts.RelayURL != "" {
+		u, ok := parseRelayURL(opts.RelayURL)
+		if !ok {
+			return nil, fmt.Errorf("relay: relay URL %q is not a ws:// or wss:// URL", opts.RelayURL)
+		}
+		want = u
+	}
 	r := &Relay{
 		opts:  opts,
 		log:   opts.Logger,
@@ -118,6 +134,12 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	r.ws = srv
+	r.proxies, r.relayURL = newTrustedProxies(opts.TrustedProxies), want
+	if len(r.proxies) > 0 && opts.RelayURL == "" {
+		r.log.Info("trusted_proxies without relay_url: NIP-42 AUTH takes this relay's URL from the proxy's "+
+			"X-Forwarded-Host and X-Forwarded-Proto, which the proxy must set itself; set relay_url to accept only "+
+			"AUTH events signed for it", "trusted_proxies", len(r.proxies))
+	}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.bg.Add(1)
 	go r.expireLoop()

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -27,7 +25,8 @@ type session struct {
 	conn      *wsconn.Conn
 	ps        *policy.Session
 	challenge string
-	host      string // Host header, for NIP-42 relay URL checks
+	host      string // public host[:port], for NIP-42 relay URL checks
+	scheme    string // public scheme (ws, wss) if a trusted proxy said it
 
 	mu     sync.Mutex // guards subs and the reply chain
 	subs   map[string]*sub
@@ -103,9 +102,10 @@ func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, s
 	if int(r.stats.Connections.Load()) >= r.opts.MaxConnections {
 		return nil, http.StatusServiceUnavailable, "too many connections"
 	}
+	o := r.originOf(remote, host, h)
 	ps := &policy.Session{
 		ID:          r.sessionID.Add(1),
-		IP:          r.clientIP(remote, h),
+		IP:          o.ip,
 		ConnectedAt: time.Now().Unix(),
 		Headers:     selectHeaders(h),
 	}
@@ -118,7 +118,7 @@ func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, s
 		}
 	}
 	r.stats.Connections.Add(1)
-	return &session{r: r, ps: ps, challenge: newChallenge(), host: host, subs: map[string]*sub{}}, 0, ""
+	return &session{r: r, ps: ps, challenge: newChallenge(), host: o.host, scheme: o.scheme, subs: map[string]*sub{}}, 0, ""
 }
 
 func newChallenge() string {
@@ -135,30 +135,6 @@ func selectHeaders(h http.Header) map[string]string {
 		}
 	}
 	return out
-}
-
-// clientIP returns the peer address, or the proxy's view of it when the
-// relay is told to trust a proxy.
-func (r *Relay) clientIP(remote string, h http.Header) netip.Addr {
-	if r.opts.TrustProxy {
-		if v := h.Get("X-Real-IP"); v != "" {
-			if a, err := netip.ParseAddr(strings.TrimSpace(v)); err == nil {
-				return a.Unmap()
-			}
-		}
-		if v := h.Get("X-Forwarded-For"); v != "" {
-			first, _, _ := strings.Cut(v, ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-				return a.Unmap()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
-	}
-	a, _ := netip.ParseAddr(host)
-	return a.Unmap()
 }
 
 func (h *handler) OnTooLarge(c *wsconn.Conn, head []byte, size int64) {

@@ -141,7 +141,7 @@ func startPlugins(bg context.Context, cfg config.Config, log *slog.Logger, st *b
 
 func relayOptions(cfg config.Config, log *slog.Logger, version string) relay.Options {
 	return relay.Options{
-		RelayURL: cfg.RelayURL, TrustProxy: cfg.TrustProxy,
+		RelayURL: cfg.RelayURL, TrustedProxies: cfg.TrustedProxies,
 		Name: cfg.Name, Description: cfg.Description, Pubkey: cfg.Pubkey, Contact: cfg.Contact, Icon: cfg.Icon,
 		Version:             version,
 		MaxMessageBytes:     cfg.MaxMessageBytes,

@@ -19,8 +19,8 @@ type Request struct {
 	RemoteAddr string
 	Host       string
 	Path       string
-	// Header holds the request headers with canonical keys (first value of
-	// each; at most maxHeaders of them).
+	// Header holds the request headers with canonical keys, every line of
+	// each in order (Get gives the first); at most maxHeaders names.
 	Header http.Header
 }
 
@@ -127,13 +127,16 @@ func parseHead(head []byte) (*Request, string, bool) {
 	req := &Request{Path: path, Header: make(http.Header, 8)}
 	for _, l := range lines[1:] {
 		k, v, ok := strings.Cut(l, ":")
-		if !ok || len(req.Header) >= maxHeaders {
+		if !ok {
 			continue
 		}
 		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
-		if _, dup := req.Header[k]; !dup {
-			req.Header[k] = []string{strings.TrimSpace(v)}
+		if _, seen := req.Header[k]; !seen && len(req.Header) >= maxHeaders {
+			continue
 		}
+		// Every line is kept: a proxy may add its own X-Forwarded-For
+		// line after the client's, and the last one is the one to read.
+		req.Header[k] = append(req.Header[k], strings.TrimSpace(v))
 	}
 	req.Host = req.Header.Get("Host")
 	key := req.Header.Get("Sec-Websocket-Key")

@@ -51,7 +51,14 @@ func DialRaw(t testing.TB, url string) *Client {
 // DialWith is Dial with a custom TCP dialer (e.g. to set socket options).
 func DialWith(t testing.TB, url string, netDial func(ctx context.Context, network, addr string) (net.Conn, error)) *Client {
 	t.Helper()
-	c := dial(t, url, ws.Dialer{NetDial: netDial})
+	return DialDialer(t, url, ws.Dialer{NetDial: netDial})
+}
+
+// DialDialer is Dial with a custom websocket dialer (extra handshake
+// headers, a TCP dialer).
+func DialDialer(t testing.TB, url string, d ws.Dialer) *Client {
+	t.Helper()
+	c := dial(t, url, d)
 	msg := c.Read()
 	if Label(msg) != "AUTH" {
 		t.Fatalf("first message %s, want AUTH", msg)
