@@ -8,6 +8,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
@@ -49,7 +50,20 @@ func BenchmarkRelayIngest(b *testing.B) {
 // BenchmarkRelayBroadcast: one event delivered to 100 live subscriptions
 // on 100 connections; ns/op is per event (100 deliveries).
 func BenchmarkRelayBroadcast(b *testing.B) {
-	tr := start(b, relay.Options{QueueBytes: 256 << 20})
+	benchBroadcast(b)
+}
+
+// BenchmarkRelayBroadcastDeliverHook is BenchmarkRelayBroadcast with a
+// native deliver hook that accepts everything: the cost of the per-session
+// delivery queue and the hook call.
+func BenchmarkRelayBroadcastDeliverHook(b *testing.B) {
+	benchBroadcast(b, enforce(&fnPolicy{name: "pass", deliver: func(*policy.DeliverInput) policy.Verdict {
+		return policy.Verdict{}
+	}}))
+}
+
+func benchBroadcast(b *testing.B, policies ...policy.Entry) {
+	tr := start(b, relay.Options{QueueBytes: 256 << 20}, policies...)
 	const subs = 100
 	clients := make([]*wsc.Client, subs)
 	for i := range clients {

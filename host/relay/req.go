@@ -210,17 +210,24 @@ func (sb *sub) kill() {
 	sb.mu.Unlock()
 }
 
-// closeSub ends a subscription from the relay's side with CLOSED.
+// closeSub ends a subscription from the relay's side with CLOSED, unless
+// the client replaced or closed it meanwhile. It holds session.mu while it
+// removes the subscription from the index, so a REQ reusing the id (which
+// registers under session.mu first) is never the one removed. It may run
+// on any goroutine that holds no lock.
 func (r *Relay) closeSub(sb *sub, reason string) {
 	s := sb.s
 	s.mu.Lock()
-	if s.subs[sb.id] == sb {
+	current := s.subs[sb.id] == sb
+	if current {
 		delete(s.subs, sb.id)
+		r.subs.Remove(s.ps.ID, sb.id)
 	}
 	s.mu.Unlock()
 	sb.kill()
-	r.subs.Remove(s.ps.ID, sb.id)
-	s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
+	if current {
+		s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
+	}
 }
 
 // countExact bounds the events read to count a multi-filter COUNT exactly.

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/relayd/relayd/host/envelope"
@@ -29,10 +30,12 @@ type session struct {
 	challenge string
 	host      string // Host header, for NIP-42 relay URL checks
 
-	mu     sync.Mutex // guards subs and the reply chain
-	subs   map[string]*sub
-	chain  replyChain
-	closed bool
+	mu    sync.Mutex // guards subs and the reply chain
+	subs  map[string]*sub
+	chain replyChain
+
+	dq     deliveryQueue // live events waiting for the deliver hook
+	closed atomic.Bool   // the connection closed: drop queued deliveries
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
@@ -51,8 +54,8 @@ func (h *handler) OnMessage(c *wsconn.Conn, msg []byte) {
 func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s := c.Value().(*session)
 	r := (*Relay)(h)
+	s.closed.Store(true)
 	s.mu.Lock()
-	s.closed = true
 	s.subs = nil
 	s.mu.Unlock()
 	r.subs.RemoveSession(s.ps.ID)
