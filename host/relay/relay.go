@@ -141,6 +141,9 @@ func setDefaults(o *Options) {
 	def(&o.MaxEventTags, 2500)
 	def(&o.MaxConnections, 50000)
 	def(&o.QueueBytes, 4<<20)
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second // as wsconn's default; waitQueue needs it
+	}
 	if o.ExpireInterval <= 0 {
 		o.ExpireInterval = time.Minute
 	}

@@ -168,17 +168,11 @@ func (s *session) deliverStored(ctx context.Context, ch *policy.Chain, subID str
 
 // waitQueue holds the reader while the connection's queue is over half its
 // cap, so a large query result streams at the client's pace instead of
-// tripping the slow-reader cut. It gives up after the write timeout; the
+// tripping the slow-reader cut. The connection's writer wakes it when the
+// queue drops under half; it gives up after the write timeout, and the
 // queue cap then decides.
 func (s *session) waitQueue() {
-	half := s.r.opts.QueueBytes / 2
-	if s.conn.QueuedBytes() < half {
-		return
-	}
-	deadline := time.Now().Add(s.r.opts.WriteTimeout)
-	for s.conn.QueuedBytes() >= half && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	s.conn.WaitQueueBelow(s.r.opts.QueueBytes/2, time.Now().Add(s.r.opts.WriteTimeout))
 }
 
 // rawID returns the id of a canonical event JSON, which go-nostr writes as
