@@ -36,6 +36,12 @@ type session struct {
 
 	dq     deliveryQueue // live events waiting for the deliver hook
 	closed atomic.Bool   // the connection closed: drop queued deliveries
+
+	// admitted: the connect hook let the session in (or it came while the
+	// relay was starting, and lateConnect has since). Only then does the
+	// close hook run, so the two pair up. refused is the reader's.
+	admitted atomic.Bool
+	refused  bool
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
@@ -60,7 +66,7 @@ func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s.mu.Unlock()
 	r.subs.RemoveSession(s.ps.ID)
 	r.stats.Connections.Add(-1)
-	if ch := r.chain.Load(); ch.Has(policy.HookClose) {
+	if ch := r.chain.Load(); ch.Has(policy.HookClose) && s.admitted.Load() {
 		ch.Close(context.Background(), s.ps)
 	}
 }
@@ -112,7 +118,8 @@ func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, s
 		ConnectedAt: time.Now().Unix(),
 		Headers:     selectHeaders(h),
 	}
-	if ch := r.chain.Load(); ch.Has(policy.HookConnect) {
+	starting := r.starting.Load()
+	if ch := r.chain.Load(); ch.Has(policy.HookConnect) && !starting {
 		if v := ch.Connect(context.Background(), &policy.ConnInput{Session: ps}); v.Final() {
 			if v.Action == policy.RateLimited {
 				return nil, http.StatusTooManyRequests, v.Reason()
@@ -121,7 +128,9 @@ func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, s
 		}
 	}
 	r.stats.Connections.Add(1)
-	return &session{r: r, ps: ps, challenge: newChallenge(), host: host, subs: map[string]*sub{}}, 0, ""
+	s := &session{r: r, ps: ps, challenge: newChallenge(), host: host, subs: map[string]*sub{}}
+	s.admitted.Store(!starting)
+	return s, 0, ""
 }
 
 func newChallenge() string {
