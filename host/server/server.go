@@ -47,22 +47,15 @@ type Hooks struct {
 // load that does not stop when ctx ends is waited for at most
 // cfg.ShutdownTimeout.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
-		Logger:       log,
-		MaxEventSize: cfg.MaxMessageBytes,
-	})
+	st, err := openStore(cfg, log)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error("closing store", "err", err)
 		}
 	}()
-
 	holder := &policy.Holder{}
 	var m *wasmhost.Manager
 	if cfg.PluginDir != "" {
@@ -70,15 +63,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			return err
 		}
 	}
-	opts := relayOptions(cfg, log, h.Version)
-	opts.Starting = m != nil
-	r, err := relay.New(opts, st, holder)
+	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil)
 	if err != nil {
+		if m != nil {
+			m.Close()
+		}
 		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	addr := ln.Addr().String()
 	errc := make(chan error, 1)
@@ -100,25 +90,64 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		announce(ctx, h.Ready, addr)
 	}
 
+	var serveErr error
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
 		if !errors.Is(err, net.ErrClosed) {
-			return fmt.Errorf("serve: %w", err)
+			serveErr = fmt.Errorf("serve: %w", err)
 		}
 	}
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
 	stopBG()   // stop loading, watching and reloading plugins
 	ln.Close() // stop accepting; upgraded connections are the relay's
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
+	shutdown(cfg, log, r, m, loaded)
+	return serveErr
+}
+
+// shutdown flushes the relay's connections, then closes the plugins, all
+// within cfg.ShutdownTimeout.
+func shutdown(cfg config.Config, log *slog.Logger, r *relay.Relay, m *wasmhost.Manager, loaded <-chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
 	defer cancel()
-	if err := r.Shutdown(sctx); err != nil {
+	if err := r.Shutdown(ctx); err != nil {
 		log.Warn("some connections did not flush in time", "err", err)
 	}
 	if m != nil {
-		closePlugins(sctx, m, loaded, log)
+		closePlugins(ctx, m, loaded, log)
 	}
-	return nil
+}
+
+// openStore opens the badger store in the data directory.
+func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
+		Logger:       log,
+		MaxEventSize: cfg.MaxMessageBytes,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return st, nil
+}
+
+// listen builds the relay (in its Starting state while plugins are to be
+// loaded) and opens the listener.
+func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool) (*relay.Relay, net.Listener, error) {
+	opts := relayOptions(cfg, log, version)
+	opts.Starting = starting
+	r, err := relay.New(opts, st, holder)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		r.Shutdown(context.Background())
+		return nil, nil, fmt.Errorf("listen: %w", err)
+	}
+	return r, ln, nil
 }
 
 // announce sends addr on ch, if set, unless ctx ends first.
