@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -10,11 +9,6 @@ import (
 
 	"github.com/relayd/relayd/host/policy"
 )
-
-// maxPending bounds the live events waiting in one session's delivery
-// queue; Options.QueueBytes bounds their frame bytes. An event that does
-// not fit closes its subscription with CLOSED (see deliveryQueue).
-const maxPending = 1000
 
 // reasonLagging is the CLOSED reason of a subscription whose deliveries
 // fell behind by more than the session's delivery queue holds.
@@ -27,8 +21,10 @@ const reasonLagging = "error: too many events waiting for delivery; please resub
 // connection's writer), runs the hook and enqueues the frames in queue
 // order. A slow hook therefore slows only the sessions it is slow for.
 //
-// The queue is bounded in events (maxPending) and frame bytes
-// (Options.QueueBytes), counting the event being delivered. An event that
+// The queue is bounded in frame bytes by Options.QueueBytes, the cap of
+// the connection's own queue, counting the event being delivered (the
+// event JSON is shared between sessions, so the memory is at most that;
+// each entry adds ~50 bytes to frames of ~200 bytes or more). An event that
 // does not fit is dropped and its subscription is marked lagging: its
 // later events are dropped too, and when the deliverer reaches the marker
 // it closes the subscription with CLOSED reasonLagging, after the events
@@ -37,8 +33,7 @@ const reasonLagging = "error: too many events waiting for delivery; please resub
 type deliveryQueue struct {
 	mu    sync.Mutex
 	items []pending
-	n     int // events queued or being delivered
-	bytes int // their frame bytes
+	bytes int // frame bytes queued or being delivered
 	// busy is set while a deliverer runs (the queue is not empty or an
 	// event is being delivered). It is written under mu and read without
 	// it by the fast path.
@@ -68,11 +63,10 @@ func (sb *sub) pushLocked(ev *nostr.Event, raw []byte, hook bool) {
 	size := len(sb.prefix) + len(raw) + len(closeBracket)
 	q.mu.Lock()
 	p := pending{sb: sb, ev: ev, raw: raw, size: size}
-	if q.n >= maxPending || q.bytes+size > s.r.opts.QueueBytes {
+	if q.bytes+size > s.r.opts.QueueBytes {
 		sb.lagging = true
 		p = pending{sb: sb}
 	} else {
-		q.n++
 		q.bytes += size
 	}
 	q.items = append(q.items, p)
@@ -92,7 +86,7 @@ func (s *session) drainDeliveries() {
 		q.mu.Lock()
 		if len(q.items) == 0 || s.closed.Load() {
 			clear(q.items)
-			q.items, q.n, q.bytes = nil, 0, 0
+			q.items, q.bytes = nil, 0
 			q.busy.Store(false)
 			q.mu.Unlock()
 			return
@@ -103,13 +97,12 @@ func (s *session) drainDeliveries() {
 		q.mu.Unlock()
 		if p.ev == nil {
 			s.r.log.Info("closing a subscription whose deliveries fell behind", "session", s.ps.ID, "sub", p.sb.id,
-				"queued", strconv.Itoa(maxPending)+" events or "+strconv.Itoa(s.r.opts.QueueBytes)+" bytes")
+				"queue_bytes", s.r.opts.QueueBytes)
 			s.r.closeSub(p.sb, reasonLagging)
 			continue
 		}
 		s.deliverOne(p)
 		q.mu.Lock()
-		q.n--
 		q.bytes -= p.size
 		q.mu.Unlock()
 	}

@@ -35,7 +35,7 @@
 //   - no frame of a subscription follows its kill (frames are enqueued
 //     with sub.mu held and kill takes it), so none follows CLOSED or a
 //     replacing REQ's EOSE;
-//   - the queue is bounded (maxPending events, Options.QueueBytes bytes);
+//   - the queue is bounded by Options.QueueBytes of frames;
 //     a subscription whose event does not fit gets, after the events
 //     queued before it, CLOSED "error: ..." and nothing more.
 //
