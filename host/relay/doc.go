@@ -13,11 +13,42 @@
 // order from one goroutine, which also broadcasts, so live deliveries keep
 // publish order.
 //
+// # Delivery
+//
+// broadcast runs on whichever goroutine completes the publisher's reply
+// (usually the store's commit notifier), with the subscription index
+// read-locked. It only matches and hands off, and never blocks or runs a
+// policy: a subscription before EOSE buffers the event (sub.deliver);
+// after EOSE, with no deliver hook in the chain and nothing queued for the
+// session, the frame goes straight to the connection's queue (the fast
+// path, which never waits either: wsconn cuts a slow reader instead).
+// Otherwise the event goes to the session's delivery queue (deliver.go),
+// drained by one goroutine per session that exists only while the queue
+// is not empty; it runs the deliver hook and enqueues the frames. So a slow
+// hook only slows the sessions it is slow for, and:
+//
+//   - per session, live events leave in broadcast order (one queue, one
+//     deliverer; the fast path is taken only while the queue is idle);
+//   - per subscription, stored events, then EOSE, then live events:
+//     goLive runs after EOSE is queued and passes the buffered events on
+//     while holding sub.mu, so a later broadcast queues behind them;
+//   - no frame of a subscription follows its kill (frames are enqueued
+//     with sub.mu held and kill takes it), so none follows CLOSED or a
+//     replacing REQ's EOSE;
+//   - the queue is bounded by Options.QueueBytes of frames;
+//     a subscription whose event does not fit gets, after the events
+//     queued before it, CLOSED "error: ..." and nothing more.
+//
+// Stored events go through the deliver hook on the session's own reader
+// (sendStored), which is the session's own time.
+//
 // # Locking
 //
-// Lock order: the subscription index's lock, then sub.mu, then
-// wsconn.Conn's lock. session.mu is never held while calling out (store,
-// policies, index, connection). broadcast runs with the index read-locked:
-// code reached from it (sub.deliver, the deliver hook, Conn.SendParts)
-// never calls back into the index and never blocks.
+// Lock order: session.mu, then the subscription index's lock, then sub.mu,
+// then session.dq.mu (the delivery queue), then wsconn.Conn's lock.
+// session.mu is held while calling out only by closeSub, around its index
+// Remove; otherwise it is never held while calling the store, policies,
+// the index or the connection. Code reached from broadcast (sub.deliver,
+// pushLocked, Conn.SendParts) never calls back into the index, never takes
+// session.mu and never blocks. Policies run with no relay lock held.
 package relay

@@ -1,12 +1,14 @@
 package relay
 
 import (
+	"context"
 	"errors"
 	"strconv"
 
 	"github.com/relayd/relayd/host/envelope"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/wsconn"
 )
 
 // onMessage parses one client message and dispatches it. Bad input gets
@@ -16,6 +18,13 @@ func (s *session) onMessage(msg []byte) {
 	m, err := envelope.Parse(msg, s.r.limits)
 	if err != nil {
 		s.badMessage(err)
+		return
+	}
+	if s.r.starting.Load() {
+		s.refuseStarting(m)
+		return
+	}
+	if !s.admitted.Load() && !s.lateConnect() {
 		return
 	}
 	switch m.Label {
@@ -30,6 +39,39 @@ func (s *session) onMessage(msg []byte) {
 	case envelope.LabelAuth:
 		s.onAuth(m)
 	}
+}
+
+// reasonStarting answers every message while the policies load.
+const reasonStarting = "error: starting"
+
+// refuseStarting answers a message that arrived before the policies were
+// loaded (Options.Starting).
+func (s *session) refuseStarting(m envelope.Message) {
+	switch m.Label {
+	case envelope.LabelEvent, envelope.LabelAuth:
+		s.ok(m.Event.ID, false, reasonStarting)
+	case envelope.LabelReq, envelope.LabelCount:
+		s.closedReply(m.SubID, reasonStarting)
+	}
+}
+
+// lateConnect runs the connect hook for a session the relay accepted while
+// it was starting, before the session's first message after that. A
+// refusal closes the connection with 1008 and the reason, as the upgrade
+// would have been refused. It reports whether the session may go on.
+func (s *session) lateConnect() bool {
+	if s.refused {
+		return false
+	}
+	if ch := s.r.chain.Load(); ch.Has(policy.HookConnect) {
+		if v := ch.Connect(context.Background(), &policy.ConnInput{Session: s.ps}); v.Final() {
+			s.refused = true
+			s.conn.Close(wsconn.ReasonPolicy, v.Reason())
+			return false
+		}
+	}
+	s.admitted.Store(true)
+	return true
 }
 
 // badMessage answers a message Parse refused.

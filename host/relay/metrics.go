@@ -21,6 +21,11 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 	counter(w, "relayd_deliveries_total", "Live EVENT frames enqueued to subscribers.", st.Deliveries.Load())
 	counter(w, "relayd_queries_total", "REQ queries run against the store.", st.Queries.Load())
 	gauge(w, "relayd_subscriptions", "Live subscriptions in the index.", int64(r.subs.Len()))
+	var starting int64
+	if r.starting.Load() {
+		starting = 1
+	}
+	gauge(w, "relayd_starting", "1 while the policies load and messages are refused with error: starting.", starting)
 	ch := r.chain.Load()
 	if ch.Empty() {
 		return

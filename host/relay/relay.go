@@ -54,6 +54,15 @@ type Options struct {
 	IdleTimeout    time.Duration
 	ExpireInterval time.Duration
 
+	// Starting makes the relay refuse work until Started is called, while
+	// the caller loads the policies: EVENT and AUTH get OK false
+	// "error: starting", REQ and COUNT CLOSED "error: starting". An auth
+	// or ban policy that is not loaded yet must not mean open access.
+	// Connections are accepted (NIP-11 and /metrics answer); the connect
+	// hook of one that arrived meanwhile runs before its first message
+	// after Started.
+	Starting bool
+
 	Logger *slog.Logger
 }
 
@@ -74,6 +83,7 @@ type Relay struct {
 
 	sessionID atomic.Uint64
 	stats     Stats
+	starting  atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -140,6 +150,7 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 			"X-Forwarded-Host and X-Forwarded-Proto, which the proxy must set itself; set relay_url to accept only "+
 			"AUTH events signed for it", "trusted_proxies", len(r.proxies))
 	}
+	r.starting.Store(opts.Starting)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.bg.Add(1)
 	go r.expireLoop()
@@ -163,6 +174,9 @@ func setDefaults(o *Options) {
 	def(&o.MaxEventTags, 2500)
 	def(&o.MaxConnections, 50000)
 	def(&o.QueueBytes, 4<<20)
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second // as wsconn's default; waitQueue needs it
+	}
 	if o.ExpireInterval <= 0 {
 		o.ExpireInterval = time.Minute
 	}
@@ -170,6 +184,10 @@ func setDefaults(o *Options) {
 		o.Software = "https://github.com/relayd/relayd"
 	}
 }
+
+// Started ends the Starting state: the policies are loaded and the relay
+// serves every message. Calling it again does nothing.
+func (r *Relay) Started() { r.starting.Store(false) }
 
 // Stats returns the relay's counters.
 func (r *Relay) Stats() *Stats { return &r.stats }

@@ -569,3 +569,23 @@ func TestRelayTooLargeMessageAnswered(t *testing.T) {
 		t.Fatalf("after too-large messages: %v", ok)
 	}
 }
+
+// TestRelayLargeResultStreamsAtClientPace: a REQ whose stored events are
+// several times the connection's queue cap is streamed as the client reads
+// (the reader waits for the writer to bring the queue under half the cap)
+// instead of cutting the client as a slow reader.
+func TestRelayLargeResultStreamsAtClientPace(t *testing.T) {
+	tr := start(t, relay.Options{QueueBytes: 64 << 10})
+	pub := wsc.Dial(t, tr.url)
+	k := wsc.NewKey()
+	const n = 40 // ~8 KiB each: five times the cap
+	for i := range n {
+		if ok := pub.Publish(k.Sign(t, 1, fmt.Sprint(i, strings.Repeat("x", 8<<10)), now()-nostr.Timestamp(i))); !ok.Accepted {
+			t.Fatalf("publish %d: %v", i, ok)
+		}
+	}
+	c := wsc.Dial(t, tr.url)
+	if got := c.Req("all", nostr.Filter{Authors: []string{k.PK}}); len(got) != n {
+		t.Fatalf("got %d events, want %d", len(got), n)
+	}
+}

@@ -168,17 +168,11 @@ func (s *session) deliverStored(ctx context.Context, ch *policy.Chain, subID str
 
 // waitQueue holds the reader while the connection's queue is over half its
 // cap, so a large query result streams at the client's pace instead of
-// tripping the slow-reader cut. It gives up after the write timeout; the
+// tripping the slow-reader cut. The connection's writer wakes it when the
+// queue drops under half; it gives up after the write timeout, and the
 // queue cap then decides.
 func (s *session) waitQueue() {
-	half := s.r.opts.QueueBytes / 2
-	if s.conn.QueuedBytes() < half {
-		return
-	}
-	deadline := time.Now().Add(s.r.opts.WriteTimeout)
-	for s.conn.QueuedBytes() >= half && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	s.conn.WaitQueueBelow(s.r.opts.QueueBytes/2, time.Now().Add(s.r.opts.WriteTimeout))
 }
 
 // rawID returns the id of a canonical event JSON, which go-nostr writes as
@@ -210,17 +204,24 @@ func (sb *sub) kill() {
 	sb.mu.Unlock()
 }
 
-// closeSub ends a subscription from the relay's side with CLOSED.
+// closeSub ends a subscription from the relay's side with CLOSED, unless
+// the client replaced or closed it meanwhile. It holds session.mu while it
+// removes the subscription from the index, so a REQ reusing the id (which
+// registers under session.mu first) is never the one removed. It may run
+// on any goroutine that holds no lock.
 func (r *Relay) closeSub(sb *sub, reason string) {
 	s := sb.s
 	s.mu.Lock()
-	if s.subs[sb.id] == sb {
+	current := s.subs[sb.id] == sb
+	if current {
 		delete(s.subs, sb.id)
+		r.subs.Remove(s.ps.ID, sb.id)
 	}
 	s.mu.Unlock()
 	sb.kill()
-	r.subs.Remove(s.ps.ID, sb.id)
-	s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
+	if current {
+		s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
+	}
 }
 
 // countExact bounds the events read to count a multi-filter COUNT exactly.

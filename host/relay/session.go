@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/relayd/relayd/host/envelope"
@@ -28,10 +29,18 @@ type session struct {
 	host      string // public host[:port], for NIP-42 relay URL checks
 	scheme    string // public scheme (ws, wss) if a trusted proxy said it
 
-	mu     sync.Mutex // guards subs and the reply chain
-	subs   map[string]*sub
-	chain  replyChain
-	closed bool
+	mu    sync.Mutex // guards subs and the reply chain
+	subs  map[string]*sub
+	chain replyChain
+
+	dq     deliveryQueue // live events waiting for the deliver hook
+	closed atomic.Bool   // the connection closed: drop queued deliveries
+
+	// admitted: the connect hook let the session in (or it came while the
+	// relay was starting, and lateConnect has since). Only then does the
+	// close hook run, so the two pair up. refused is the reader's.
+	admitted atomic.Bool
+	refused  bool
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
@@ -50,13 +59,13 @@ func (h *handler) OnMessage(c *wsconn.Conn, msg []byte) {
 func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s := c.Value().(*session)
 	r := (*Relay)(h)
+	s.closed.Store(true)
 	s.mu.Lock()
-	s.closed = true
 	s.subs = nil
 	s.mu.Unlock()
 	r.subs.RemoveSession(s.ps.ID)
 	r.stats.Connections.Add(-1)
-	if ch := r.chain.Load(); ch.Has(policy.HookClose) {
+	if ch := r.chain.Load(); ch.Has(policy.HookClose) && s.admitted.Load() {
 		ch.Close(context.Background(), s.ps)
 	}
 }
@@ -109,7 +118,8 @@ func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, s
 		ConnectedAt: time.Now().Unix(),
 		Headers:     selectHeaders(h),
 	}
-	if ch := r.chain.Load(); ch.Has(policy.HookConnect) {
+	starting := r.starting.Load()
+	if ch := r.chain.Load(); ch.Has(policy.HookConnect) && !starting {
 		if v := ch.Connect(context.Background(), &policy.ConnInput{Session: ps}); v.Final() {
 			if v.Action == policy.RateLimited {
 				return nil, http.StatusTooManyRequests, v.Reason()
@@ -118,7 +128,9 @@ func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, s
 		}
 	}
 	r.stats.Connections.Add(1)
-	return &session{r: r, ps: ps, challenge: newChallenge(), host: o.host, scheme: o.scheme, subs: map[string]*sub{}}, 0, ""
+	s := &session{r: r, ps: ps, challenge: newChallenge(), host: o.host, scheme: o.scheme, subs: map[string]*sub{}}
+	s.admitted.Store(!starting)
+	return s, 0, ""
 }
 
 func newChallenge() string {

@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"context"
 	"sync"
 
 	"github.com/nbd-wtf/go-nostr"
@@ -24,6 +23,7 @@ type sub struct {
 	live     bool        // EOSE sent: deliver directly
 	buffered []liveEvent // live events that arrived before EOSE
 	overflow bool        // buffered went over maxBuffered
+	lagging  bool        // the delivery queue overflowed; CLOSED is on its way
 	dead     bool        // replaced or closed
 }
 
@@ -34,68 +34,65 @@ type liveEvent struct {
 
 var closeBracket = []byte("]")
 
-// deliver sends a live event to the subscription, or holds it until EOSE.
-// It is called by broadcast with the subscription index read-locked: it
-// must not call back into the index, and must not block.
-func (sb *sub) deliver(ev *nostr.Event, raw []byte) {
+// deliver hands a live event to the subscription: it holds it until EOSE,
+// sends it, or queues it for the session's deliverer (deliver.go). hook
+// says whether the chain broadcast loaded has a deliver hook. It is called
+// by broadcast with the subscription index read-locked: it must not call
+// back into the index, run a policy or block.
+func (sb *sub) deliver(ev *nostr.Event, raw []byte, hook bool) {
 	sb.mu.Lock()
-	if sb.dead {
-		sb.mu.Unlock()
-		return
-	}
-	if !sb.live {
+	switch {
+	case sb.dead || sb.lagging:
+	case !sb.live:
 		if len(sb.buffered) >= maxBuffered {
 			sb.overflow = true
 		} else {
 			sb.buffered = append(sb.buffered, liveEvent{ev, raw})
 		}
-		sb.mu.Unlock()
-		return
+	default:
+		sb.pushLocked(ev, raw, hook)
 	}
 	sb.mu.Unlock()
-	sb.send(ev, raw)
 }
 
-// send runs the deliver hook and enqueues one EVENT frame.
-func (sb *sub) send(ev *nostr.Event, raw []byte) {
-	r := sb.s.r
-	if ch := r.chain.Load(); ch.Has(policy.HookDeliver) {
-		v := ch.Deliver(context.Background(), &policy.DeliverInput{Session: sb.s.ps, SubID: sb.id, Event: ev, Raw: raw})
-		if v.Final() {
-			return
-		}
-		raw = v.Payload
-	}
+// sendLocked enqueues one EVENT frame. sb.mu must be held, so that no
+// frame of a killed subscription follows its kill.
+func (sb *sub) sendLocked(raw []byte) {
 	if sb.s.conn.SendParts(sb.prefix, raw, closeBracket) == nil {
-		r.stats.Deliveries.Add(1)
+		sb.s.r.stats.Deliveries.Add(1)
 	}
 }
 
 // goLive switches the subscription to live delivery after EOSE was queued,
-// first sending what arrived meanwhile (minus events already sent as
-// stored ones).
+// first passing on what arrived meanwhile (minus events already sent as
+// stored ones). It holds sb.mu while it does, so a live event broadcast
+// after the switch goes out after them.
 func (sb *sub) goLive(sent map[string]struct{}) {
 	sb.mu.Lock()
 	if sb.dead {
 		sb.mu.Unlock()
 		return
 	}
-	buf, overflow := sb.buffered, sb.overflow
-	sb.buffered, sb.live = nil, true
-	sb.mu.Unlock()
-	if overflow {
+	if sb.overflow {
+		sb.mu.Unlock()
 		sb.s.r.closeSub(sb, "error: too many live events before EOSE; please resubscribe")
 		return
 	}
+	buf := sb.buffered
+	sb.buffered, sb.live = nil, true
+	hook := sb.s.r.chain.Load().Has(policy.HookDeliver)
 	for _, le := range buf {
-		if _, dup := sent[le.ev.ID]; !dup {
-			sb.send(le.ev, le.raw)
+		if _, dup := sent[le.ev.ID]; !dup && !sb.lagging {
+			sb.pushLocked(le.ev, le.raw, hook)
 		}
 	}
+	sb.mu.Unlock()
 }
 
 // broadcast sends a stored or ephemeral event to every matching live
-// subscription. It runs once per event; the frames share raw.
+// subscription. It runs once per event; the frames share raw. It only
+// matches and hands off: deliver hooks run on each session's deliverer.
 func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
-	r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw) })
+	hook := r.chain.Load().Has(policy.HookDeliver)
+	r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw, hook) })
 }

@@ -24,7 +24,12 @@ import (
 // Hooks let the caller observe and steer a running server. All are
 // optional.
 type Hooks struct {
-	// Ready receives the listening address once connections are accepted.
+	// Listening receives the listening address as soon as connections are
+	// accepted, which is before the plugins are loaded: until then the
+	// relay answers EVENT, AUTH, REQ and COUNT with "error: starting".
+	Listening chan<- string
+	// Ready receives the listening address once the relay serves
+	// everything: listening, and the plugins loaded.
 	Ready chan<- string
 	// Reload makes the plugin manager rescan the plugin directory (SIGHUP).
 	Reload <-chan struct{}
@@ -35,79 +40,136 @@ type Hooks struct {
 // Run serves until ctx ends, then shuts down gracefully: stop accepting,
 // flush every connection's queue for at most cfg.ShutdownTimeout, stop the
 // plugins, close the store.
+//
+// The listener opens before the plugins load, so one slow plugin does not
+// delay the start and ctx is honoured while they load; meanwhile the relay
+// refuses work with "error: starting" (relay.Options.Starting). A plugin
+// load that does not stop when ctx ends is waited for at most
+// cfg.ShutdownTimeout.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
-		Logger:       log,
-		MaxEventSize: cfg.MaxMessageBytes,
-	})
+	st, err := openStore(cfg, log)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
 			log.Error("closing store", "err", err)
 		}
 	}()
-
 	holder := &policy.Holder{}
-	bg, stopBG := context.WithCancel(context.Background())
-	defer stopBG()
+	var m *wasmhost.Manager
 	if cfg.PluginDir != "" {
-		m, err := startPlugins(bg, cfg, log, st, holder, h)
-		if err != nil {
+		if m, err = newManager(cfg, log, st, holder, h.Version); err != nil {
 			return err
 		}
-		defer m.Close()
 	}
-
-	r, err := relay.New(relayOptions(cfg, log, h.Version), st, holder)
+	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil)
 	if err != nil {
+		if m != nil {
+			m.Close()
+		}
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
+	addr := ln.Addr().String()
 	errc := make(chan error, 1)
 	go func() { errc <- r.Serve(ln) }()
-	log.Info("relayd listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "plugins", cfg.PluginDir)
+	log.Info("relayd listening", "addr", addr, "data", cfg.DataDir, "plugins", cfg.PluginDir)
 	if cfg.DebugListen != "" {
 		go serveDebug(cfg.DebugListen, log)
 	}
-	if h.Ready != nil {
-		h.Ready <- ln.Addr().String()
+	announce(ctx, h.Listening, addr)
+
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	loaded := make(chan struct{})
+	if m != nil {
+		go runPlugins(bg, m, r, log, h, addr, loaded)
+	} else {
+		close(loaded)
+		log.Info("relayd ready", "addr", addr)
+		announce(ctx, h.Ready, addr)
 	}
 
+	var serveErr error
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
 		if !errors.Is(err, net.ErrClosed) {
-			return fmt.Errorf("serve: %w", err)
+			serveErr = fmt.Errorf("serve: %w", err)
 		}
 	}
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
+	stopBG()   // stop loading, watching and reloading plugins
 	ln.Close() // stop accepting; upgraded connections are the relay's
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
-	defer cancel()
-	if err := r.Shutdown(sctx); err != nil {
-		log.Warn("some connections did not flush in time", "err", err)
-	}
-	return nil
+	shutdown(cfg, log, r, m, loaded)
+	return serveErr
 }
 
-// startPlugins loads the plugin directory into holder and keeps reloading
-// it on file changes and on h.Reload until bg ends.
-func startPlugins(bg context.Context, cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, h Hooks) (*wasmhost.Manager, error) {
+// shutdown flushes the relay's connections, then closes the plugins, all
+// within cfg.ShutdownTimeout.
+func shutdown(cfg config.Config, log *slog.Logger, r *relay.Relay, m *wasmhost.Manager, loaded <-chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
+	defer cancel()
+	if err := r.Shutdown(ctx); err != nil {
+		log.Warn("some connections did not flush in time", "err", err)
+	}
+	if m != nil {
+		closePlugins(ctx, m, loaded, log)
+	}
+}
+
+// openStore opens the badger store in the data directory.
+func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
+		Logger:       log,
+		MaxEventSize: cfg.MaxMessageBytes,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return st, nil
+}
+
+// listen builds the relay (in its Starting state while plugins are to be
+// loaded) and opens the listener.
+func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool) (*relay.Relay, net.Listener, error) {
+	opts := relayOptions(cfg, log, version)
+	opts.Starting = starting
+	r, err := relay.New(opts, st, holder)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		r.Shutdown(context.Background())
+		return nil, nil, fmt.Errorf("listen: %w", err)
+	}
+	return r, ln, nil
+}
+
+// announce sends addr on ch, if set, unless ctx ends first.
+func announce(ctx context.Context, ch chan<- string, addr string) {
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- addr:
+	case <-ctx.Done():
+	}
+}
+
+// newManager prepares the plugin manager; it loads nothing yet.
+func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string) (*wasmhost.Manager, error) {
 	m, err := wasmhost.NewManager(wasmhost.Options{
 		Dir:          cfg.PluginDir,
 		CacheDir:     filepath.Join(cfg.DataDir, "wasm-cache"),
 		Logger:       log,
 		Store:        st,
 		Holder:       holder,
-		RelayVersion: h.Version,
+		RelayVersion: version,
 		Defaults: wasmhost.Settings{
 			TimeoutMS: int(cfg.PluginTimeout.Milliseconds()),
 			MemoryMB:  cfg.PluginMemoryMB,
@@ -116,27 +178,53 @@ func startPlugins(bg context.Context, cfg config.Config, log *slog.Logger, st *b
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %w", err)
 	}
-	if err := m.Load(bg); err != nil {
+	return m, nil
+}
+
+// runPlugins loads the plugin directory into the relay's chain, closes
+// loaded, ends the relay's Starting state, and then keeps reloading on
+// file changes and on h.Reload until bg ends.
+func runPlugins(bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *slog.Logger, h Hooks, addr string, loaded chan<- struct{}) {
+	err := m.Load(bg)
+	close(loaded)
+	if bg.Err() != nil {
+		return // shutting down
+	}
+	if err != nil {
 		// A broken plugin is left out; the others run. Say so loudly.
 		log.Error("some plugins failed to load", "err", err)
 	}
+	r.Started()
+	log.Info("relayd ready", "addr", addr)
+	announce(bg, h.Ready, addr)
 	go m.Run(bg)
-	if h.Reload != nil {
-		go func() {
-			for {
-				select {
-				case <-bg.Done():
-					return
-				case <-h.Reload:
-					log.Info("reloading plugins")
-					if err := m.Reload(bg); err != nil {
-						log.Error("plugin reload", "err", err)
-					}
-				}
+	for {
+		select {
+		case <-bg.Done():
+			return
+		case <-h.Reload:
+			log.Info("reloading plugins")
+			if err := m.Reload(bg); err != nil {
+				log.Error("plugin reload", "err", err)
 			}
+		}
+	}
+}
+
+// closePlugins closes the plugin manager once its first load returned,
+// waiting for that at most until ctx ends: a plugin whose load ignores
+// cancellation must not hold the shutdown.
+func closePlugins(ctx context.Context, m *wasmhost.Manager, loaded <-chan struct{}, log *slog.Logger) {
+	select {
+	case <-loaded:
+		m.Close()
+	case <-ctx.Done():
+		log.Warn("plugins still loading at shutdown; not waiting for them")
+		go func() {
+			<-loaded
+			m.Close()
 		}()
 	}
-	return m, nil
 }
 
 func relayOptions(cfg config.Config, log *slog.Logger, version string) relay.Options {

@@ -44,7 +44,9 @@ type Conn struct {
 
 	mu        sync.Mutex
 	q         []outMsg
-	qbytes    int  // payload bytes queued, including the writer's batch
+	qbytes    int // payload bytes queued, including the writer's batch
+	pongAt    int // index in q of the pong the writer has not taken, or -1
+	low       lowWaiters
 	writing   bool // a writer goroutine owns the queue
 	reading   bool // a reader goroutine is active
 	closing   bool // no more data frames are accepted
@@ -91,6 +93,73 @@ func (c *Conn) QueuedBytes() int {
 	return c.qbytes
 }
 
+// WaitQueueBelow blocks until fewer than n payload bytes are queued, the
+// deadline passes or the connection closes. It reports whether the queue
+// is below n. The writer wakes it when a write brings the queue under n;
+// nothing polls. It is safe for concurrent use.
+func (c *Conn) WaitQueueBelow(n int, deadline time.Time) bool {
+	var t *time.Timer
+	for {
+		c.mu.Lock()
+		if c.qbytes < n {
+			c.mu.Unlock()
+			return true
+		}
+		if c.closing {
+			c.mu.Unlock()
+			return false
+		}
+		ch := c.low.add(n)
+		c.mu.Unlock()
+		if t == nil {
+			d := time.Until(deadline)
+			if d <= 0 {
+				return false
+			}
+			t = time.NewTimer(d)
+			defer t.Stop()
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return c.QueuedBytes() < n
+		}
+	}
+}
+
+// lowWaiters wakes goroutines waiting in WaitQueueBelow. Guarded by
+// Conn.mu.
+type lowWaiters struct {
+	ch   chan struct{} // closed to wake every waiter; nil when none waits
+	mark int           // the highest threshold waited for
+}
+
+// add registers a waiter for the queue to drop under n and returns the
+// channel that will be closed.
+func (w *lowWaiters) add(n int) chan struct{} {
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	w.mark = max(w.mark, n)
+	return w.ch
+}
+
+// wake wakes the waiters once queued is under the highest threshold; each
+// re-checks its own.
+func (w *lowWaiters) wake(queued int) {
+	if queued < w.mark {
+		w.wakeAll()
+	}
+}
+
+// wakeAll wakes every waiter (the connection is closing).
+func (w *lowWaiters) wakeAll() {
+	if w.ch != nil {
+		close(w.ch)
+		w.ch, w.mark = nil, 0
+	}
+}
+
 // Send queues msg as one text frame. The connection owns msg afterwards.
 func (c *Conn) Send(msg []byte) error {
 	return c.enqueue(outMsg{op: ws.OpText, head: msg})
@@ -113,14 +182,19 @@ func (c *Conn) enqueue(m outMsg) error {
 	}
 	if c.qbytes+size > c.srv.opts.QueueBytes {
 		c.mu.Unlock()
-		c.srv.opts.Logger.Warn("disconnecting slow reader", "conn", c.id, "remote", c.nc.RemoteAddr().String(),
-			"queued_bytes", c.QueuedBytes(), "cap", c.srv.opts.QueueBytes)
-		c.Close(ReasonQueueFull, "outbound queue full: reading too slowly")
+		c.slowReader()
 		return ErrQueueFull
 	}
 	c.pushLocked(m)
 	c.mu.Unlock()
 	return nil
+}
+
+// slowReader closes a connection whose queue would go over its cap.
+func (c *Conn) slowReader() {
+	c.srv.opts.Logger.Warn("disconnecting slow reader", "conn", c.id, "remote", c.nc.RemoteAddr().String(),
+		"queued_bytes", c.QueuedBytes(), "cap", c.srv.opts.QueueBytes)
+	c.Close(ReasonQueueFull, "outbound queue full: reading too slowly")
 }
 
 // pushLocked appends to the queue and starts the writer if none runs.
@@ -143,12 +217,32 @@ func (c *Conn) ping() {
 	c.mu.Unlock()
 }
 
-// pong answers a ping with its payload.
+// pong answers a ping with its payload. At most one pong waits in the
+// queue: while the writer has not taken it, a newer ping replaces its
+// payload (RFC 6455 5.5.3 allows answering only the most recent ping), so
+// a client that floods pings and never reads cannot grow the queue. Pongs
+// count against the byte cap like data.
 func (c *Conn) pong(payload []byte) {
 	c.mu.Lock()
-	if !c.closing {
-		c.pushLocked(outMsg{op: ws.OpPong, head: append([]byte(nil), payload...)})
+	if c.closing {
+		c.mu.Unlock()
+		return
 	}
+	if c.pongAt >= 0 {
+		m := &c.q[c.pongAt]
+		c.qbytes += len(payload) - len(m.head)
+		m.head = append(m.head[:0], payload...)
+		c.mu.Unlock()
+		return
+	}
+	m := outMsg{op: ws.OpPong, head: append(make([]byte, 0, maxControl), payload...)}
+	if c.qbytes+m.size() > c.srv.opts.QueueBytes {
+		c.mu.Unlock()
+		c.slowReader()
+		return
+	}
+	c.pongAt = len(c.q)
+	c.pushLocked(m)
 	c.mu.Unlock()
 }
 
@@ -172,6 +266,7 @@ func (c *Conn) closeWith(reason CloseReason, code ws.StatusCode, text string) {
 	}
 	c.closing = true
 	c.reason = reason
+	c.low.wakeAll() // waiters see closing
 	if reason == ReasonQueueFull {
 		// Whatever the writer holds now is all that goes out before the
 		// close frame; bound how long that may take.
@@ -191,6 +286,7 @@ func (c *Conn) abort(reason CloseReason, err error) {
 	if !c.closing {
 		c.closing = true
 		c.reason = reason
+		c.low.wakeAll()
 		if err != nil && reason != ReasonEOF {
 			c.srv.opts.Logger.Info("connection failed", "conn", c.id, "reason", reason.String(), "err", err)
 		}
@@ -210,7 +306,8 @@ func (c *Conn) dropQueueLocked() {
 	for i := range c.q {
 		c.qbytes -= c.q[i].size()
 	}
-	c.q = nil
+	c.q, c.pongAt = nil, -1
+	c.low.wake(c.qbytes)
 }
 
 // closeTCPLocked closes the socket unless a reader is active, in which

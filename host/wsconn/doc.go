@@ -16,7 +16,11 @@
 // deadline. Shared payloads (an event broadcast to many subscribers) are
 // referenced, not copied, until the write. A connection whose queue goes
 // over Options.QueueBytes is closed with ReasonQueueFull; nothing else
-// waits for it.
+// waits for it. Pongs count against that cap, and at most one waits in the
+// queue: a newer ping replaces its payload (RFC 6455 5.5.3), so pings from
+// a client that never reads cannot grow the queue. A producer that prefers
+// to wait rather than overrun the cap calls Conn.WaitQueueBelow, which the
+// writer wakes; nothing polls.
 //
 // # Locking
 //

@@ -8,6 +8,9 @@ import (
 	"github.com/gobwas/ws"
 )
 
+// maxControl is the largest control frame payload (RFC 6455 5.5).
+const maxControl = 125
+
 // header is a parsed client frame header.
 type header struct {
 	fin    bool
@@ -85,7 +88,7 @@ func (h *header) check(fragmenting bool) error {
 		return errRsv
 	case h.op.IsReserved():
 		return errReservedOp
-	case h.op.IsControl() && (!h.fin || h.length > 125):
+	case h.op.IsControl() && (!h.fin || h.length > maxControl):
 		return errControl
 	case h.op == ws.OpContinuation && !fragmenting:
 		return errContinue

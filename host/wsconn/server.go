@@ -153,7 +153,7 @@ func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
 		nc.Close()
 		return nil, fmt.Errorf("wsconn: syscall conn: %w", err)
 	}
-	c := &Conn{srv: s, id: s.nextID.Add(1), nc: nc, value: value}
+	c := &Conn{srv: s, id: s.nextID.Add(1), nc: nc, value: value, pongAt: -1}
 	if err := raw.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("wsconn: fd: %w", err)

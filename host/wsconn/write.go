@@ -36,6 +36,7 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		batch, c.q = c.q, batch[:0]
+		c.pongAt = -1 // the writer has it: a newer ping gets its own pong
 		closing := c.closing
 		c.mu.Unlock()
 
@@ -44,6 +45,7 @@ func (c *Conn) writeLoop() {
 
 		c.mu.Lock()
 		c.qbytes -= n
+		c.low.wake(c.qbytes)
 		c.mu.Unlock()
 		if err != nil {
 			c.abort(ReasonWriteError, err)
@@ -51,7 +53,7 @@ func (c *Conn) writeLoop() {
 		}
 		if closeAfter {
 			c.mu.Lock()
-			c.q, c.writing = nil, false
+			c.q, c.pongAt, c.writing = nil, -1, false
 			fin := c.closeTCPLocked()
 			c.mu.Unlock()
 			if fin {
