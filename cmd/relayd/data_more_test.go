@@ -27,7 +27,7 @@ func TestDataHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"help"}, {"--help"}} {
 		code, out, _ := relaydRun(args...)
 		for _, n := range names {
-			if code != 0 || !regexp.MustCompile(`(?m)^  ` + n + ` `).MatchString(out) {
+			if code != 0 || !regexp.MustCompile(`(?m)^  `+n+` `).MatchString(out) {
 				t.Errorf("relayd %v: exit %d, %q not listed:\n%s", args, code, n, out)
 			}
 		}
