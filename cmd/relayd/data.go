@@ -88,7 +88,7 @@ func dataLogger(stderr io.Writer) *slog.Logger {
 func openData(ctx context.Context, name string, cfg config.Config, stderr io.Writer, opts server.DataOptions, alt string) (*server.Data, bool) {
 	d, err := server.OpenData(ctx, cfg, dataLogger(stderr), opts)
 	if errors.Is(err, badgerstore.ErrLocked) {
-		msg := fmt.Sprintf("relayd %s: the data dir %s is in use by a running relayd (%v); stop it first", name, cfg.DataDir, lockHolder(err))
+		msg := fmt.Sprintf("relayd %s: the data dir %s is in use by another relayd (%v); stop it first", name, cfg.DataDir, lockHolder(err))
 		if alt != "" {
 			msg += ", or go through the running relay: " + alt
 		}

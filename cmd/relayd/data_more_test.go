@@ -32,6 +32,9 @@ func TestDataHelp(t *testing.T) {
 			}
 		}
 	}
+	if code, _, stderr := relaydRun("import", "-url", "ws://127.0.0.1:1", "-plugins", "x", "f"); code != 2 {
+		t.Errorf("import -url -plugins: exit %d, want 2: %s", code, stderr)
+	}
 	if code, out, _ := relaydRun("-version"); code != 0 || out != "relayd "+version()+"\n" {
 		t.Errorf("-version: exit %d %q", code, out)
 	}

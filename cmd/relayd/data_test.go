@@ -34,7 +34,7 @@ var (
 )
 
 // summary parses an import summary: its rows, and its reasons.
-func summary(t *testing.T, out string) (rows, reasons map[string]int64) {
+func summary(t testing.TB, out string) (rows, reasons map[string]int64) {
 	t.Helper()
 	rows, reasons = map[string]int64{}, map[string]int64{}
 	for _, l := range strings.Split(out, "\n") {
@@ -177,7 +177,7 @@ func TestDataImportExport(t *testing.T) {
 			args := append([]string{tc.args[0], "-data", data, "-config", cfg}, tc.args[1:]...)
 			code, _, stderr := relaydRun(args...)
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
-			if code != 1 || len(lines) != 1 || !strings.Contains(stderr, "is in use by a running relayd (pid ") ||
+			if code != 1 || len(lines) != 1 || !strings.Contains(stderr, "is in use by another relayd (pid ") ||
 				!strings.Contains(stderr, tc.alt) {
 				t.Errorf("%s while relayd runs: exit %d, stderr:\n%s", tc.args[0], code, stderr)
 			}

@@ -52,6 +52,10 @@ func importCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "relayd import: want at most one FILE")
 		return 2
 	}
+	if *url != "" && (*plugins != "" || *skipVerify) {
+		fmt.Fprintln(stderr, "relayd import: -plugins and -skip-verify are for a local import; with -url the relay applies its own checks and plugins")
+		return 2
+	}
 	in, name, total, closeIn, err := openInput(pos)
 	if err != nil {
 		fmt.Fprintf(stderr, "relayd import: %v\n", err)
