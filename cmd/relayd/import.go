@@ -27,7 +27,7 @@ relay's own checks (limits from -config, id and signature unless
 -skip-verify, NIP-40 expiration, NIP-09 deletions, replaceable and
 addressable rules) and, with -plugins, the policy chain with source Import.
 A bad line is reported with its line number and counted; it never stops
-the import. Commits are batched. The summary counts the lines read and what
+the import (a failing store does). Commits are batched. The summary counts the lines read and what
 became of them. SIGINT stops reading, commits what was read, and prints the
 summary; the store stays consistent.
 
@@ -87,8 +87,8 @@ loop:
 			interrupted = true
 			break loop
 		case l, more := <-lines:
-			if !more {
-				break loop
+			if !more || sum.failed() {
+				break loop // at the end, or the store fails: every later event would too
 			}
 			sum.line(l.n)
 			if l.bad != "" {
@@ -112,7 +112,8 @@ loop:
 	case closeErr != nil:
 		fmt.Fprintf(stderr, "relayd import: %v\n", closeErr)
 		return 1
-	case sum.counts[relay.OutcomeFailed] > 0:
+	case sum.failed():
+		fmt.Fprintf(stderr, "relayd import: stopped after line %d: the store failed (see above)\n", sum.last)
 		return 1
 	}
 	return 0
@@ -232,6 +233,13 @@ type importSummary struct {
 
 func newImportSummary(prog *progress) *importSummary {
 	return &importSummary{prog: prog}
+}
+
+// failed reports whether the store failed an event.
+func (s *importSummary) failed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts[relay.OutcomeFailed] > 0
 }
 
 func (s *importSummary) line(n int) {
