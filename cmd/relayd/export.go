@@ -83,9 +83,14 @@ func exportCommand(args []string, stdout, stderr io.Writer) int {
 		err = cerr
 	}
 	prog.finish()
+	return exportDone(ctx, err, prog, name, time.Since(start), stderr)
+}
+
+// exportDone reports how an export ended and returns its exit code.
+func exportDone(ctx context.Context, err error, prog *progress, name string, took time.Duration, stderr io.Writer) int {
 	n := prog.events.Load()
 	fmt.Fprintf(stderr, "relayd export: %d events (%s) to %s in %s (%.0f events/s)\n", n, size(prog.bytes.Load()), name,
-		time.Since(start).Round(time.Millisecond), float64(n)/max(time.Since(start).Seconds(), 1e-3))
+		took.Round(time.Millisecond), float64(n)/max(took.Seconds(), 1e-3))
 	switch {
 	case ctx.Err() != nil:
 		fmt.Fprintln(stderr, "relayd export: interrupted; the output is incomplete")

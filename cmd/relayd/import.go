@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/envelope"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
@@ -68,46 +70,41 @@ func importCommand(args []string, stdout, stderr io.Writer) int {
 	if *url != "" {
 		return importURL(ctx, *url, src, *window, *every, stdout, stderr)
 	}
-	alt := "relayd import -url " + relayURL(cfg) + " " + name
-	d, ok := openData(ctx, "import", cfg, stderr, server.DataOptions{Relay: true, PluginDir: *plugins, Version: version()}, alt)
+	return importLocal(ctx, cfg, src, localImport{plugins: *plugins, skipVerify: *skipVerify, every: *every}, stdout, stderr)
+}
+
+// localImport are the options of an import into the data dir.
+type localImport struct {
+	plugins    string
+	skipVerify bool
+	every      time.Duration
+}
+
+// importLocal imports src into cfg's data dir through the relay's
+// Ingester and prints the summary.
+func importLocal(ctx context.Context, cfg config.Config, src lineSource, o localImport, stdout, stderr io.Writer) int {
+	alt := "relayd import -url " + relayURL(cfg) + " " + src.name
+	d, ok := openData(ctx, "import", cfg, stderr, server.DataOptions{Relay: true, PluginDir: o.plugins, Version: version()}, alt)
 	if !ok {
 		return 1
 	}
-	fmt.Fprintf(stderr, "relayd import: importing %s into %s\n", name, cfg.DataDir)
-	g := d.Relay.NewIngester(relay.IngestOptions{Source: policy.SourceImport, SourceInfo: name, SkipVerify: *skipVerify})
-	prog := newProgress(stderr, "import", total, 0, *every)
+	fmt.Fprintf(stderr, "relayd import: importing %s into %s\n", src.name, cfg.DataDir)
+	g := d.Relay.NewIngester(relay.IngestOptions{Source: policy.SourceImport, SourceInfo: src.name, SkipVerify: o.skipVerify})
+	prog := newProgress(stderr, "import", src.size, 0, o.every)
 	sum := newImportSummary(prog)
 	start := time.Now()
 	lines, readErr := src.read()
-	interrupted := false
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			interrupted = true
-			break loop
-		case l, more := <-lines:
-			if !more || sum.failed() {
-				break loop // at the end, or the store fails: every later event would too
-			}
-			sum.line(l.n)
-			if l.bad != "" {
-				sum.invalid(l, l.group, l.bad)
-				continue
-			}
-			g.Submit(l.ev, l.raw, time.Now().Unix(), func(res relay.IngestResult) { sum.result(l, res) })
-		}
-	}
+	interrupted := ingestLines(ctx, g, lines, sum)
 	g.Close()
 	closeErr := d.Close()
 	prog.finish()
-	sum.print(stdout, name, time.Since(start))
+	sum.print(stdout, src.name, time.Since(start))
 	switch {
 	case interrupted:
 		fmt.Fprintf(stdout, "interrupted after line %d: every line up to it is committed or counted above; import the rest again (what is stored comes back as duplicate)\n", sum.last)
 		return 130
 	case *readErr != nil:
-		fmt.Fprintf(stderr, "relayd import: reading %s after line %d: %v\n", name, sum.last, *readErr)
+		fmt.Fprintf(stderr, "relayd import: reading %s after line %d: %v\n", src.name, sum.last, *readErr)
 		return 1
 	case closeErr != nil:
 		fmt.Fprintf(stderr, "relayd import: %v\n", closeErr)
@@ -117,6 +114,27 @@ loop:
 		return 1
 	}
 	return 0
+}
+
+// ingestLines submits each line's event, counting the bad lines, until
+// the input ends, the store fails, or ctx ends (reported true).
+func ingestLines(ctx context.Context, g *relay.Ingester, lines <-chan inputLine, sum *importSummary) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return true
+		case l, more := <-lines:
+			if !more || sum.failed() {
+				return false // at the end, or the store fails: every later event would too
+			}
+			sum.line(l.n)
+			if l.bad != "" {
+				sum.invalid(l, l.group, l.bad)
+				continue
+			}
+			g.Submit(l.ev, l.raw, time.Now().Unix(), func(res relay.IngestResult) { sum.result(l, res) })
+		}
+	}
 }
 
 // lineSource is a JSONL input.
