@@ -137,7 +137,7 @@ func (pg *pager) advance(evs []pagedEvent, limit int, stderr io.Writer) []pagedE
 		// Only the boundary second came back: it is done, or holds more
 		// events than a page.
 		if len(evs) >= limit {
-			fmt.Fprintf(stderr, "relayd export: more than %d events at created_at %d; the relay cannot page within one second, some may be missing\n", limit, oldest)
+			fmt.Fprintf(stderr, "relayd export: a whole page of %d events at created_at %d; NIP-01 cannot page within one second, so any more at that second are missing\n", limit, oldest)
 		}
 		next := oldest - 1
 		pg.until, pg.seen = &next, map[string]struct{}{}
