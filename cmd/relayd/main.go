@@ -1,7 +1,9 @@
 // Command relayd is a Nostr relay whose policies are WebAssembly plugins.
 //
 //	relayd [-listen ADDR] [-data DIR] [-plugins DIR] [-config FILE]
+//	relayd import|export|delete|stats|compact|fsck [-data DIR] [-config FILE] ...
 //	relayd plugin check|test|new ...
+//	relayd help [COMMAND] | -version
 //
 // Flags override the config file, which overrides the built-in defaults.
 // SIGINT and SIGTERM shut down gracefully (queues flushed for a bounded
@@ -30,8 +32,8 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "plugin" {
-		return pluginCommand(args[1:], stdout, stderr)
+	if code, handled := dispatch(args, stdout, stderr); handled {
+		return code
 	}
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {

@@ -134,6 +134,10 @@ type EventInput struct {
 	ReceivedAt int64
 	// Source is where the event came from.
 	Source Source
+	// SourceInfo says more about a source that is not a client session:
+	// the peer's URL for SourceSync, the file for SourceImport (strfry's
+	// sourceInfo). Empty for client sessions, whose IP is in Session.
+	SourceInfo string
 }
 
 // FilterInput is what a policy sees of a REQ or COUNT.

@@ -13,45 +13,21 @@ import (
 	"github.com/relayd/relayd/host/store"
 )
 
-// onEvent handles an EVENT: limits, the pre-signature policies, id and
-// signature, NIP-40/42/70 rules, the post-signature policies, then the
-// store (or, for ephemeral kinds, straight to subscribers). The OK is sent
-// only after the store's commit, in message order.
+// onEvent handles an EVENT: the checks every incoming event gets (admit),
+// with this session's NIP-42/70 rules, then the store (or, for ephemeral
+// kinds, straight to subscribers). The OK is sent only after the store's
+// commit, in message order.
 func (s *session) onEvent(m envelope.Message) {
 	ev, raw := m.Event, m.Raw
 	now := time.Now().Unix()
-	if reason := s.r.checkEventLimits(ev, now); reason != "" {
-		s.ok(ev.ID, false, reason)
-		return
-	}
-	ch := s.r.chain.Load()
-	var in *policy.EventInput // built only when a policy will read it
-	if ch.Has(policy.HookEventPre) || ch.Has(policy.HookEvent) {
-		in = &policy.EventInput{Session: s.ps, Event: ev, Raw: raw, ReceivedAt: now, Source: s.ps.Source()}
-	}
-	if ch.Has(policy.HookEventPre) {
-		if v := ch.EventPre(context.Background(), in); v.Final() {
-			s.verdict(ev.ID, v)
-			return
+	in := incoming{sess: s.ps, ev: ev, raw: raw, receivedAt: now, source: s.ps.Source(), verify: true}
+	if ref := s.r.admit(&in, now, s.checkSessionRules); ref != nil {
+		if ref.verdict.Action == policy.ShadowReject {
+			s.ok(ev.ID, true, "")
+		} else {
+			s.ok(ev.ID, false, ref.reason)
 		}
-	}
-	if !ev.CheckID() {
-		s.ok(ev.ID, false, "invalid: event id does not match its content")
 		return
-	}
-	if okSig, err := ev.CheckSignature(); !okSig || err != nil {
-		s.ok(ev.ID, false, "invalid: bad signature")
-		return
-	}
-	if reason := s.checkEventRules(ev, now); reason != "" {
-		s.ok(ev.ID, false, reason)
-		return
-	}
-	if ch.Has(policy.HookEvent) {
-		if v := ch.Event(context.Background(), in); v.Final() {
-			s.verdict(ev.ID, v)
-			return
-		}
 	}
 	if nostr.IsEphemeralKind(ev.Kind) {
 		// Not stored: broadcast in publish order, then acknowledge.
@@ -72,35 +48,95 @@ func (s *session) onEvent(m envelope.Message) {
 	})
 }
 
-// verdict answers an EVENT a policy refused.
-func (s *session) verdict(id string, v policy.Verdict) {
-	if v.Action == policy.ShadowReject {
-		s.ok(id, true, "")
-		return
+// incoming is an event on its way in, from a session or an Ingester.
+type incoming struct {
+	sess       *policy.Session // nil outside a client session
+	ev         *nostr.Event
+	raw        []byte
+	receivedAt int64
+	source     policy.Source
+	sourceInfo string
+	verify     bool // check the id and signature
+}
+
+// refusal says why admit refused an event.
+type refusal struct {
+	outcome Outcome        // OutcomeInvalid, OutcomeExpired or OutcomeRefused
+	reason  string         // NIP-01 "prefix: message"
+	verdict policy.Verdict // the policy's final verdict, for OutcomeRefused
+}
+
+// admit runs the checks every incoming event gets, wherever it came from,
+// in this order: limits, the event_pre policies, id and signature (unless
+// in.verify is off), the relay's NIP rules, the path's own rules (nil for
+// none), the event policies. It returns nil when the event may be stored.
+func (r *Relay) admit(in *incoming, now int64, rules func(*nostr.Event) string) *refusal {
+	ev := in.ev
+	if reason := r.checkEventLimits(ev, now); reason != "" {
+		return &refusal{outcome: OutcomeInvalid, reason: reason}
 	}
-	s.ok(id, false, v.Reason())
+	ch := r.chain.Load()
+	var pin *policy.EventInput // built only when a policy will read it
+	if ch.Has(policy.HookEventPre) || ch.Has(policy.HookEvent) {
+		pin = &policy.EventInput{Session: in.sess, Event: ev, Raw: in.raw, ReceivedAt: in.receivedAt,
+			Source: in.source, SourceInfo: in.sourceInfo}
+	}
+	if ch.Has(policy.HookEventPre) {
+		if v := ch.EventPre(context.Background(), pin); v.Final() {
+			return &refusal{outcome: OutcomeRefused, reason: v.Reason(), verdict: v}
+		}
+	}
+	if in.verify {
+		if !ev.CheckID() {
+			return &refusal{outcome: OutcomeInvalid, reason: "invalid: event id does not match its content"}
+		}
+		if okSig, err := ev.CheckSignature(); !okSig || err != nil {
+			return &refusal{outcome: OutcomeInvalid, reason: "invalid: bad signature"}
+		}
+	}
+	if ref := checkEventRules(ev, now); ref != nil {
+		return ref
+	}
+	if rules != nil {
+		if reason := rules(ev); reason != "" {
+			return &refusal{outcome: OutcomeInvalid, reason: reason}
+		}
+	}
+	if ch.Has(policy.HookEvent) {
+		if v := ch.Event(context.Background(), pin); v.Final() {
+			return &refusal{outcome: OutcomeRefused, reason: v.Reason(), verdict: v}
+		}
+	}
+	return nil
 }
 
 // saveResult turns the store's answer into the OK frame.
 func (r *Relay) saveResult(id string, err error) (frame []byte, stored bool) {
+	o, reason := r.storeOutcome(id, err)
+	return envelope.AppendOK(nil, id, o == OutcomeStored || o == OutcomeDuplicate, reason), o == OutcomeStored
+}
+
+// storeOutcome maps the store's answer to an outcome and its NIP-01 reason
+// (the one table from store errors to prefixes), and counts it.
+func (r *Relay) storeOutcome(id string, err error) (Outcome, string) {
 	switch {
 	case err == nil:
 		r.stats.EventsStored.Add(1)
-		return envelope.AppendOK(nil, id, true, ""), true
+		return OutcomeStored, ""
 	case errors.Is(err, store.ErrDuplicate):
-		return envelope.AppendOK(nil, id, true, "duplicate: already have this event"), false
+		return OutcomeDuplicate, "duplicate: already have this event"
 	case errors.Is(err, store.ErrReplaced):
-		return envelope.AppendOK(nil, id, false, "duplicate: a newer version of this event is stored"), false
+		return OutcomeReplaced, "duplicate: a newer version of this event is stored"
 	case errors.Is(err, store.ErrDeleted):
-		return envelope.AppendOK(nil, id, false, "blocked: this event was deleted by its author"), false
+		return OutcomeDeleted, "blocked: this event was deleted by its author"
 	case errors.Is(err, store.ErrExpired):
-		return envelope.AppendOK(nil, id, false, "invalid: event is expired"), false
+		return OutcomeExpired, "invalid: event is expired"
 	case errors.Is(err, store.ErrTooLarge):
-		return envelope.AppendOK(nil, id, false, "invalid: event is too large"), false
+		return OutcomeInvalid, "invalid: event is too large"
 	}
 	r.stats.EventsFailed.Add(1)
 	r.log.Error("storing event failed", "id", id, "err", err)
-	return envelope.AppendOK(nil, id, false, "error: could not store the event"), false
+	return OutcomeFailed, "error: could not store the event"
 }
 
 // checkEventLimits applies the configured size and time limits, which need
@@ -120,16 +156,21 @@ func (r *Relay) checkEventLimits(ev *nostr.Event, now int64) string {
 	return ""
 }
 
-// checkEventRules applies the NIP rules that need a verified event and the
-// session: AUTH events do not travel as EVENT (NIP-42), expiration
-// (NIP-40), relay-wide auth, protected events (NIP-70).
-func (s *session) checkEventRules(ev *nostr.Event, now int64) string {
+// checkEventRules applies the NIP rules every verified event gets: AUTH
+// events do not travel as EVENT (NIP-42), expiration (NIP-40).
+func checkEventRules(ev *nostr.Event, now int64) *refusal {
 	if ev.Kind == nostr.KindClientAuthentication {
-		return "invalid: AUTH events are sent with AUTH, not EVENT"
+		return &refusal{outcome: OutcomeInvalid, reason: "invalid: AUTH events are sent with AUTH, not EVENT"}
 	}
 	if store.Expired(store.Expiration(ev), now) {
-		return "invalid: event is expired"
+		return &refusal{outcome: OutcomeExpired, reason: "invalid: event is expired"}
 	}
+	return nil
+}
+
+// checkSessionRules applies the rules that need a client session:
+// relay-wide auth, protected events (NIP-70).
+func (s *session) checkSessionRules(ev *nostr.Event) string {
 	authed := s.ps.Authed()
 	if s.r.opts.AuthRequired && authed == "" {
 		return "auth-required: this relay requires NIP-42 authentication"

@@ -83,7 +83,7 @@ func (p *Plugin) event(h abi.Hook, in *policy.EventInput) (policy.Verdict, error
 	if err != nil {
 		return policy.Verdict{}, err
 	}
-	inst.in = callInput{hook: h, sess: in.Session, ev: in.Event, raw: in.Raw, source: in.Source, receivedAt: in.ReceivedAt}
+	inst.in = callInput{hook: h, sess: in.Session, ev: in.Event, raw: in.Raw, source: in.Source, sourceInfo: in.SourceInfo, receivedAt: in.ReceivedAt}
 	inst.setEvent(in.Session, in.Event, in.ReceivedAt, in.Source)
 	return p.run(inst, h)
 }

@@ -31,6 +31,7 @@ type callInput struct {
 	subID      string
 	filters    nostr.Filters
 	source     policy.Source
+	sourceInfo string
 	receivedAt int64
 }
 
@@ -155,11 +156,17 @@ func (inst *instance) appendStrfryInput(b []byte) []byte {
 	b = strconv.AppendInt(b, in.receivedAt, 10)
 	b = append(b, `,"sourceType":"`...)
 	b = append(b, in.source.String()...)
-	b = append(b, `","sourceInfo":"`...)
-	if in.sess != nil && in.sess.IP.IsValid() {
+	b = append(b, `","sourceInfo":`...)
+	switch {
+	case in.sourceInfo != "":
+		b = appendJSONString(b, in.sourceInfo)
+	case in.sess != nil && in.sess.IP.IsValid():
+		b = append(b, '"')
 		b = in.sess.IP.AppendTo(b)
+		b = append(b, '"')
+	default:
+		b = append(b, `""`...)
 	}
-	b = append(b, '"')
 	if in.sess != nil {
 		if a := in.sess.Authed(); a != "" {
 			b = append(b, `,"authed":`...)

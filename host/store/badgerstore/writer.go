@@ -20,6 +20,8 @@ type request struct {
 	now     int64 // its cut-off
 	removed int   // its result
 
+	run func() error // an exclusive job (admin.go); its error is err
+
 	// err is the result, set by prepare or by the writer, read by the
 	// notifier after the batch is committed.
 	err error
@@ -64,16 +66,21 @@ func (s *Store) notifyLoop() {
 }
 
 // process applies batch. Runs of saves share transactions; an expire
-// request runs on its own, in its place in the order.
+// request or an exclusive job runs on its own, in its place in the order.
 func (s *Store) process(batch []*request) {
 	for len(batch) > 0 {
+		if batch[0].run != nil {
+			batch[0].err = batch[0].run()
+			batch = batch[1:]
+			continue
+		}
 		if batch[0].expire {
 			batch[0].removed, batch[0].err = s.deleteExpired(batch[0].now)
 			batch = batch[1:]
 			continue
 		}
 		n := 1
-		for n < len(batch) && !batch[n].expire {
+		for n < len(batch) && !batch[n].expire && batch[n].run == nil {
 			n++
 		}
 		for run := batch[:n]; len(run) > 0; {
