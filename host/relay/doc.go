@@ -1,5 +1,6 @@
 // Package relay is relayd's Nostr core: connection lifecycle, EVENT, REQ,
-// CLOSE, COUNT and AUTH dispatch (NIP-01, 09, 11, 40, 42, 45, 70),
+// CLOSE, COUNT, AUTH and NEG-* dispatch (NIP-01, 09, 11, 40, 42, 45, 70,
+// 77),
 // subscriptions and live broadcast, and the OK/CLOSED/NOTICE answers. It
 // calls the policy chain (host/policy) in every message path and stores
 // through host/store; it never imports wazero or badger.
@@ -16,7 +17,8 @@
 // # Locking
 //
 // Lock order: the subscription index's lock, then sub.mu, then
-// wsconn.Conn's lock. session.mu is never held while calling out (store,
+// wsconn.Conn's lock. A negentropy session's negSession.mu is never held
+// with session.mu. session.mu is never held while calling out (store,
 // policies, index, connection). broadcast runs with the index read-locked:
 // code reached from it (sub.deliver, the deliver hook, Conn.SendParts)
 // never calls back into the index and never blocks.

@@ -21,6 +21,8 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 	counter(w, "relayd_deliveries_total", "Live EVENT frames enqueued to subscribers.", st.Deliveries.Load())
 	counter(w, "relayd_queries_total", "REQ queries run against the store.", st.Queries.Load())
 	gauge(w, "relayd_subscriptions", "Live subscriptions in the index.", int64(r.subs.Len()))
+	gauge(w, "relayd_negentropy_sessions", "Open NIP-77 negentropy sessions.", st.NegSessions.Load())
+	gauge(w, "relayd_negentropy_items", "(created_at, id) pairs held by open negentropy sessions, 40 bytes each.", st.NegItems.Load())
 	ch := r.chain.Load()
 	if ch.Empty() {
 		return

@@ -29,8 +29,9 @@ type session struct {
 	challenge string
 	host      string // Host header, for NIP-42 relay URL checks
 
-	mu     sync.Mutex // guards subs and the reply chain
+	mu     sync.Mutex // guards subs, negs and the reply chain
 	subs   map[string]*sub
+	negs   map[string]*negSession // NIP-77 sessions (neg.go)
 	chain  replyChain
 	closed bool
 }
@@ -55,6 +56,7 @@ func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s.closed = true
 	s.subs = nil
 	s.mu.Unlock()
+	s.closeNegs()
 	r.subs.RemoveSession(s.ps.ID)
 	r.stats.Connections.Add(-1)
 	if ch := r.chain.Load(); ch.Has(policy.HookClose) {
