@@ -277,6 +277,13 @@ func TestNegMalformedKeepsConnection(t *testing.T) {
 	wantNegErr(t, c, "open", "invalid: malformed negentropy message")
 	c.Send("NEG-MSG", "open", initial())
 	wantNegErr(t, c, "open", "closed:")
+	// So does one the envelope parser refuses.
+	c.Send("NEG-OPEN", "open", nostr.Filter{}, initial())
+	wantNegMsg(t, c, "open")
+	c.SendRaw([]byte(`["NEG-MSG","open","6"]`))
+	wantNegErr(t, c, "open", "invalid: negentropy message must be")
+	c.Send("NEG-MSG", "open", initial())
+	wantNegErr(t, c, "open", "closed:")
 	if got := c.Req("after", nostr.Filter{Limit: 1}); len(got) != 1 {
 		t.Fatalf("REQ after bad NEG frames got %d events", len(got))
 	}
