@@ -30,9 +30,10 @@ import (
 
 // negSession is one open negentropy session of a connection.
 type negSession struct {
-	id    string
-	resp  *reconcile.Responder // used only by the session's reader
-	items int
+	id     string
+	serial uint64               // tells sessions of the same id apart
+	resp   *reconcile.Responder // used only by the session's reader
+	items  int
 
 	mu     sync.Mutex // guards last and closed, against the idle timer
 	last   time.Time
@@ -91,7 +92,8 @@ func (s *session) onNegOpen(m envelope.Message) {
 		s.negErr(m.SubID, "invalid: "+err.Error())
 		return
 	}
-	ns := &negSession{id: m.SubID, resp: resp, items: set.Len(), last: time.Now()}
+	s.negSerial++
+	ns := &negSession{id: m.SubID, serial: s.negSerial, resp: resp, items: set.Len(), last: time.Now()}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -106,7 +108,11 @@ func (s *session) onNegOpen(m envelope.Message) {
 	s.mu.Unlock()
 	ns.mu.Lock()
 	if !ns.closed {
-		ns.timer = time.AfterFunc(s.r.opts.NegentropyIdleTimeout, func() { s.negIdle(ns) })
+		// The timer refers to the session by id and identity, not by
+		// pointer: a stopped timer can stay in the runtime's heap for a
+		// while, and must not keep the set alive.
+		id, serial := ns.id, ns.serial
+		ns.timer = time.AfterFunc(s.r.opts.NegentropyIdleTimeout, func() { s.negIdle(id, serial) })
 	}
 	ns.mu.Unlock()
 	s.negReply(m.SubID, out)
@@ -187,9 +193,16 @@ func (s *session) closeNegs() {
 	}
 }
 
-// negIdle runs on the idle timer: it closes the session with NEG-ERR if
-// it got no message for the idle timeout, or waits the rest of it.
-func (s *session) negIdle(ns *negSession) {
+// negIdle runs on the idle timer of session id (serial): it closes the
+// session with NEG-ERR if it got no message for the idle timeout, or
+// waits the rest of it.
+func (s *session) negIdle(id string, serial uint64) {
+	s.mu.Lock()
+	ns := s.negs[id]
+	s.mu.Unlock()
+	if ns == nil || ns.serial != serial {
+		return
+	}
 	ns.mu.Lock()
 	if ns.closed {
 		ns.mu.Unlock()
@@ -202,9 +215,9 @@ func (s *session) negIdle(ns *negSession) {
 	}
 	ns.mu.Unlock()
 	s.mu.Lock()
-	mine := s.negs[ns.id] == ns
+	mine := s.negs[id] == ns
 	if mine {
-		delete(s.negs, ns.id)
+		delete(s.negs, id)
 	}
 	s.mu.Unlock()
 	if !mine {
@@ -213,7 +226,7 @@ func (s *session) negIdle(ns *negSession) {
 	s.releaseNeg(ns)
 	// Not through the reply chain, which belongs to the reader: like a
 	// relay-side CLOSED, this may pass replies still waiting for a commit.
-	s.conn.Send(envelope.AppendNegErr(nil, ns.id,
+	s.conn.Send(envelope.AppendNegErr(nil, id,
 		"closed: negentropy session idle for more than "+s.r.opts.NegentropyIdleTimeout.String()))
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 	"github.com/relayd/relayd/host/reconcile"
 	"github.com/relayd/relayd/host/relay"
 	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/store/memstore"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
@@ -416,5 +419,55 @@ func TestNegErrLabel(t *testing.T) {
 	var arr []any
 	if err := json.Unmarshal(f.Payload, &arr); err != nil || len(arr) != 3 || arr[0] != "NEG-ERR" {
 		t.Fatalf("got %s, want [\"NEG-ERR\",...]", f.Payload)
+	}
+}
+
+// TestNegCloseFreesMemory: an open session over n events holds about 40·n
+// bytes, and NEG-CLOSE frees them at once. (The idle timer's closure
+// once pointed at the session: a stopped timer lingers in the runtime's
+// timer heap, and kept the whole set alive after NEG-CLOSE.) The store is
+// memstore, which allocates nothing in the background.
+func TestNegCloseFreesMemory(t *testing.T) {
+	const n = 50000
+	st := memstore.New()
+	t.Cleanup(func() { st.Close() })
+	k := wsc.NewKey()
+	var wg sync.WaitGroup
+	for i := range n {
+		ev := &nostr.Event{PubKey: k.PK, CreatedAt: now() - nostr.Timestamp(i), Kind: 1, Tags: nostr.Tags{},
+			Content: fmt.Sprint(i), Sig: strings.Repeat("0", 128)}
+		ev.ID = ev.GetID()
+		raw, _ := ev.MarshalJSON()
+		wg.Add(1)
+		st.Submit(ev, raw, func(error) { wg.Done() })
+	}
+	wg.Wait()
+	r, err := relay.New(relay.Options{Logger: testLogger(t)}, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.Serve(ln)
+	t.Cleanup(func() { ln.Close(); r.Shutdown(context.Background()) })
+	heap := func() int64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	c := wsc.Dial(t, "ws://"+ln.Addr().String())
+	c.Send("NEG-OPEN", "m", nostr.Filter{}, initial())
+	wantNegMsg(t, c, "m")
+	open := heap()
+	c.Send("NEG-CLOSE", "m")
+	c.Send("NEG-MSG", "m", initial()) // answered after the NEG-CLOSE
+	wantNegErr(t, c, "m", "closed:")
+	freed := open - heap()
+	t.Logf("NEG-CLOSE of a session over %d events freed %d bytes (%.1f an event)", n, freed, float64(freed)/n)
+	if freed < n*40*3/4 || freed > n*56 {
+		t.Fatalf("NEG-CLOSE freed %d bytes, want about %d (40 an event)", freed, n*40)
 	}
 }

@@ -34,6 +34,9 @@ type session struct {
 	negs   map[string]*negSession // NIP-77 sessions (neg.go)
 	chain  replyChain
 	closed bool
+
+	// negSerial numbers the NIP-77 sessions; only the reader writes it.
+	negSerial uint64
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
