@@ -194,3 +194,43 @@ func TestAntiscrapeGuardsNegentropy(t *testing.T) {
 		t.Fatalf("selective filter: %v, %d ids, want all %d", err, len(res.Need), len(evs))
 	}
 }
+
+// TestConfig: relayd.toml's negentropy settings reach the relay: 77 in
+// NIP-11 and sessions by default; neither with negentropy = false; the
+// event bound from max_negentropy_events.
+func TestConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		enabled bool
+		max     int
+		negErr  string
+	}{
+		{"default", true, 0, ""},
+		{"disabled", false, 0, "blocked: negentropy (NIP-77) is disabled on this relay"},
+		{"small bound", true, 2, "blocked: too many events; narrow the filter"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := relaydtest.Default("")
+			cfg.Negentropy = tc.enabled
+			if tc.max > 0 {
+				cfg.MaxNegentropyEvents = tc.max
+			}
+			r := relaydtest.Start(t, cfg)
+			if got := slices.Contains(plugintest.NIP11(t, r.URL).SupportedNIPs, 77); got != tc.enabled {
+				t.Fatalf("77 in supported_nips: %v, want %v", got, tc.enabled)
+			}
+			k := wsc.NewKey()
+			publish(t, r.URL, notes(t, k, "n", 3, nostr.Now()-10))
+			c, ctx := dial(t, r.URL)
+			res, err := c.Reconcile(ctx, nostr.Filter{Authors: []string{k.PK}}, setOf(t))
+			var re *reconcile.RelayError
+			switch {
+			case tc.negErr == "" && (err != nil || len(res.Need) != 3):
+				t.Fatalf("got %v, %v; want 3 ids", res, err)
+			case tc.negErr != "" && (!errors.As(err, &re) || re.Reason != tc.negErr):
+				t.Fatalf("got %v, want NEG-ERR %q", err, tc.negErr)
+			}
+		})
+	}
+}
