@@ -55,67 +55,81 @@ func (r *Relay) negFrameSize() int {
 	return max(min(r.opts.MaxMessageBytes, r.opts.QueueBytes/2)/2-1024, reconcile.MinFrameSize)
 }
 
-// onNegOpen handles NEG-OPEN: it replaces a session of the same id, admits
-// the filter as a REQ's, reads the events' pairs and answers the client's
-// first message.
+// onNegOpen handles NEG-OPEN: it replaces a session of the same id, then
+// opens a new one and answers the client's first message.
 func (s *session) onNegOpen(m envelope.Message) {
 	if s.r.opts.DisableNegentropy {
 		s.negErr(m.SubID, negDisabled)
 		return
 	}
 	s.dropNeg(m.SubID)
+	resp, items, out, reason := s.negStart(m)
+	if reason != "" {
+		s.negErr(m.SubID, reason)
+		return
+	}
+	if s.negAdd(m.SubID, resp, items) {
+		s.negReply(m.SubID, out)
+	}
+}
+
+// negStart checks the session limit, admits the filter as a REQ's, reads
+// the events' pairs and answers the first message. It returns the
+// responder, the number of pairs and the answer, or a NEG-ERR reason.
+func (s *session) negStart(m envelope.Message) (*reconcile.Responder, int, string, string) {
 	s.mu.Lock()
 	open := len(s.negs)
 	s.mu.Unlock()
 	if open >= s.r.opts.MaxNegentropySessions {
-		s.negErr(m.SubID, "blocked: too many open negentropy sessions (max "+strconv.Itoa(s.r.opts.MaxNegentropySessions)+")")
-		return
+		return nil, 0, "", "blocked: too many open negentropy sessions (max " + strconv.Itoa(s.r.opts.MaxNegentropySessions) + ")"
 	}
 	filters, reason := s.admitFilters(policy.HookReq, m.SubID, m.Filters)
 	if reason != "" {
-		s.negErr(m.SubID, reason)
-		return
+		return nil, 0, "", reason
 	}
 	set, reason := s.negSet(m.SubID, filters)
 	if reason != "" {
-		s.negErr(m.SubID, reason)
-		return
+		return nil, 0, "", reason
 	}
 	resp, err := reconcile.NewResponder(set, s.r.negFrameSize())
 	if err != nil {
 		s.r.log.Error("negentropy responder", "err", err)
-		s.negErr(m.SubID, "error: could not start the session")
-		return
+		return nil, 0, "", "error: could not start the session"
 	}
 	out, err := resp.Reconcile(m.NegMessage)
 	if err != nil {
-		s.negErr(m.SubID, "invalid: "+err.Error())
-		return
+		return nil, 0, "", "invalid: " + err.Error()
 	}
+	return resp, set.Len(), out, ""
+}
+
+// negAdd registers an open session and starts its idle timer. It returns
+// false if the connection closed meanwhile.
+func (s *session) negAdd(id string, resp *reconcile.Responder, items int) bool {
 	s.negSerial++
-	ns := &negSession{id: m.SubID, serial: s.negSerial, resp: resp, items: set.Len(), last: time.Now()}
+	ns := &negSession{id: id, serial: s.negSerial, resp: resp, items: items, last: time.Now()}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return
+		return false
 	}
 	if s.negs == nil {
 		s.negs = map[string]*negSession{}
 	}
-	s.negs[m.SubID] = ns
+	s.negs[id] = ns
 	s.r.stats.NegSessions.Add(1)
-	s.r.stats.NegItems.Add(int64(ns.items))
+	s.r.stats.NegItems.Add(int64(items))
 	s.mu.Unlock()
+	// The timer refers to the session by id and serial, not by pointer: a
+	// stopped timer can stay in the runtime's timer heap for a while, and
+	// must not keep the set alive after the session ends.
+	serial := ns.serial
 	ns.mu.Lock()
 	if !ns.closed {
-		// The timer refers to the session by id and identity, not by
-		// pointer: a stopped timer can stay in the runtime's heap for a
-		// while, and must not keep the set alive.
-		id, serial := ns.id, ns.serial
 		ns.timer = time.AfterFunc(s.r.opts.NegentropyIdleTimeout, func() { s.negIdle(id, serial) })
 	}
 	ns.mu.Unlock()
-	s.negReply(m.SubID, out)
+	return true
 }
 
 // onNegMsg answers the next message of an open session.
