@@ -251,6 +251,15 @@ func TestClientRelayMisbehaves(t *testing.T) {
 			if tc.greet != "" && c.Challenge() != "challenge-1" {
 				t.Fatalf("challenge %q, want challenge-1", c.Challenge())
 			}
+			if tc.name == "garbage hex" || tc.name == "too many differences" || err == nil {
+				// The client ends the relay's session itself.
+				for er.closes.Load() != 1 {
+					if ctx.Err() != nil {
+						t.Fatal("no NEG-CLOSE after the failure")
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
 		})
 	}
 }

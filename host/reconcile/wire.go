@@ -83,7 +83,10 @@ func (w *wire) read(ctx context.Context) ([]byte, error) {
 		if err != nil {
 			return nil, w.ioErr(ctx, "read", err)
 		}
-		if h.OpCode.IsControl() && (h.Length > 125 || !h.Fin) {
+		switch {
+		case h.OpCode.IsReserved() || h.Rsv != 0:
+			return nil, fmt.Errorf("reconcile: relay sent a frame with opcode %d and rsv %d, which were not negotiated", h.OpCode, h.Rsv)
+		case h.OpCode.IsControl() && (h.Length > 125 || !h.Fin):
 			return nil, fmt.Errorf("reconcile: relay sent a bad control frame")
 		}
 		if h.Length > int64(w.maxMsg-len(msg)) {

@@ -284,7 +284,7 @@ func (s *session) negSet(subID string, filters nostr.Filters) (*reconcile.Set, s
 		err := s.r.store.Query(ctx, *f, limit, func(raw []byte) bool {
 			ts, id, ok := negKey(raw)
 			if !ok {
-				s.r.log.Error("stored event without created_at or id", "raw", string(raw))
+				s.r.log.Error("stored event without created_at or id", "raw", string(raw[:min(len(raw), 200)]))
 				return true
 			}
 			if deliver != nil {
