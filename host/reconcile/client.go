@@ -212,14 +212,27 @@ func (c *Conn) Reconcile(ctx context.Context, filter nostr.Filter, local *Set) (
 	}
 	res := &Result{}
 	if err := c.rounds(ctx, sub, neg, d, res); err != nil {
+		var re *RelayError
+		if !errors.As(err, &re) && ctx.Err() == nil {
+			// Free the relay's session; a refusal already closed it.
+			c.w.write(ctx, envelope.AppendNegClose(nil, sub))
+		}
 		return nil, err
 	}
 	if err := c.w.write(ctx, envelope.AppendNegClose(nil, sub)); err != nil {
 		return nil, err
 	}
 	res.Have, res.Need = d.wait()
+	if d.overflow.Load() {
+		// The last ids may reach the readers after the engine returned.
+		return nil, c.tooMany()
+	}
 	res.BytesSent, res.BytesReceived = c.w.sent-sent, c.w.received-received
 	return res, nil
+}
+
+func (c *Conn) tooMany() error {
+	return fmt.Errorf("%w: more than %d in one direction", ErrTooManyDifferences, c.opts.MaxDiff)
 }
 
 // rounds answers the relay's messages until the engine has nothing left
@@ -239,8 +252,7 @@ func (c *Conn) rounds(ctx context.Context, sub string, neg *negentropy.Negentrop
 			return fmt.Errorf("reconcile: relay's message: %w", err)
 		}
 		if d.overflow.Load() {
-			c.w.write(ctx, envelope.AppendNegClose(nil, sub))
-			return fmt.Errorf("%w: more than %d in one direction", ErrTooManyDifferences, c.opts.MaxDiff)
+			return c.tooMany()
 		}
 		if out == "" {
 			return nil
