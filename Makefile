@@ -39,13 +39,16 @@ run: build plugins
 	./bin/relayd -listen 127.0.0.1:7447 -data ./data -plugins ./bin/plugins-default
 
 # Packages with concurrency run under the race detector; plugin, example
-# and SDK tests (wasm builds and native policy tests) run without it.
+# and SDK tests (wasm builds and native policy tests) run without it, and so
+# does test/negentropy's run of go-nostr's nip77 client, which races with
+# itself (gonostr_test.go).
 RACE_PKGS := ./host/... ./cmd/... ./internal/... $(if $(wildcard test),./test/...)
 # The `relayd plugin` CLI tests compile several Go plugins with wazero,
 # which the race detector slows ~10x; they run in the second pass.
 test:
 	$(GO) test $(GOFLAGS_BUILD) -race -timeout 30m -skip '^TestPlugin' $(RACE_PKGS)
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m ./sdk/... ./plugins/... ./examples/...
+	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestGoNostr' ./test/negentropy/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestPlugin' ./cmd/relayd
 
 check: fmt vet tidy testdata

@@ -47,7 +47,8 @@ func OnEventPre(fn func(Event) Verdict) { onEventPre = fn; register(abi.HookEven
 // OnEvent handles incoming events whose id and signature are valid.
 func OnEvent(fn func(Event) Verdict) { onEvent = fn; register(abi.HookEvent, fn != nil) }
 
-// OnReq handles REQs: accept, reject, or RewriteFilters.
+// OnReq handles REQs: accept, reject, or RewriteFilters. The filter of a
+// NIP-77 NEG-OPEN (negentropy sync) comes here too, as a one-filter REQ.
 func OnReq(fn func(Req) Verdict) { onReq = fn; register(abi.HookReq, fn != nil) }
 
 // OnCount handles COUNTs (NIP-45): accept, reject, or RewriteFilters.

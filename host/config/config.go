@@ -57,6 +57,14 @@ type Config struct {
 	AuthRequired        bool  `toml:"auth_required"`          // require NIP-42 AUTH for everything
 	MaxConnections      int   `toml:"max_connections"`
 
+	// NIP-77 negentropy: Negentropy answers NEG-OPEN (and lists 77 in
+	// NIP-11); a session may reconcile at most MaxNegentropyEvents events
+	// (40 bytes each while it is open) and a connection may hold
+	// MaxNegentropySessions sessions at once.
+	Negentropy            bool `toml:"negentropy"`
+	MaxNegentropyEvents   int  `toml:"max_negentropy_events"`
+	MaxNegentropySessions int  `toml:"max_negentropy_sessions"`
+
 	// Per-session outbound queue and timing.
 	QueueBytes   int      `toml:"queue_bytes"`
 	WriteTimeout Duration `toml:"write_timeout"`
@@ -123,6 +131,10 @@ func Default() Config {
 		PluginTimeout:       Duration{50 * time.Millisecond},
 		PluginMemoryMB:      64,
 		LogLevel:            "info",
+
+		Negentropy:            true,
+		MaxNegentropyEvents:   500000,
+		MaxNegentropySessions: 4,
 	}
 }
 
@@ -167,6 +179,8 @@ func (c Config) Validate() error {
 		{"max_subid_length", c.MaxSubIDLength},
 		{"max_event_tags", c.MaxEventTags},
 		{"max_connections", c.MaxConnections},
+		{"max_negentropy_events", c.MaxNegentropyEvents},
+		{"max_negentropy_sessions", c.MaxNegentropySessions},
 		{"queue_bytes", c.QueueBytes},
 		{"plugin_memory_mb", c.PluginMemoryMB},
 	}

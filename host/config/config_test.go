@@ -30,6 +30,13 @@ func TestLoad(t *testing.T) {
 			func(c config.Config) bool {
 				return c.MaxLimit == 10 && c.WriteTimeout.Duration == 3*time.Second && c.Name == "x"
 			}, ""},
+		{"negentropy on by default", "", func(c config.Config) bool {
+			return c.Negentropy && c.MaxNegentropyEvents == 500000 && c.MaxNegentropySessions == 4
+		}, ""},
+		{"negentropy off and bounds", "negentropy = false\nmax_negentropy_events = 1000\nmax_negentropy_sessions = 1\n",
+			func(c config.Config) bool {
+				return !c.Negentropy && c.MaxNegentropyEvents == 1000 && c.MaxNegentropySessions == 1
+			}, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
 		{"bad toml", "max_limit = = 1\n", nil, "config"},
@@ -69,6 +76,8 @@ func TestValidate(t *testing.T) {
 		{"zero write timeout", func(c *config.Config) { c.WriteTimeout.Duration = 0 }, "write_timeout"},
 		{"empty listen", func(c *config.Config) { c.Listen = "" }, "listen"},
 		{"bad log level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
+		{"zero negentropy events", func(c *config.Config) { c.MaxNegentropyEvents = 0 }, "max_negentropy_events"},
+		{"zero negentropy sessions", func(c *config.Config) { c.MaxNegentropySessions = 0 }, "max_negentropy_sessions"},
 		{"several at once", func(c *config.Config) { c.MaxFilters = 0; c.MaxLimit = 0 }, "max_filters"},
 	}
 	for _, tc := range tests {

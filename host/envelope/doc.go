@@ -1,6 +1,8 @@
 // Package envelope reads the messages a Nostr client sends to the relay
-// (EVENT, REQ, COUNT, CLOSE, AUTH) and writes the messages the relay sends
-// back (OK, EOSE, CLOSED, NOTICE, AUTH, COUNT, EVENT).
+// (EVENT, REQ, COUNT, CLOSE, AUTH, and NIP-77's NEG-OPEN, NEG-MSG,
+// NEG-CLOSE) and writes the messages the relay sends back (OK, EOSE,
+// CLOSED, NOTICE, AUTH, COUNT, EVENT, NEG-MSG, NEG-ERR), plus the NIP-77
+// messages a negentropy client sends.
 //
 // It sits on the relay's hottest paths, so Parse is a strict single-pass
 // JSON reader written for these messages rather than a general decoder: it

@@ -24,6 +24,9 @@ var (
 	ErrFilter = errors.New("envelope: bad filter")
 	// ErrEvent: the event is not an object or has a bad or missing field.
 	ErrEvent = errors.New("envelope: bad event")
+	// ErrNegMessage: the negentropy message of a NEG-OPEN or NEG-MSG is not
+	// a string of lowercase hex.
+	ErrNegMessage = errors.New("envelope: bad negentropy message")
 	// ErrLimit: the message exceeds one of the Limits.
 	ErrLimit = errors.New("envelope: over limit")
 )
@@ -36,16 +39,20 @@ var (
 //   - Label is LabelReq or LabelCount and SubID is set: answer
 //     ["CLOSED", SubID, "invalid: " + Reason] (or "error: " for ErrLimit,
 //     as the relay prefers).
+//   - Label is LabelNegOpen or LabelNegMsg and SubID is set: answer
+//     ["NEG-ERR", SubID, "invalid: " + Reason] (NIP-77).
 //   - Otherwise: answer ["NOTICE", Reason] (a bad CLOSE has no reply of
 //     its own).
 //
 // EventID is set only to a well-formed id (64 lowercase hex characters)
 // found in the event object, even when the rest of the event or message is
 // bad. SubID is set only when the subscription id itself was valid.
+// A bad NEG-CLOSE, like a bad CLOSE, has no reply of its own.
 type Error struct {
 	// Label is the message's label, LabelUnknown when it could not be read.
 	Label Label
-	// SubID is the subscription id of a REQ, COUNT or CLOSE, if valid.
+	// SubID is the subscription id of a REQ, COUNT, CLOSE or NEG-*, if
+	// valid.
 	SubID string
 	// EventID is the id of the event of an EVENT or AUTH, if well-formed.
 	EventID string

@@ -16,6 +16,9 @@ var fuzzLimits = envelope.Limits{MaxSubIDLength: 8, MaxFilters: 3, MaxFilterValu
 // Raw → Parse unchanged. Seeds are in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`["REQ","s",{"kinds":[1],"#e":["x"]}]`))
+	f.Add([]byte(`["NEG-OPEN","n",{"kinds":[1]},"6100000200"]`))
+	f.Add([]byte(`["NEG-MSG","n","61"]`))
+	f.Add([]byte(`["NEG-CLOSE","n"]`))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		m, err := checkParse(t, msg, envelope.Limits{})
 		checkParse(t, msg, fuzzLimits)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mailru/easyjson"
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/nbd-wtf/go-nostr/nip77"
 
 	"github.com/relayd/relayd/host/envelope"
 )
@@ -65,7 +66,7 @@ func checkParse(t *testing.T, msg []byte, lim envelope.Limits) (envelope.Message
 	if err != nil {
 		t.Fatalf("Parse(%q) = %v; reference accepts", msg, err)
 	}
-	if got.Label != want.Label || got.SubID != want.SubID {
+	if got.Label != want.Label || got.SubID != want.SubID || got.NegMessage != want.NegMessage {
 		t.Fatalf("Parse(%q) = %v %q, want %v %q", msg, got.Label, got.SubID, want.Label, want.SubID)
 	}
 	if !reflect.DeepEqual(got.Event, want.Event) {
@@ -92,6 +93,11 @@ func checkGoNostr(t *testing.T, msg []byte, got envelope.Message) {
 	trimmed := bytes.TrimLeft(msg, " \t\r\n")
 	trimmed = bytes.TrimLeft(trimmed[1:], " \t\r\n")
 	if !bytes.HasPrefix(trimmed, []byte(`"`+got.Label.String()+`"`)) {
+		return
+	}
+	switch got.Label {
+	case envelope.LabelNegOpen, envelope.LabelNegMsg, envelope.LabelNegClose:
+		checkGoNostrNeg(t, msg, got)
 		return
 	}
 	env, err := nostr.NewMessageParser().ParseMessage(string(msg))
@@ -127,6 +133,33 @@ func checkGoNostr(t *testing.T, msg []byte, got envelope.Message) {
 		}
 	default:
 		t.Fatalf("go-nostr reads %q as %T", msg, env)
+	}
+}
+
+// checkGoNostrNeg checks an accepted NIP-77 message against go-nostr's
+// nip77 parser, which reads only messages that start with `["NEG-...",`.
+func checkGoNostrNeg(t *testing.T, msg []byte, got envelope.Message) {
+	t.Helper()
+	if !bytes.HasPrefix(msg, []byte(`["`+got.Label.String()+`",`)) {
+		return
+	}
+	env := nip77.ParseNegMessage(string(msg))
+	var sub, negMsg string
+	switch env := env.(type) {
+	case *nip77.OpenEnvelope:
+		if !sameFilters(nostr.Filters{env.Filter}, got.Filters) {
+			t.Fatalf("go-nostr reads %q as %#v, Parse as %#v", msg, env.Filter, got.Filters)
+		}
+		sub, negMsg = env.SubscriptionID, env.Message
+	case *nip77.MessageEnvelope:
+		sub, negMsg = env.SubscriptionID, env.Message
+	case *nip77.CloseEnvelope:
+		sub = env.SubscriptionID
+	default:
+		t.Fatalf("go-nostr reads %q as %T", msg, env)
+	}
+	if sub != got.SubID || negMsg != got.NegMessage {
+		t.Fatalf("go-nostr reads %q as %q %q, Parse as %q %q", msg, sub, negMsg, got.SubID, got.NegMessage)
 	}
 }
 

@@ -3,15 +3,18 @@ package envelope
 // Label is the kind of a client message, taken from its first element.
 type Label uint8
 
-// The labels a client may send (NIP-01, NIP-42, NIP-45). The numbers are
-// explicit and never change; zero means the label is unknown.
+// The labels a client may send (NIP-01, NIP-42, NIP-45, NIP-77). The
+// numbers are explicit and never change; zero means the label is unknown.
 const (
-	LabelUnknown Label = 0
-	LabelEvent   Label = 1
-	LabelReq     Label = 2
-	LabelCount   Label = 3
-	LabelClose   Label = 4
-	LabelAuth    Label = 5
+	LabelUnknown  Label = 0
+	LabelEvent    Label = 1
+	LabelReq      Label = 2
+	LabelCount    Label = 3
+	LabelClose    Label = 4
+	LabelAuth     Label = 5
+	LabelNegOpen  Label = 6
+	LabelNegMsg   Label = 7
+	LabelNegClose Label = 8
 )
 
 // String returns the label as it appears on the wire, or "unknown".
@@ -27,6 +30,12 @@ func (l Label) String() string {
 		return "CLOSE"
 	case LabelAuth:
 		return "AUTH"
+	case LabelNegOpen:
+		return "NEG-OPEN"
+	case LabelNegMsg:
+		return "NEG-MSG"
+	case LabelNegClose:
+		return "NEG-CLOSE"
 	default:
 		return "unknown"
 	}
@@ -45,6 +54,12 @@ func labelOf(s string) Label {
 		return LabelClose
 	case "AUTH":
 		return LabelAuth
+	case "NEG-OPEN":
+		return LabelNegOpen
+	case "NEG-MSG":
+		return LabelNegMsg
+	case "NEG-CLOSE":
+		return LabelNegClose
 	default:
 		return LabelUnknown
 	}

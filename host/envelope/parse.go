@@ -25,7 +25,8 @@ type Limits struct {
 type Message struct {
 	// Label is the kind of message; never LabelUnknown.
 	Label Label
-	// SubID is the subscription id of a REQ, COUNT or CLOSE.
+	// SubID is the subscription id of a REQ, COUNT or CLOSE, or the
+	// negentropy session id of a NEG-OPEN, NEG-MSG or NEG-CLOSE.
 	SubID string
 	// Event is the event of an EVENT or AUTH. Its fields are well-formed
 	// (see Parse) but its id and signature are not verified.
@@ -34,12 +35,17 @@ type Message struct {
 	// go-nostr's easyjson marshaler writes for it (NoEscapeHTML), which is
 	// what the relay stores and sends to subscribers.
 	Raw []byte
-	// Filters are the filters of a REQ or COUNT, at least one.
+	// Filters are the filters of a REQ or COUNT, at least one, or the one
+	// filter of a NEG-OPEN.
 	Filters nostr.Filters
+	// NegMessage is the negentropy message of a NEG-OPEN or NEG-MSG:
+	// lowercase hex of even length, at least one byte. Its content is not
+	// checked here.
+	NegMessage string
 }
 
 // Parse parses one client message (NIP-01 EVENT, REQ, CLOSE; NIP-42 AUTH;
-// NIP-45 COUNT). On failure it returns a *Error wrapping one of the
+// NIP-45 COUNT; NIP-77 NEG-OPEN, NEG-MSG, NEG-CLOSE). On failure it returns a *Error wrapping one of the
 // sentinel errors; it never panics. Parse does not keep msg.
 //
 // Parse is strict where the message's meaning would otherwise be unclear
@@ -64,6 +70,10 @@ type Message struct {
 //     would widen the filter. Other keys are ignored, as relays usually do.
 //     A null value counts as absent, as in go-nostr. No key may appear
 //     twice. An empty list is kept (non-nil) and matches nothing.
+//   - NEG-OPEN carries exactly a subscription id, one filter and a
+//     negentropy message; NEG-MSG a subscription id and a message;
+//     NEG-CLOSE only the subscription id (NIP-77). A negentropy message is
+//     a string of lowercase hex of even length, at least 2 characters.
 //
 // # Notes
 //
@@ -122,8 +132,12 @@ func (p *parser) message() (Message, bool) {
 		ok = p.eventMessage(&m)
 	case LabelReq, LabelCount:
 		ok = p.reqMessage(&m)
-	case LabelClose:
+	case LabelClose, LabelNegClose:
 		ok = p.closeMessage(&m)
+	case LabelNegOpen:
+		ok = p.negOpenMessage(&m)
+	case LabelNegMsg:
+		ok = p.negMsgMessage(&m)
 	default:
 		return Message{}, s.fail(ErrUnknownLabel, "unknown message type "+quote(label))
 	}
@@ -276,7 +290,7 @@ func (p *parser) error() *Error {
 		e.Reason = "malformed JSON: " + s.failMsg + " at offset " + strconv.Itoa(s.failPos)
 	}
 	switch p.label {
-	case LabelReq, LabelCount, LabelClose:
+	case LabelReq, LabelCount, LabelClose, LabelNegOpen, LabelNegMsg, LabelNegClose:
 		e.SubID = p.subID
 	case LabelEvent, LabelAuth:
 		e.EventID = p.eventID

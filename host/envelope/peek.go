@@ -7,7 +7,7 @@ import (
 
 // Peek reads what it can from the first bytes of a message too large to
 // parse: its label and, for EVENT, the event id (found by key, 64 hex
-// characters), or, for REQ, COUNT and CLOSE, the subscription id. It is
+// characters), or, for REQ, COUNT, CLOSE and NEG-*, the subscription id. It is
 // lenient by design: the answer is only used to address a refusal.
 func Peek(head []byte) (Label, string) {
 	p := bytes.TrimLeft(head, " \t\r\n")
@@ -28,7 +28,7 @@ func Peek(head []byte) (Label, string) {
 	switch label {
 	case LabelEvent, LabelAuth:
 		return label, peekID(rest)
-	case LabelReq, LabelCount, LabelClose:
+	case LabelReq, LabelCount, LabelClose, LabelNegOpen, LabelNegMsg, LabelNegClose:
 		if sub, _, ok := peekString(rest); ok {
 			return label, sub
 		}

@@ -21,6 +21,8 @@ func TestPeek(t *testing.T) {
 		{"event id not hex", `["EVENT",{"id":"` + strings.Repeat("z", 64) + `"`, envelope.LabelEvent, ""},
 		{"req", `["REQ","sub\"1",{"authors":[`, envelope.LabelReq, `sub"1`},
 		{"count", `["COUNT","c",{`, envelope.LabelCount, "c"},
+		{"neg-open", `["NEG-OPEN","n",{"kinds":[1]},"61`, envelope.LabelNegOpen, "n"},
+		{"neg-msg", `["NEG-MSG","n","6100`, envelope.LabelNegMsg, "n"},
 		{"req cut in sub id", `["REQ","abc`, envelope.LabelReq, ""},
 		{"unknown", `["WHAT","x"`, envelope.LabelUnknown, ""},
 		{"not an array", `{"a":`, envelope.LabelUnknown, ""},

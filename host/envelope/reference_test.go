@@ -156,12 +156,20 @@ func refParse(msg []byte, lim envelope.Limits) (envelope.Message, *refError) {
 		return refReqMessage(root.arr, envelope.LabelReq, lim)
 	case "COUNT":
 		return refReqMessage(root.arr, envelope.LabelCount, lim)
-	case "CLOSE":
-		m, e := refSubID(root.arr, envelope.LabelClose, lim)
+	case "CLOSE", "NEG-CLOSE":
+		label := envelope.LabelClose
+		if root.arr[0].s == "NEG-CLOSE" {
+			label = envelope.LabelNegClose
+		}
+		m, e := refSubID(root.arr, label, lim)
 		if e == nil && len(root.arr) > 2 {
 			e = &refError{err: envelope.ErrArity, subID: m.SubID}
 		}
 		return m, e
+	case "NEG-OPEN":
+		return refNegMessage(root.arr, envelope.LabelNegOpen, lim)
+	case "NEG-MSG":
+		return refNegMessage(root.arr, envelope.LabelNegMsg, lim)
 	default:
 		return envelope.Message{}, &refError{err: envelope.ErrUnknownLabel}
 	}
@@ -282,6 +290,41 @@ func refReqMessage(arr []jv, label envelope.Label, lim envelope.Limits) (envelop
 	if len(m.Filters) == 0 {
 		return envelope.Message{}, &refError{err: envelope.ErrArity, subID: m.SubID}
 	}
+	return m, nil
+}
+
+// refNegMessage applies the rules of NEG-OPEN (subscription id, filter,
+// message) and NEG-MSG (subscription id, message).
+func refNegMessage(arr []jv, label envelope.Label, lim envelope.Limits) (envelope.Message, *refError) {
+	m, e := refSubID(arr, label, lim)
+	if e != nil {
+		return m, e
+	}
+	bad := func(err error) (envelope.Message, *refError) {
+		return envelope.Message{}, &refError{err: err, subID: m.SubID}
+	}
+	i := 2
+	if label == envelope.LabelNegOpen {
+		if len(arr) < 3 {
+			return bad(envelope.ErrArity)
+		}
+		f, err := refFilter(arr[2], lim)
+		if err != nil {
+			return bad(err)
+		}
+		m.Filters = nostr.Filters{f}
+		i = 3
+	}
+	if len(arr) <= i {
+		return bad(envelope.ErrArity)
+	}
+	if v := arr[i]; v.kind != 's' || len(v.s) == 0 || len(v.s)%2 != 0 || !refHex(v, len(v.s)) {
+		return bad(envelope.ErrNegMessage)
+	}
+	if len(arr) > i+1 {
+		return bad(envelope.ErrArity)
+	}
+	m.NegMessage = arr[i].s
 	return m, nil
 }
 

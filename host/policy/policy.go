@@ -9,6 +9,7 @@
 //     cheap IP rate limit can shed load before the ~27 µs verify;
 //   - each incoming EVENT after the id and signature check (HookEvent);
 //   - each REQ (HookReq) and COUNT (HookCount): reject, or rewrite the filters;
+//     the filter of a NIP-77 NEG-OPEN goes through HookReq too;
 //   - each AUTH (HookAuth), after the NIP-42 checks passed;
 //   - each outgoing delivery of a live event to a session (HookDeliver): drop
 //     or rewrite, before the frame is enqueued;

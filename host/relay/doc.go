@@ -1,5 +1,6 @@
 // Package relay is relayd's Nostr core: connection lifecycle, EVENT, REQ,
-// CLOSE, COUNT and AUTH dispatch (NIP-01, 09, 11, 40, 42, 45, 70),
+// CLOSE, COUNT, AUTH and NEG-* dispatch (NIP-01, 09, 11, 40, 42, 45, 70,
+// 77),
 // subscriptions and live broadcast, and the OK/CLOSED/NOTICE answers. It
 // calls the policy chain (host/policy) in every message path and stores
 // through host/store; it never imports wazero or badger.
@@ -46,6 +47,7 @@
 //
 // Lock order: session.mu, then the subscription index's lock, then sub.mu,
 // then session.dq.mu (the delivery queue), then wsconn.Conn's lock.
+// A negentropy session's negSession.mu is never held with session.mu.
 // session.mu is held while calling out only by closeSub, around its index
 // Remove; otherwise it is never held while calling the store, policies,
 // the index or the connection. Code reached from broadcast (sub.deliver,

@@ -38,6 +38,12 @@ func (s *session) onMessage(msg []byte) {
 		s.onClose(m.SubID)
 	case envelope.LabelAuth:
 		s.onAuth(m)
+	case envelope.LabelNegOpen:
+		s.onNegOpen(m)
+	case envelope.LabelNegMsg:
+		s.onNegMsg(m)
+	case envelope.LabelNegClose:
+		s.onNegClose(m.SubID)
 	}
 }
 
@@ -91,6 +97,9 @@ func (s *session) badMessage(err error) {
 		s.send(envelope.AppendOK(nil, e.EventID, false, reason))
 	case (e.Label == envelope.LabelReq || e.Label == envelope.LabelCount) && e.SubID != "":
 		s.send(envelope.AppendClosed(nil, e.SubID, reason))
+	case (e.Label == envelope.LabelNegOpen || e.Label == envelope.LabelNegMsg) && e.SubID != "":
+		s.dropNeg(e.SubID) // NIP-77: a session is closed after NEG-ERR
+		s.negErr(e.SubID, reason)
 	default:
 		s.send(envelope.AppendNotice(nil, reason))
 	}
@@ -108,7 +117,8 @@ func (s *session) closedReply(subID, reason string) {
 
 // tooLarge answers a message over max_message_bytes, which wsconn skipped:
 // OK false for an EVENT whose id is in its first bytes, CLOSED for a REQ
-// or COUNT whose subscription id is, NOTICE otherwise.
+// or COUNT whose subscription id is, NEG-ERR for a NEG-OPEN or NEG-MSG,
+// NOTICE otherwise.
 func (s *session) tooLarge(head []byte, size int64) {
 	reason := "invalid: message is " + strconv.FormatInt(size, 10) + " bytes, more than the " +
 		strconv.Itoa(s.r.opts.MaxMessageBytes) + " this relay accepts"
@@ -118,6 +128,9 @@ func (s *session) tooLarge(head []byte, size int64) {
 		s.send(envelope.AppendOK(nil, first, false, reason))
 	case (label == envelope.LabelReq || label == envelope.LabelCount) && first != "":
 		s.send(envelope.AppendClosed(nil, first, reason))
+	case (label == envelope.LabelNegOpen || label == envelope.LabelNegMsg) && first != "":
+		s.dropNeg(first)
+		s.negErr(first, reason)
 	default:
 		s.send(envelope.AppendNotice(nil, reason))
 	}

@@ -26,6 +26,8 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 		starting = 1
 	}
 	gauge(w, "relayd_starting", "1 while the policies load and messages are refused with error: starting.", starting)
+	gauge(w, "relayd_negentropy_sessions", "Open NIP-77 negentropy sessions.", st.NegSessions.Load())
+	gauge(w, "relayd_negentropy_items", "(created_at, id) pairs held by open negentropy sessions, 40 bytes each.", st.NegItems.Load())
 	ch := r.chain.Load()
 	if ch.Empty() {
 		return

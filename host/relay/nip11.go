@@ -10,6 +10,7 @@ import (
 
 // supportedNIPs are the NIPs the core implements; policies may add more
 // (e.g. 13 when a PoW policy is loaded, through their limitation keys).
+// 77 (negentropy) is added unless disabled.
 var supportedNIPs = []int{1, 2, 9, 11, 40, 42, 45, 70}
 
 // Info is the NIP-11 relay information document.
@@ -47,6 +48,9 @@ func (r *Relay) Info() Info {
 		"created_at_upper_limit": o.CreatedAtUpperLimit,
 	}
 	nips := append([]int(nil), supportedNIPs...)
+	if !o.DisableNegentropy {
+		nips = append(nips, 77)
+	}
 	for k, v := range r.chain.Load().Limitation() {
 		if k == "supported_nips" {
 			nips = appendNIPs(nips, intList(v))

@@ -48,6 +48,17 @@ type Options struct {
 	AuthRequired        bool
 	MaxConnections      int
 
+	// NIP-77 negentropy. DisableNegentropy refuses NEG-OPEN and leaves 77
+	// out of NIP-11. MaxNegentropyEvents bounds the events of one session
+	// (default 500000; 40 bytes each while it is open),
+	// MaxNegentropySessions the open sessions of one connection (default
+	// 4). A session that gets no message for NegentropyIdleTimeout
+	// (default 2 minutes) is closed with NEG-ERR "closed: ...".
+	DisableNegentropy     bool
+	MaxNegentropyEvents   int
+	MaxNegentropySessions int
+	NegentropyIdleTimeout time.Duration
+
 	QueueBytes     int
 	WriteTimeout   time.Duration
 	PingInterval   time.Duration
@@ -97,6 +108,10 @@ type Stats struct {
 	EventsFailed atomic.Uint64
 	Deliveries   atomic.Uint64
 	Queries      atomic.Uint64
+	// NegSessions and NegItems are the open negentropy sessions and the
+	// (created_at, id) pairs they hold.
+	NegSessions atomic.Int64
+	NegItems    atomic.Int64
 }
 
 // New builds a relay on st. chain holds the policies (its zero value accepts
@@ -176,6 +191,11 @@ func setDefaults(o *Options) {
 	def(&o.QueueBytes, 4<<20)
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second // as wsconn's default; waitQueue needs it
+	}
+	def(&o.MaxNegentropyEvents, 500000)
+	def(&o.MaxNegentropySessions, 4)
+	if o.NegentropyIdleTimeout <= 0 {
+		o.NegentropyIdleTimeout = 2 * time.Minute
 	}
 	if o.ExpireInterval <= 0 {
 		o.ExpireInterval = time.Minute

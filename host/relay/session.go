@@ -29,8 +29,9 @@ type session struct {
 	host      string // public host[:port], for NIP-42 relay URL checks
 	scheme    string // public scheme (ws, wss) if a trusted proxy said it
 
-	mu    sync.Mutex // guards subs and the reply chain
+	mu    sync.Mutex // guards subs, negs and the reply chain
 	subs  map[string]*sub
+	negs  map[string]*negSession // NIP-77 sessions (neg.go)
 	chain replyChain
 
 	dq     deliveryQueue // live events waiting for the deliver hook
@@ -41,6 +42,9 @@ type session struct {
 	// close hook run, so the two pair up. refused is the reader's.
 	admitted atomic.Bool
 	refused  bool
+
+	// negSerial numbers the NIP-77 sessions; only the reader writes it.
+	negSerial uint64
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
@@ -63,6 +67,7 @@ func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s.mu.Lock()
 	s.subs = nil
 	s.mu.Unlock()
+	s.closeNegs()
 	r.subs.RemoveSession(s.ps.ID)
 	r.stats.Connections.Add(-1)
 	if ch := r.chain.Load(); ch.Has(policy.HookClose) && s.admitted.Load() {

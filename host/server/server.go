@@ -251,6 +251,10 @@ func relayOptions(cfg config.Config, log *slog.Logger, version string) relay.Opt
 		IdleTimeout:         cfg.IdleTimeout.Duration,
 		ExpireInterval:      cfg.ExpireInterval.Duration,
 		Logger:              log,
+
+		DisableNegentropy:     !cfg.Negentropy,
+		MaxNegentropyEvents:   cfg.MaxNegentropyEvents,
+		MaxNegentropySessions: cfg.MaxNegentropySessions,
 	}
 }
 

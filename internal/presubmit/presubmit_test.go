@@ -43,6 +43,7 @@ func TestImportBoundaries(t *testing.T) {
 		{"./host/policy", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/store"}},
 		{"./host/wsconn", nil, []string{"github.com/nbd-wtf/go-nostr", module + "/host/relay", module + "/host/store", module + "/host/policy"}},
 		{"./host/store", nil, []string{"github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
+		{"./host/reconcile", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/relay", module + "/host/store", module + "/host/policy"}},
 		{"./sdk/...", wasm, []string{module + "/host/", "github.com/"}},
 		{"./plugins/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
 		{"./examples/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
