@@ -97,6 +97,9 @@ func (r *Relay) saveResult(id string, err error) (frame []byte, stored bool) {
 		return envelope.AppendOK(nil, id, false, "invalid: event is expired"), false
 	case errors.Is(err, store.ErrTooLarge):
 		return envelope.AppendOK(nil, id, false, "invalid: event is too large"), false
+	case errors.Is(err, store.ErrDiskFull):
+		// The store logs the change of state once; not one line per event.
+		return envelope.AppendOK(nil, id, false, "error: disk full"), false
 	}
 	r.stats.EventsFailed.Add(1)
 	r.log.Error("storing event failed", "id", id, "err", err)

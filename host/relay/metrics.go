@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store"
 )
 
 type policyStats = policy.Stats
@@ -21,6 +22,9 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 	counter(w, "relayd_deliveries_total", "Live EVENT frames enqueued to subscribers.", st.Deliveries.Load())
 	counter(w, "relayd_queries_total", "REQ queries run against the store.", st.Queries.Load())
 	gauge(w, "relayd_subscriptions", "Live subscriptions in the index.", int64(r.subs.Len()))
+	if hr, ok := r.store.(store.HealthReporter); ok {
+		storeMetrics(w, hr.Health())
+	}
 	ch := r.chain.Load()
 	if ch.Empty() {
 		return
@@ -48,6 +52,19 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 			fmt.Fprintf(w, "%s{policy=%q} %d\n", m.name, name, m.get(s))
 		}
 	}
+}
+
+// storeMetrics writes what the store reports about its disk and reads.
+func storeMetrics(w io.Writer, h store.Health) {
+	var full int64
+	if h.DiskFull {
+		full = 1
+	}
+	gauge(w, "relayd_store_disk_full", "1 while the free disk space is below the store's reserve: EVENTs get \"error: disk full\".", full)
+	gauge(w, "relayd_store_free_bytes", "Free space last measured on the store's filesystem.", int64(h.FreeBytes))
+	gauge(w, "relayd_store_reserve_bytes", "Free space below which the store takes no writes.", int64(h.ReserveBytes))
+	counter(w, "relayd_store_disk_full_refusals_total", "EVENTs refused because the disk was below the reserve.", h.DiskFullRefusals)
+	counter(w, "relayd_store_read_errors_total", "Store reads that failed: damaged data or I/O errors.", h.ReadErrors)
 }
 
 func counter(w io.Writer, name, help string, v uint64) {
