@@ -1,6 +1,6 @@
 // Command relayd is a Nostr relay whose policies are WebAssembly plugins.
 //
-//	relayd [-listen ADDR] [-data DIR] [-plugins DIR] [-config FILE]
+//	relayd [-listen ADDR] [-data DIR] [-plugins DIR] [-config FILE] [-accept-store-rollback]
 //	relayd plugin check|test|new ...
 //
 // Flags override the config file, which overrides the built-in defaults.
@@ -71,6 +71,8 @@ func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
 	data := fs.String("data", def.DataDir, "data directory (badger store, wasm cache)")
 	plugins := fs.String("plugins", "", "plugin directory (NAME.wasm with optional NAME.toml)")
 	file := fs.String("config", "", "TOML config file")
+	rollback := fs.Bool("accept-store-rollback", false,
+		"start on a store that has gone backwards against its rollback record (lost or replaced files), serving it as it is")
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, err
 	}
@@ -89,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
 			cfg.DataDir = *data
 		case "plugins":
 			cfg.PluginDir = *plugins
+		case "accept-store-rollback":
+			cfg.AcceptStoreRollback = *rollback
 		}
 	})
 	return cfg, cfg.Validate()

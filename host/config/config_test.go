@@ -29,6 +29,10 @@ func TestLoad(t *testing.T) {
 				return c.MaxLimit == 10 && c.WriteTimeout.Duration == 3*time.Second && c.Name == "x"
 			}, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
+		{"disk reserve", "disk_reserve_mb = 64\ndisk_check_interval = \"1s\"\n",
+			func(c config.Config) bool { return c.DiskReserveMB == 64 && c.DiskCheckInterval.Duration == time.Second }, ""},
+		// A one-start escape hatch must not sit in the file for good.
+		{"rollback flag in the file", "accept_store_rollback = true\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
 		{"bad toml", "max_limit = = 1\n", nil, "config"},
 	}
@@ -67,6 +71,8 @@ func TestValidate(t *testing.T) {
 		{"zero write timeout", func(c *config.Config) { c.WriteTimeout.Duration = 0 }, "write_timeout"},
 		{"empty listen", func(c *config.Config) { c.Listen = "" }, "listen"},
 		{"bad log level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
+		{"negative disk reserve", func(c *config.Config) { c.DiskReserveMB = -1 }, "disk_reserve_mb"},
+		{"zero disk check interval", func(c *config.Config) { c.DiskCheckInterval.Duration = 0 }, "disk_check_interval"},
 		{"several at once", func(c *config.Config) { c.MaxFilters = 0; c.MaxLimit = 0 }, "max_filters"},
 	}
 	for _, tc := range tests {

@@ -39,12 +39,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
-		Logger:       log,
-		MaxEventSize: cfg.MaxMessageBytes,
-	})
+	st, err := openStore(cfg, log)
 	if err != nil {
-		return fmt.Errorf("store: %w", err)
+		return err
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
@@ -96,6 +93,30 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		log.Warn("some connections did not flush in time", "err", err)
 	}
 	return nil
+}
+
+// openStore opens the badger store in the data dir. A store that has gone
+// backwards is refused with the way out.
+func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) {
+	reserve := int64(cfg.DiskReserveMB) << 20
+	if reserve == 0 {
+		reserve = -1 // off
+	}
+	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
+		Logger:            log,
+		MaxEventSize:      cfg.MaxMessageBytes,
+		DiskReserve:       reserve,
+		DiskCheckInterval: cfg.DiskCheckInterval.Duration,
+		AcceptRollback:    cfg.AcceptStoreRollback,
+	})
+	if errors.Is(err, badgerstore.ErrRolledBack) {
+		return nil, fmt.Errorf("store: %w. Restore the data dir from a backup, or start relayd once with -accept-store-rollback "+
+			"to serve the store as it is (relayd fsck, planned, will check and repair stores)", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return st, nil
 }
 
 // startPlugins loads the plugin directory into holder and keeps reloading
