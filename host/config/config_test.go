@@ -30,7 +30,9 @@ func TestLoad(t *testing.T) {
 			}, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
 		{"disk reserve", "disk_reserve_mb = 64\ndisk_check_interval = \"1s\"\n",
-			func(c config.Config) bool { return c.DiskReserveMB == 64 && c.DiskCheckInterval.Duration == time.Second }, ""},
+			func(c config.Config) bool {
+				return c.DiskReserveMB == 64 && c.DiskCheckInterval.Duration == time.Second
+			}, ""},
 		// A one-start escape hatch must not sit in the file for good.
 		{"rollback flag in the file", "accept_store_rollback = true\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
