@@ -308,3 +308,29 @@ func TestBadgerLogsThroughSlog(t *testing.T) {
 		t.Fatalf("badger's error is not in the log:\n%s", logs)
 	}
 }
+
+// Test_endScan: a panic below a query (badger decoding a damaged block it
+// did not verify) is the query's error, logged and counted; a panic in the
+// query's callback is not the store's and goes on.
+func Test_endScan(t *testing.T) {
+	logs := &logBuffer{}
+	s := &Store{log: testLogger(logs)}
+	read := func(inFn bool) (err error) {
+		q := &scanner{ctx: context.Background(), inFn: inFn}
+		defer s.endScan(q, nostr.Filter{Kinds: []int{1}}, &err)
+		panic("damaged block")
+	}
+	if err := read(false); !errors.Is(err, store.ErrCorrupt) || !strings.Contains(err.Error(), "damaged block") {
+		t.Fatalf("got %v, want ErrCorrupt with the panic", err)
+	}
+	if s.readErrors.Load() != 1 || !strings.Contains(logs.String(), "panic in a query") {
+		t.Fatalf("read errors %d, logs:\n%s", s.readErrors.Load(), logs)
+	}
+	defer func() {
+		if p := recover(); p != "damaged block" {
+			t.Fatalf("the callback's panic: recovered %v", p)
+		}
+	}()
+	read(true)
+	t.Fatal("the callback's panic was swallowed")
+}

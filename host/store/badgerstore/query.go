@@ -67,24 +67,13 @@ func hitOrder(a, b hit) int {
 // so does a panic below scan, which is turned into an error: a damaged
 // table must cost one query, not the process. A panic in fn is fn's and
 // goes on.
-func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) (n int, err error) {
+func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) (_ int, err error) {
 	m := compile(f, time.Now().Unix())
 	if m.none {
 		return 0, nil
 	}
 	q := &scanner{ctx: ctx, m: m, limit: limit, withRaw: withRaw, fn: fn, cache: s.cache}
-	defer func() {
-		if p := recover(); p != nil {
-			if q.inFn {
-				panic(p)
-			}
-			s.log.Error("badgerstore: panic in a query", "filter", f, "panic", p, "stack", string(debug.Stack()))
-			n, err = q.loaded, fmt.Errorf("badgerstore: query %v: panic: %v: %w", f, p, store.ErrCorrupt)
-		}
-		if err != nil && ctx.Err() == nil {
-			s.readErrors.Add(1)
-		}
-	}()
+	defer s.endScan(q, f, &err)
 	err = s.db.View(func(txn *badger.Txn) error {
 		q.txn = txn
 		if m.ids != nil {
@@ -96,6 +85,22 @@ func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw boo
 		return q.loaded, fmt.Errorf("badgerstore: query %v: %w", f, err)
 	}
 	return q.loaded, nil
+}
+
+// endScan, deferred by scan, turns a panic below scan into *err and counts
+// failed reads. A panic in the query's callback is not the store's: it
+// goes on up.
+func (s *Store) endScan(q *scanner, f nostr.Filter, err *error) {
+	if p := recover(); p != nil {
+		if q.inFn {
+			panic(p)
+		}
+		s.log.Error("badgerstore: panic in a query", "filter", f, "panic", p, "stack", string(debug.Stack()))
+		*err = fmt.Errorf("badgerstore: query %v: panic: %v: %w", f, p, store.ErrCorrupt)
+	}
+	if *err != nil && q.ctx.Err() == nil {
+		s.readErrors.Add(1)
+	}
 }
 
 // prefixes picks the most selective index for m and returns the key
