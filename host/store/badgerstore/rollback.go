@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/relayd/relayd/host/store"
 )
 
 // ErrRolledBack is wrapped by Open's error when the store holds less than
@@ -112,10 +114,15 @@ type storeMeta struct {
 }
 
 // readMeta reads the meta keys and counts the event keys (keys only: the
-// value log is not read).
-func (s *Store) readMeta() (storeMeta, error) {
-	var m storeMeta
-	err := s.db.View(func(txn *badger.Txn) error {
+// value log is not read). A panic (badger decoding a damaged block) is an
+// error.
+func (s *Store) readMeta() (m storeMeta, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("badgerstore: read %s: panic: %v: %w", s.dir, p, store.ErrCorrupt)
+		}
+	}()
+	err = s.db.View(func(txn *badger.Txn) error {
 		var err error
 		if m.serial, _, err = getU64(txn, metaSerial); err != nil {
 			return err
