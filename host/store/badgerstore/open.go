@@ -61,6 +61,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.keepLogTails(); err != nil {
+		return nil, err
+	}
 	if err := s.guard.check(); err != nil {
 		s.log.Warn("badgerstore: cannot measure free space; assuming there is enough", "err", err)
 	}
@@ -185,8 +188,8 @@ func (s *Store) keptDir() string { return s.dir + ".unlisted" }
 // it opens the directory. After a crash in a flush or a compaction they
 // are leftovers, and checkRollback removes the links again; after a
 // truncated or lost MANIFEST they are the store's data. It returns the
-// directory if it linked anything.
-func (s *Store) keepUnlistedTables() (string, error) {
+// links it made.
+func (s *Store) keepUnlistedTables() ([]string, error) {
 	listed := map[uint64]badger.TableManifest{}
 	f, err := os.Open(filepath.Join(s.dir, badger.ManifestFilename))
 	switch {
@@ -194,34 +197,33 @@ func (s *Store) keepUnlistedTables() (string, error) {
 		m, _, rerr := badger.ReplayManifestFile(f, 0, badger.DefaultOptions(s.dir))
 		f.Close()
 		if rerr != nil {
-			return "", nil // badger refuses to open; nothing is deleted
+			return nil, nil // badger refuses to open; nothing is deleted
 		}
 		listed = m.Tables
 	case !errors.Is(err, os.ErrNotExist):
-		return "", fmt.Errorf("badgerstore: %w", err)
+		return nil, fmt.Errorf("badgerstore: %w", err)
 	}
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
-		return "", fmt.Errorf("badgerstore: %w", err)
+		return nil, fmt.Errorf("badgerstore: %w", err)
 	}
-	var kept int
+	var kept []string
 	for _, e := range ents {
 		id, ok := table.ParseFileID(e.Name())
 		if _, isListed := listed[id]; !ok || isListed {
 			continue
 		}
 		if err := os.MkdirAll(s.keptDir(), 0o755); err != nil {
-			return "", fmt.Errorf("badgerstore: keep table files the MANIFEST does not list: %w", err)
+			return nil, fmt.Errorf("badgerstore: keep table files the MANIFEST does not list: %w", err)
 		}
-		err := os.Link(filepath.Join(s.dir, e.Name()), filepath.Join(s.keptDir(), e.Name()))
-		if err != nil && !errors.Is(err, os.ErrExist) {
-			return "", fmt.Errorf("badgerstore: keep table files the MANIFEST does not list: %w", err)
+		link := filepath.Join(s.keptDir(), e.Name())
+		if err := os.Link(filepath.Join(s.dir, e.Name()), link); err != nil && !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("badgerstore: keep table files the MANIFEST does not list: %w", err)
 		}
-		kept++
+		kept = append(kept, link)
 	}
-	if kept == 0 {
-		return "", nil
+	if len(kept) > 0 {
+		s.log.Info("badgerstore: kept table files the MANIFEST does not list until the store checks out", "count", len(kept), "dir", s.keptDir())
 	}
-	s.log.Info("badgerstore: kept table files the MANIFEST does not list until the store checks out", "count", kept, "dir", s.keptDir())
-	return s.keptDir(), nil
+	return kept, nil
 }

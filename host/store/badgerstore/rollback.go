@@ -148,10 +148,10 @@ func (s *Store) readMeta() (m storeMeta, err error) {
 // checkRollback compares the store with its rollback record and with its
 // own event count, and sets the writer's serial and count. A store behind
 // its record, or missing events it counted, is refused with ErrRolledBack
-// unless Options.AcceptRollback is set. kept is the directory holding the
-// table files the MANIFEST did not list ("" if none): it is removed when
-// the store checks out.
-func (s *Store) checkRollback(kept string) error {
+// unless Options.AcceptRollback is set. kept are the links to the table
+// files the MANIFEST did not list: they are removed when the store checks
+// out.
+func (s *Store) checkRollback(kept []string) error {
 	m, err := s.readMeta()
 	if err != nil {
 		return err
@@ -177,8 +177,8 @@ func (s *Store) checkRollback(kept string) error {
 	if len(problems) > 0 {
 		err := fmt.Errorf("%w: %s: %s; badger lost data (a truncated MANIFEST, a damaged or missing table) or the directory was replaced by an older copy",
 			ErrRolledBack, s.dir, strings.Join(problems, "; "))
-		if kept != "" {
-			err = fmt.Errorf("%w; the table files its MANIFEST does not list are kept in %s", err, kept)
+		if len(kept) > 0 {
+			err = fmt.Errorf("%w; the table files its MANIFEST does not list are kept in %s", err, s.keptDir())
 		}
 		if !s.opts.AcceptRollback {
 			return err
@@ -188,10 +188,13 @@ func (s *Store) checkRollback(kept string) error {
 		s.serial = max(s.serial, recSerial)
 		return s.saveMeta()
 	}
-	if kept != "" {
-		if err := os.RemoveAll(kept); err != nil {
+	for _, k := range kept {
+		if err := os.Remove(k); err != nil {
 			return fmt.Errorf("badgerstore: %w", err)
 		}
+	}
+	if len(kept) > 0 {
+		os.Remove(s.keptDir()) // if empty
 	}
 	if !found || m.serial != recSerial || !m.countFound {
 		return s.saveMeta()
