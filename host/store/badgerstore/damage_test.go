@@ -1,11 +1,13 @@
 package badgerstore
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -440,8 +442,14 @@ func closedStore(t *testing.T, n int) (string, []testEvent) {
 	for i := range es {
 		es[i] = makeEvent(pk, 1, int64(1000+i), nil, fmt.Sprintf("note %05d %s", i, strings.Repeat("x", 200)))
 	}
-	for _, err := range submitAll(s, es, 1) {
+	for _, err := range submitAll(s, es[:n-3], 1) {
 		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last three in transactions of their own.
+	for _, e := range es[n-3:] {
+		if err := s.Save(context.Background(), e.ev, e.raw); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -449,6 +457,26 @@ func closedStore(t *testing.T, n int) (string, []testEvent) {
 		t.Fatal(err)
 	}
 	return dir, es
+}
+
+// lastEntry returns the offset and length of the last entry of a log.
+func lastEntry(t *testing.T, path string) (off, n int64) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	r := bufio.NewReader(io.NewSectionReader(f, logHeaderSize, fi.Size()))
+	for at := int64(logHeaderSize); ; {
+		e := logEntry(r, fi.Size()-at)
+		if e.n == 0 {
+			return off, n
+		}
+		off, n = at, e.n
+		at += e.n
+	}
 }
 
 // indexIn returns the offset of s in file.
@@ -487,6 +515,15 @@ func Test_checkLog(t *testing.T) {
 		{"last checksum flipped", func(t *testing.T, vlog string) {
 			fi, _ := os.Stat(vlog)
 			flip(t, vlog, fi.Size()-1, 1)
+		}, false},
+		{"torn last transaction", func(t *testing.T, vlog string) {
+			// A power cut may persist a later page of the transaction in
+			// flight and not an earlier one: a bad entry, then a good one
+			// of the same transaction.
+			off, n := lastEntry(t, vlog)
+			b, _ := os.ReadFile(vlog)
+			os.WriteFile(vlog, append(b, b[off:off+n]...), 0o644)
+			flip(t, vlog, off+n/2, 1)
 		}, false},
 	}
 	for _, tc := range tests {

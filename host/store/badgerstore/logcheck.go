@@ -71,9 +71,11 @@ func lastValueLog(dir string) string {
 
 // checkLog reads the entries of one log file (header, key, value, CRC32-C
 // of the three) up to the first that does not check. That is the end of
-// the log if zeros, the end of the file or garbage follow it (a crash's
-// torn tail), and damage if the entry after it checks. It reads the file
-// once, front to back, as badger does when it opens it.
+// the log if what follows is zeros, the end of the file, or entries of one
+// transaction: with synced writes only the last transaction can be torn,
+// and a power cut may persist its pages out of order. It is damage if good
+// entries of two transactions or more follow it. It reads the file once,
+// front to back, as badger does when it opens it.
 func checkLog(path string) (*logDamage, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -85,50 +87,78 @@ func checkLog(path string) (*logDamage, error) {
 		return nil, fmt.Errorf("badgerstore: %w", err)
 	}
 	r := bufio.NewReaderSize(io.NewSectionReader(f, logHeaderSize, fi.Size()), 1<<20)
-	for off := int64(logHeaderSize); ; {
-		n, ok := logEntry(r, fi.Size()-off)
-		switch {
-		case n == 0:
+	off := int64(logHeaderSize)
+	var e logRecord
+	for {
+		e = logEntry(r, fi.Size()-off)
+		if e.n == 0 {
 			return nil, nil // the end of the log
-		case !ok:
-			if next, nextOK := logEntry(r, fi.Size()-off-n); next > 0 && nextOK {
-				return &logDamage{path: path, at: off, size: fi.Size()}, nil
-			}
-			return nil, nil
 		}
-		off += n
+		if !e.ok {
+			break
+		}
+		off += e.n
 	}
+	// A bad entry at off: count the transactions of the good ones after it.
+	txns := map[[8]byte]bool{}
+	for left := fi.Size() - off - e.n; ; {
+		next := logEntry(r, left)
+		if next.n == 0 || !next.ok {
+			break
+		}
+		txns[next.ts] = true
+		left -= next.n
+	}
+	if len(txns) < 2 {
+		return nil, nil
+	}
+	return &logDamage{path: path, at: off, size: fi.Size()}, nil
+}
+
+// logRecord is one entry as logEntry read it.
+type logRecord struct {
+	n  int64   // length; 0 at the end of the data
+	ok bool    // its checksum matches
+	ts [8]byte // the version at the end of its key: its transaction
 }
 
 // logEntry reads the next entry from r, with left bytes left in the file.
-// It returns the entry's length, 0 at the end of the data (the end of the
-// file, an all-zero header, a header that claims more than is left), and
-// whether its checksum matches.
-func logEntry(r *bufio.Reader, left int64) (int64, bool) {
+// n is 0 at the end of the data: the end of the file, an all-zero header,
+// or a header that claims more than is left.
+func logEntry(r *bufio.Reader, left int64) logRecord {
 	h := crc32.New(castagnoli)
 	tr := &teeByteReader{r: r, w: h}
 	var meta [2]byte
 	if _, err := io.ReadFull(tr, meta[:]); err != nil {
-		return 0, false
+		return logRecord{}
 	}
 	klen, err1 := binary.ReadUvarint(tr)
 	vlen, err2 := binary.ReadUvarint(tr)
 	exp, err3 := binary.ReadUvarint(tr)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return 0, false
+		return logRecord{}
 	}
 	n := tr.n + int64(klen) + int64(vlen) + crc32.Size
 	if meta == [2]byte{} && klen == 0 && vlen == 0 && exp == 0 || klen > 1<<16 || n > left {
-		return 0, false
+		return logRecord{}
 	}
-	if _, err := io.CopyN(h, r, int64(klen+vlen)); err != nil {
-		return 0, false
+	rec := logRecord{n: n}
+	key := make([]byte, klen)
+	if _, err := io.ReadFull(tr, key); err != nil {
+		return logRecord{}
+	}
+	if klen >= 8 {
+		rec.ts = [8]byte(key[klen-8:])
+	}
+	if _, err := io.CopyN(h, r, int64(vlen)); err != nil {
+		return logRecord{}
 	}
 	var sum [crc32.Size]byte
 	if _, err := io.ReadFull(r, sum[:]); err != nil {
-		return 0, false
+		return logRecord{}
 	}
-	return n, binary.BigEndian.Uint32(sum[:]) == h.Sum32()
+	rec.ok = binary.BigEndian.Uint32(sum[:]) == h.Sum32()
+	return rec
 }
 
 // teeByteReader counts and hashes the bytes read through it.
