@@ -129,8 +129,10 @@
 // never leads it); Open and Close sync it. Open refuses, with
 // ErrRolledBack, a store whose last serial is below the record's, whose
 // event keys (counted at Open, keys only) differ from its own count, or
-// whose write-ahead or last value log has a bad entry followed by good ones
-// (badger would take it for a torn tail and cut the file there). Before
+// whose write-ahead or last value log has a bad entry followed by good
+// entries of two transactions or more (badger would take it for a torn
+// tail and cut the file there; with synced commits a crash can tear only
+// the last transaction). Before
 // badger opens the directory, table files the MANIFEST does not list
 // (which badger deletes) are hard-linked into "<dir>.unlisted", and the
 // part of a damaged log badger will cut is copied there when the damage is

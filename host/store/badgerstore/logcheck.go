@@ -18,15 +18,17 @@ import (
 // entry that does not check, taking it for the torn tail of a crash. A
 // byte flipped in the middle of such a file therefore cuts everything
 // after it, for good: up to a whole value log file of events. checkLogs
-// looks first: a bad entry followed by a good one is damage, not a torn
-// tail.
+// looks first: a bad entry followed by good entries of two transactions is
+// damage, not a torn tail (commits are synced one at a time, so a crash or
+// a power cut can tear only the last transaction).
 
 // logHeaderSize is the key id and IV at the start of every log file.
 const logHeaderSize = 20
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// logDamage is a log file with a bad entry followed by good ones.
+// logDamage is a log file with a bad entry followed by good entries of two
+// transactions or more.
 type logDamage struct {
 	path string
 	at   int64 // offset of the bad entry: badger would cut the file there
