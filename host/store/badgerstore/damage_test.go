@@ -468,9 +468,9 @@ func lastEntry(t *testing.T, path string) (off, n int64) {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	r := bufio.NewReader(io.NewSectionReader(f, logHeaderSize, fi.Size()))
+	lr := &logReader{r: bufio.NewReader(io.NewSectionReader(f, logHeaderSize, fi.Size()))}
 	for at := int64(logHeaderSize); ; {
-		e := logEntry(r, fi.Size()-at)
+		e := lr.logEntry(fi.Size() - at)
 		if e.n == 0 {
 			return off, n
 		}

@@ -88,11 +88,11 @@ func checkLog(path string) (*logDamage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("badgerstore: %w", err)
 	}
-	r := bufio.NewReaderSize(io.NewSectionReader(f, logHeaderSize, fi.Size()), 1<<20)
+	lr := &logReader{r: bufio.NewReaderSize(io.NewSectionReader(f, logHeaderSize, fi.Size()), 1<<20)}
 	off := int64(logHeaderSize)
 	var e logRecord
 	for {
-		e = logEntry(r, fi.Size()-off)
+		e = lr.logEntry(fi.Size() - off)
 		if e.n == 0 {
 			return nil, nil // the end of the log
 		}
@@ -104,7 +104,7 @@ func checkLog(path string) (*logDamage, error) {
 	// A bad entry at off: count the transactions of the good ones after it.
 	txns := map[[8]byte]bool{}
 	for left := fi.Size() - off - e.n; ; {
-		next := logEntry(r, left)
+		next := lr.logEntry(left)
 		if next.n == 0 || !next.ok {
 			break
 		}
@@ -124,12 +124,18 @@ type logRecord struct {
 	ts [8]byte // the version at the end of its key: its transaction
 }
 
+// logReader reads log entries one after the other, reusing its buffer.
+type logReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
 // logEntry reads the next entry from r, with left bytes left in the file.
 // n is 0 at the end of the data: the end of the file, an all-zero header,
 // or a header that claims more than is left.
-func logEntry(r *bufio.Reader, left int64) logRecord {
+func (lr *logReader) logEntry(left int64) logRecord {
 	h := crc32.New(castagnoli)
-	tr := &teeByteReader{r: r, w: h}
+	tr := &teeByteReader{r: lr.r, w: h}
 	var meta [2]byte
 	if _, err := io.ReadFull(tr, meta[:]); err != nil {
 		return logRecord{}
@@ -145,21 +151,19 @@ func logEntry(r *bufio.Reader, left int64) logRecord {
 		return logRecord{}
 	}
 	rec := logRecord{n: n}
-	key := make([]byte, klen)
-	if _, err := io.ReadFull(tr, key); err != nil {
+	kv := int(klen + vlen)
+	if cap(lr.buf) < kv+crc32.Size {
+		lr.buf = make([]byte, kv+crc32.Size)
+	}
+	b := lr.buf[:kv+crc32.Size]
+	if _, err := io.ReadFull(lr.r, b); err != nil {
 		return logRecord{}
 	}
 	if klen >= 8 {
-		rec.ts = [8]byte(key[klen-8:])
+		rec.ts = [8]byte(b[klen-8 : klen])
 	}
-	if _, err := io.CopyN(h, r, int64(vlen)); err != nil {
-		return logRecord{}
-	}
-	var sum [crc32.Size]byte
-	if _, err := io.ReadFull(r, sum[:]); err != nil {
-		return logRecord{}
-	}
-	rec.ok = binary.BigEndian.Uint32(sum[:]) == h.Sum32()
+	h.Write(b[:kv])
+	rec.ok = binary.BigEndian.Uint32(b[kv:]) == h.Sum32()
 	return rec
 }
 
