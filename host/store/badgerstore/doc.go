@@ -112,7 +112,11 @@
 //     lost (0x0c): index and event keys are written and deleted in one
 //     transaction, so only damage separates them;
 //   - a panic below a query (recovered; a panic in the caller's callback
-//     is the caller's).
+//     is the caller's). Badger parses a block's entry index before it
+//     checks the block's checksum, so some damage panics; the writer's
+//     reads and Open's event count recover it too. Badger's compaction
+//     goroutines cannot be guarded: a compaction that reaches a damaged
+//     table can still end the process.
 //
 // A damaged block of index keys alone (no event key in it) reads as fewer
 // index entries and cannot be told from the data; Open's event count and

@@ -153,7 +153,7 @@ func (s *Store) readMeta() (m storeMeta, err error) {
 // out.
 func (s *Store) checkRollback(kept []string) error {
 	m, err := s.readMeta()
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrCorrupt) {
 		return err
 	}
 	path := s.opts.RecordPath
@@ -170,7 +170,13 @@ func (s *Store) checkRollback(kept []string) error {
 		problems = append(problems, fmt.Sprintf("it counts %d events at serial %d, but its rollback record %s says %d",
 			m.count, m.serial, path, recEvents))
 	}
-	if m.countFound && m.events != m.count {
+	switch {
+	case err != nil:
+		// Badger parses a block's entry index before it checks the block's
+		// checksum, so some damage panics instead of reading as missing keys.
+		problems = append(problems, fmt.Sprintf("its events cannot be counted (%v)", err))
+		m.events = m.count
+	case m.countFound && m.events != m.count:
 		problems = append(problems, fmt.Sprintf("it holds %d events where its own count says %d", m.events, m.count))
 	}
 	s.serial, s.events = m.serial, m.events
