@@ -205,23 +205,47 @@ func TestRelaydDiskFull(t *testing.T) {
 		t.Fatalf("mount tmpfs: %v", err)
 	}
 	t.Cleanup(func() { unix.Unmount(mnt, unix.MNT_DETACH) })
-	data := filepath.Join(mnt, "data")
 	cfg := writeConfig(t, fmt.Sprintf("disk_reserve_mb = %d\ndisk_check_interval = \"100ms\"\n", reserveMB))
-	args := []string{"-data", data, "-config", cfg}
+	d := &fullDisk{mnt: mnt, filler: filepath.Join(mnt, "filler"), args: []string{"-data", filepath.Join(mnt, "data"), "-config", cfg}, k: wsc.NewKey()}
 
-	p := startRelayd(t, args...)
-	filler := filepath.Join(mnt, "filler")
-	fill(t, filler, mnt, (reserveMB+4)<<20)
+	p := startRelayd(t, d.args...)
+	d.fill(t, (reserveMB+4)<<20)
+	d.ingestUntilFull(t, p)
+
+	// Space returns: the next event is stored.
+	if err := os.Remove(d.filler); err != nil {
+		t.Fatal(err)
+	}
+	after := d.k.Sign(t, 1, "space is back", nostr.Now())
+	if ok := wsc.Dial(t, p.url).Publish(after); !ok.Accepted {
+		t.Fatalf("publish after freeing space: %v", ok)
+	}
+	d.acked = append(d.acked, after.ID)
+	waitLog(t, p, "free space is back above the reserve")
+
+	stopRelayd(t, p)
+	d.startFull(t)
+}
+
+// fullDisk is the state of TestRelaydDiskFull.
+type fullDisk struct {
+	mnt, filler string
+	args        []string // relayd's
+	k           wsc.Key
+	acked       []string // events stored
+}
+
+// ingestUntilFull publishes 20 KB notes until relayd refuses one, then
+// checks what a full disk must still do.
+func (d *fullDisk) ingestUntilFull(t *testing.T, p *proc) {
 	sub, pub := wsc.Dial(t, p.url), wsc.Dial(t, p.url)
 	sub.Req("eph", nostr.Filter{Kinds: []int{20001}})
-	k := wsc.NewKey()
-	var acked []string
 	refused := false
 	for i := 0; i < 2000 && !refused; i++ {
-		ok := pub.Publish(k.Sign(t, 1, fmt.Sprintf("%04d %s", i, strings.Repeat("f", 20_000)), nostr.Now()))
+		ok := pub.Publish(d.k.Sign(t, 1, fmt.Sprintf("%04d %s", i, strings.Repeat("f", 20_000)), nostr.Now()))
 		switch {
 		case ok.Accepted:
-			acked = append(acked, ok.ID)
+			d.acked = append(d.acked, ok.ID)
 		case ok.Reason == "error: disk full":
 			refused = true
 		default:
@@ -231,18 +255,18 @@ func TestRelaydDiskFull(t *testing.T) {
 	if !refused {
 		t.Fatal("never refused with error: disk full")
 	}
-	t.Logf("%d events stored before the reserve was reached", len(acked))
-	if ok := pub.Publish(k.Sign(t, 1, "still full", nostr.Now())); ok.Accepted || ok.Reason != "error: disk full" {
+	t.Logf("%d events stored before the reserve was reached", len(d.acked))
+	if ok := pub.Publish(d.k.Sign(t, 1, "still full", nostr.Now())); ok.Accepted || ok.Reason != "error: disk full" {
 		t.Fatalf("publish on a full disk: %v", ok)
 	}
-	eph := k.Sign(t, 20001, "ephemeral", nostr.Now())
+	eph := d.k.Sign(t, 20001, "ephemeral", nostr.Now())
 	if ok := pub.Publish(eph); !ok.Accepted {
 		t.Fatalf("ephemeral event on a full disk: %v", ok)
 	}
 	if got := wsc.Event(t, sub.Expect("EVENT")); got.ID != eph.ID {
 		t.Fatalf("live delivery on a full disk: got %s", got.ID)
 	}
-	checkStored(t, p, acked)
+	checkStored(t, p, d.acked)
 	if m := metrics(t, p); !strings.Contains(m, "relayd_store_disk_full 1\n") {
 		t.Fatalf("metrics on a full disk:\n%s", m)
 	}
@@ -250,28 +274,19 @@ func TestRelaydDiskFull(t *testing.T) {
 	if n := strings.Count(p.logs.String(), "free space is below the reserve"); n != 1 {
 		t.Fatalf("%d log lines for the full disk, want 1", n)
 	}
+}
 
-	// Space returns: the next event is stored.
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
-	after := k.Sign(t, 1, "space is back", nostr.Now())
-	if ok := pub.Publish(after); !ok.Accepted {
-		t.Fatalf("publish after freeing space: %v", ok)
-	}
-	acked = append(acked, after.ID)
-	waitLog(t, p, "free space is back above the reserve")
-
-	// Start on a completely full disk, after a clean stop and after a kill.
-	stopRelayd(t, p)
-	fill(t, filler, mnt, 0)
+// startFull starts relayd on a completely full disk: after a clean stop,
+// after a kill, and after a kill with writes left in the write-ahead log.
+func (d *fullDisk) startFull(t *testing.T) {
+	d.fill(t, 0)
 	for _, stop := range []string{"clean", "kill"} {
-		p = startRelayd(t, args...)
+		p := startRelayd(t, d.args...)
 		c := wsc.Dial(t, p.url)
-		if ok := c.Publish(k.Sign(t, 1, "full at start", nostr.Now())); ok.Accepted || ok.Reason != "error: disk full" {
+		if ok := c.Publish(d.k.Sign(t, 1, "full at start", nostr.Now())); ok.Accepted || ok.Reason != "error: disk full" {
 			t.Fatalf("publish after a start on a full disk (%s): %v", stop, ok)
 		}
-		checkStored(t, p, acked)
+		checkStored(t, p, d.acked)
 		if stop == "clean" {
 			stopRelayd(t, p)
 		} else {
@@ -281,29 +296,32 @@ func TestRelaydDiskFull(t *testing.T) {
 
 	// Killed with unflushed writes, then the disk fills up completely: the
 	// write-ahead log cannot be replayed, and relayd says so (no SIGBUS).
-	if err := os.Remove(filler); err != nil {
+	if err := os.Remove(d.filler); err != nil {
 		t.Fatal(err)
 	}
-	p = startRelayd(t, args...)
-	last := k.Sign(t, 1, "in the write-ahead log", nostr.Now())
+	p := startRelayd(t, d.args...)
+	last := d.k.Sign(t, 1, "in the write-ahead log", nostr.Now())
 	if ok := wsc.Dial(t, p.url).Publish(last); !ok.Accepted {
 		t.Fatalf("publish: %v", ok)
 	}
-	acked = append(acked, last.ID)
+	d.acked = append(d.acked, last.ID)
 	killRelayd(p)
-	fill(t, filler, mnt, 0)
-	code, logs := runRelaydToExit(t, args...)
+	d.fill(t, 0)
+	code, logs := runRelaydToExit(t, d.args...)
 	if code != 1 || !strings.Contains(logs, "replaying the write-ahead logs of an unclean shutdown") {
 		t.Fatalf("start on a full disk with a log to replay: exit %d\n%s", code, logs)
 	}
 	// With room for the replay but still below the reserve: read-only.
-	fill(t, filler, mnt, 4<<20)
-	p = startRelayd(t, args...)
-	checkStored(t, p, acked)
-	if ok := wsc.Dial(t, p.url).Publish(k.Sign(t, 1, "x", nostr.Now())); ok.Reason != "error: disk full" {
+	d.fill(t, 4<<20)
+	p = startRelayd(t, d.args...)
+	checkStored(t, p, d.acked)
+	if ok := wsc.Dial(t, p.url).Publish(d.k.Sign(t, 1, "x", nostr.Now())); ok.Reason != "error: disk full" {
 		t.Fatalf("publish after the replay: %v", ok)
 	}
 }
+
+// fill leaves free bytes free on the filesystem (0: as full as it gets).
+func (d *fullDisk) fill(t *testing.T, free int64) { fill(t, d.filler, d.mnt, free) }
 
 // waitLog waits until relayd's log has s: the log comes through a pipe
 // that the test reads on its own time.

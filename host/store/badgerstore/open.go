@@ -18,39 +18,19 @@ import (
 // Open opens or creates the store in dir and starts its writer.
 //
 // Before badger opens the directory, Open removes the empty write-ahead
-// logs a crash inside badger's cleanup leaves (badger #2207), and keeps a
-// hard link to every table file the MANIFEST does not list, which badger
-// would delete. After, it checks the store against its rollback record and
-// its own event count (see ErrRolledBack). When the free space is below
+// logs a crash inside badger's cleanup leaves (badger #2207), keeps a hard
+// link to every table file the MANIFEST does not list, which badger would
+// delete, and looks for damage in the logs badger would cut (logcheck.go).
+// After, it checks the store against its rollback record and its own event
+// count (see ErrRolledBack). When the free space is below
 // Options.DiskReserve, badger is opened read-only.
 func Open(dir string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	dir = filepath.Clean(dir)
-	if opts.RecordPath == "" {
-		opts.RecordPath = dir + ".state"
-	}
-	s := &Store{
-		dir:         dir,
-		opts:        opts,
-		log:         opts.Logger,
-		guard:       newDiskGuard(dir, &opts),
-		queue:       make(chan *request, opts.QueueSize),
-		notify:      make(chan []*request, 4),
-		notifyDone:  make(chan struct{}),
-		wake:        make(chan struct{}, 1),
-		stop:        make(chan struct{}),
-		monitorDone: make(chan struct{}),
-		record:      &rollbackRecord{path: opts.RecordPath},
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	if opts.CacheBytes > 0 {
-		s.cache = newEventCache(opts.CacheBytes)
-	}
+	s := newStore(filepath.Clean(dir), opts)
+	dir = s.dir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("badgerstore: %w", err)
 	}
@@ -84,6 +64,33 @@ func Open(dir string, opts Options) (*Store, error) {
 	go s.notifyLoop()
 	go s.monitor()
 	return s, nil
+}
+
+// newStore returns the store for dir, not yet open.
+func newStore(dir string, opts Options) *Store {
+	if opts.RecordPath == "" {
+		opts.RecordPath = dir + ".state"
+	}
+	s := &Store{
+		dir:         dir,
+		opts:        opts,
+		log:         opts.Logger,
+		guard:       newDiskGuard(dir, &opts),
+		queue:       make(chan *request, opts.QueueSize),
+		notify:      make(chan []*request, 4),
+		notifyDone:  make(chan struct{}),
+		wake:        make(chan struct{}, 1),
+		stop:        make(chan struct{}),
+		monitorDone: make(chan struct{}),
+		record:      &rollbackRecord{path: opts.RecordPath},
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.CacheBytes > 0 {
+		s.cache = newEventCache(opts.CacheBytes)
+	}
+	return s
 }
 
 // openDB opens badger in s.dir, read-only if ro.
