@@ -11,9 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -117,16 +115,6 @@ func sameIDs(t *testing.T, what string, got map[string]bool, want map[string]*no
 	}
 }
 
-// stopRelayd stops a relayd child gracefully and waits for it.
-func stopRelayd(t *testing.T, p *proc) {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("relayd did not stop")
-	}
-}
 
 // TestDataImportExport imports a dump of several thousand events with
 // every sort of line, checks the summary against what the generator made,

@@ -34,6 +34,9 @@ func fsckCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "relayd fsck: want no arguments")
 		return 2
 	}
+	// fsck is the way out of a store that has gone backwards against its
+	// rollback record, so it opens one as -accept-store-rollback does.
+	cfg.AcceptStoreRollback = true
 	ctx, stop := interruptible()
 	defer stop()
 	d, ok := openData(ctx, "fsck", cfg, stderr, server.DataOptions{}, "")

@@ -1,6 +1,6 @@
 // Command relayd is a Nostr relay whose policies are WebAssembly plugins.
 //
-//	relayd [-listen ADDR] [-data DIR] [-plugins DIR] [-config FILE]
+//	relayd [-listen ADDR] [-data DIR] [-plugins DIR] [-config FILE] [-accept-store-rollback]
 //	relayd import|export|delete|stats|compact|fsck [-data DIR] [-config FILE] ...
 //	relayd plugin check|test|new ...
 //	relayd help [COMMAND] | -version
@@ -76,6 +76,8 @@ func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
 	for _, name := range []string{"trust_proxy", "trust-proxy"} {
 		fs.BoolFunc(name, "removed: set trusted_proxies in the config file", func(string) error { return config.ErrTrustProxy })
 	}
+	rollback := fs.Bool("accept-store-rollback", false,
+		"start on a store that has gone backwards against its rollback record (lost or replaced files), serving it as it is")
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, err
 	}
@@ -94,6 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
 			cfg.DataDir = *data
 		case "plugins":
 			cfg.PluginDir = *plugins
+		case "accept-store-rollback":
+			cfg.AcceptStoreRollback = *rollback
 		}
 	})
 	return cfg, cfg.Validate()

@@ -393,6 +393,10 @@ func TestParseFlags(t *testing.T) {
 			}
 		})
 	}
+	c, err := parseFlags([]string{"-accept-store-rollback"}, io.Discard)
+	if err != nil || !c.AcceptStoreRollback {
+		t.Fatalf("-accept-store-rollback: got %v, %v", c.AcceptStoreRollback, err)
+	}
 	bad := writeConfig(t, "max_limit = 10\ndefault_limit = 20\nbogus_key = 1\n")
 	if _, err := parseFlags([]string{"-config", bad}, io.Discard); err == nil || !strings.Contains(err.Error(), "bogus_key") {
 		t.Fatalf("unknown key: got %v", err)

@@ -75,6 +75,20 @@ type Config struct {
 	// ExpireInterval is how often expired (NIP-40) events are removed.
 	ExpireInterval Duration `toml:"expire_interval"`
 
+	// DiskReserveMB is the free space, in MiB, kept on the data dir's
+	// filesystem. Below it the store turns read-only: EVENTs get
+	// "error: disk full", REQs and ephemeral events go on; it takes events
+	// again once the free space is back above the reserve plus a tenth.
+	// 0 turns the check off, and a full disk then kills relayd (SIGBUS).
+	DiskReserveMB int `toml:"disk_reserve_mb"`
+	// DiskCheckInterval is how often the free space is measured when no
+	// writes do it (they do every MiB written).
+	DiskCheckInterval Duration `toml:"disk_check_interval"`
+	// AcceptStoreRollback opens a store that has gone backwards against
+	// its rollback record instead of refusing to start. Set only by the
+	// -accept-store-rollback flag, for one start: never from the file.
+	AcceptStoreRollback bool `toml:"-"`
+
 	// Plugin defaults, overridable per plugin in NAME.toml.
 	PluginTimeout  Duration `toml:"plugin_timeout"`
 	PluginMemoryMB int      `toml:"plugin_memory_mb"`
@@ -128,6 +142,8 @@ func Default() Config {
 		IdleTimeout:         Duration{90 * time.Second},
 		ShutdownTimeout:     Duration{5 * time.Second},
 		ExpireInterval:      Duration{time.Minute},
+		DiskReserveMB:       1024,
+		DiskCheckInterval:   Duration{5 * time.Second},
 		PluginTimeout:       Duration{50 * time.Millisecond},
 		PluginMemoryMB:      64,
 		LogLevel:            "info",
@@ -189,6 +205,9 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be > 0, got %d", p.name, p.v))
 		}
 	}
+	if c.DiskReserveMB < 0 {
+		errs = append(errs, fmt.Errorf("disk_reserve_mb must be >= 0 (0 turns the check off), got %d", c.DiskReserveMB))
+	}
 	if c.DefaultLimit > c.MaxLimit {
 		errs = append(errs, fmt.Errorf("default_limit %d is above max_limit %d", c.DefaultLimit, c.MaxLimit))
 	}
@@ -202,7 +221,8 @@ func (c Config) Validate() error {
 		name string
 		v    Duration
 	}{{"write_timeout", c.WriteTimeout}, {"ping_interval", c.PingInterval}, {"idle_timeout", c.IdleTimeout},
-		{"shutdown_timeout", c.ShutdownTimeout}, {"expire_interval", c.ExpireInterval}, {"plugin_timeout", c.PluginTimeout}} {
+		{"shutdown_timeout", c.ShutdownTimeout}, {"expire_interval", c.ExpireInterval}, {"plugin_timeout", c.PluginTimeout},
+		{"disk_check_interval", c.DiskCheckInterval}} {
 		if d.v.Duration <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be > 0", d.name))
 		}

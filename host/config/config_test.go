@@ -38,6 +38,12 @@ func TestLoad(t *testing.T) {
 				return !c.Negentropy && c.MaxNegentropyEvents == 1000 && c.MaxNegentropySessions == 1
 			}, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
+		{"disk reserve", "disk_reserve_mb = 64\ndisk_check_interval = \"1s\"\n",
+			func(c config.Config) bool {
+				return c.DiskReserveMB == 64 && c.DiskCheckInterval.Duration == time.Second
+			}, ""},
+		// A one-start escape hatch must not sit in the file for good.
+		{"rollback flag in the file", "accept_store_rollback = true\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
 		{"bad toml", "max_limit = = 1\n", nil, "config"},
 	}
@@ -78,6 +84,8 @@ func TestValidate(t *testing.T) {
 		{"bad log level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
 		{"zero negentropy events", func(c *config.Config) { c.MaxNegentropyEvents = 0 }, "max_negentropy_events"},
 		{"zero negentropy sessions", func(c *config.Config) { c.MaxNegentropySessions = 0 }, "max_negentropy_sessions"},
+		{"negative disk reserve", func(c *config.Config) { c.DiskReserveMB = -1 }, "disk_reserve_mb"},
+		{"zero disk check interval", func(c *config.Config) { c.DiskCheckInterval.Duration = 0 }, "disk_check_interval"},
 		{"several at once", func(c *config.Config) { c.MaxFilters = 0; c.MaxLimit = 0 }, "max_filters"},
 	}
 	for _, tc := range tests {

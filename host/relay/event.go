@@ -133,6 +133,9 @@ func (r *Relay) storeOutcome(id string, err error) (Outcome, string) {
 		return OutcomeExpired, "invalid: event is expired"
 	case errors.Is(err, store.ErrTooLarge):
 		return OutcomeInvalid, "invalid: event is too large"
+	case errors.Is(err, store.ErrDiskFull):
+		// The store logs the change of state once; not one line per event.
+		return OutcomeFailed, "error: disk full"
 	}
 	r.stats.EventsFailed.Add(1)
 	r.log.Error("storing event failed", "id", id, "err", err)

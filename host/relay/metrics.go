@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/store"
 )
 
 type policyStats = policy.Stats
@@ -28,6 +29,9 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 	gauge(w, "relayd_starting", "1 while the policies load and messages are refused with error: starting.", starting)
 	gauge(w, "relayd_negentropy_sessions", "Open NIP-77 negentropy sessions.", st.NegSessions.Load())
 	gauge(w, "relayd_negentropy_items", "(created_at, id) pairs held by open negentropy sessions, 40 bytes each.", st.NegItems.Load())
+	if hr, ok := r.store.(store.HealthReporter); ok {
+		storeMetrics(w, hr.Health())
+	}
 	ch := r.chain.Load()
 	if ch.Empty() {
 		return
@@ -55,6 +59,19 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 			fmt.Fprintf(w, "%s{policy=%q} %d\n", m.name, name, m.get(s))
 		}
 	}
+}
+
+// storeMetrics writes what the store reports about its disk and reads.
+func storeMetrics(w io.Writer, h store.Health) {
+	var full int64
+	if h.DiskFull {
+		full = 1
+	}
+	gauge(w, "relayd_store_disk_full", "1 while the free disk space is below the store's reserve: EVENTs get \"error: disk full\".", full)
+	gauge(w, "relayd_store_free_bytes", "Free space last measured on the store's filesystem.", int64(h.FreeBytes))
+	gauge(w, "relayd_store_reserve_bytes", "Free space below which the store takes no writes.", int64(h.ReserveBytes))
+	counter(w, "relayd_store_disk_full_refusals_total", "EVENTs refused because the disk was below the reserve.", h.DiskFullRefusals)
+	counter(w, "relayd_store_read_errors_total", "Store reads that failed: damaged data or I/O errors.", h.ReadErrors)
 }
 
 func counter(w io.Writer, name, help string, v uint64) {

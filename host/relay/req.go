@@ -38,7 +38,13 @@ func (s *session) onReq(m envelope.Message) {
 	// the query's snapshot or buffered for after EOSE (or both; goLive
 	// drops the copy).
 	s.r.subs.Add(s.ps.ID, m.SubID, filters, sb)
-	sent := s.sendStored(sb)
+	sent, err := s.sendStored(sb)
+	if err != nil {
+		// Not EOSE: the stored events could not all be read.
+		s.detach(sb)
+		s.closedReply(m.SubID, "error: could not read the stored events")
+		return
+	}
 	s.send(envelope.AppendEOSE(nil, m.SubID))
 	s.then(func() { sb.goLive(sent) })
 }
@@ -84,8 +90,9 @@ func (r *Relay) limitOf(f *nostr.Filter) int {
 
 // sendStored queues the stored events matching sb's filters, newest first
 // per filter, each event once. It returns the ids sent when live events
-// are already buffered (nil otherwise), for goLive to skip.
-func (s *session) sendStored(sb *sub) map[string]struct{} {
+// are already buffered (nil otherwise), for goLive to skip, or the error of
+// a query that failed (after queueing what it read).
+func (s *session) sendStored(sb *sub) (map[string]struct{}, error) {
 	s.r.stats.Queries.Add(1)
 	direct := s.idle()
 	var frames [][]byte
@@ -133,6 +140,10 @@ func (s *session) sendStored(sb *sub) map[string]struct{} {
 		})
 		if err != nil {
 			s.r.log.Warn("query failed", "session", s.ps.ID, "sub", sb.id, "err", err)
+			if len(frames) > 0 {
+				s.send(frames...)
+			}
+			return nil, err
 		}
 	}
 	if len(frames) > 0 {
@@ -142,13 +153,13 @@ func (s *session) sendStored(sb *sub) map[string]struct{} {
 	pending := len(sb.buffered)
 	sb.mu.Unlock()
 	if pending == 0 || len(raws) == 0 {
-		return nil
+		return nil, nil
 	}
 	sent := make(map[string]struct{}, len(raws))
 	for _, raw := range raws {
 		sent[rawID(raw)] = struct{}{}
 	}
-	return sent
+	return sent, nil
 }
 
 // deliverStored runs the deliver hook on one stored event. It returns the
@@ -205,23 +216,29 @@ func (sb *sub) kill() {
 }
 
 // closeSub ends a subscription from the relay's side with CLOSED, unless
-// the client replaced or closed it meanwhile. It holds session.mu while it
-// removes the subscription from the index, so a REQ reusing the id (which
-// registers under session.mu first) is never the one removed. It may run
-// on any goroutine that holds no lock.
+// the client replaced or closed it meanwhile. It may run on any goroutine
+// that holds no lock.
 func (r *Relay) closeSub(sb *sub, reason string) {
-	s := sb.s
+	if sb.s.detach(sb) {
+		sb.s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
+	}
+}
+
+// detach ends sb: no more deliveries, out of the session and the index.
+// It holds session.mu while it removes the subscription from the index, so
+// a REQ reusing the id (which registers under session.mu first) is never
+// the one removed. It reports whether sb was still the session's
+// subscription under its id.
+func (s *session) detach(sb *sub) bool {
 	s.mu.Lock()
 	current := s.subs[sb.id] == sb
 	if current {
 		delete(s.subs, sb.id)
-		r.subs.Remove(s.ps.ID, sb.id)
+		s.r.subs.Remove(s.ps.ID, sb.id)
 	}
 	s.mu.Unlock()
 	sb.kill()
-	if current {
-		s.conn.Send(envelope.AppendClosed(nil, sb.id, reason))
-	}
+	return current
 }
 
 // countExact bounds the events read to count a multi-filter COUNT exactly.

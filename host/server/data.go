@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -49,12 +48,9 @@ func OpenData(ctx context.Context, cfg config.Config, log *slog.Logger, opts Dat
 	if err := badgerstore.CheckLock(dir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	st, err := badgerstore.Open(dir, storeOptions(cfg, log))
+	st, err := openStore(cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, err
 	}
 	d := &Data{Store: st}
 	if !opts.Relay {
@@ -94,12 +90,20 @@ func (d *Data) Close() error {
 // storeDir is where the badger store of cfg lives.
 func storeDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "events") }
 
-// storeOptions are the store's options for cfg.
-//
-// TODO(lead): Run opens the store with the same two options inline; on
-// merge, make Run use storeOptions so both paths share one place.
+// storeOptions are the store's options for cfg, for the relay and the
+// operator commands alike.
 func storeOptions(cfg config.Config, log *slog.Logger) badgerstore.Options {
-	return badgerstore.Options{Logger: log, MaxEventSize: cfg.MaxMessageBytes}
+	reserve := int64(cfg.DiskReserveMB) << 20
+	if reserve == 0 {
+		reserve = -1 // off
+	}
+	return badgerstore.Options{
+		Logger:            log,
+		MaxEventSize:      cfg.MaxMessageBytes,
+		DiskReserve:       reserve,
+		DiskCheckInterval: cfg.DiskCheckInterval.Duration,
+		AcceptRollback:    cfg.AcceptStoreRollback,
+	}
 }
 
 // loadPlugins loads cfg.PluginDir once, with no watching: every plugin

@@ -118,15 +118,17 @@ func shutdown(cfg config.Config, log *slog.Logger, r *relay.Relay, m *wasmhost.M
 	}
 }
 
-// openStore opens the badger store in the data directory.
+// openStore opens the badger store in the data dir. A store that has gone
+// backwards is refused with the way out.
 func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "events"), badgerstore.Options{
-		Logger:       log,
-		MaxEventSize: cfg.MaxMessageBytes,
-	})
+	st, err := badgerstore.Open(storeDir(cfg), storeOptions(cfg, log))
+	if errors.Is(err, badgerstore.ErrRolledBack) {
+		return nil, fmt.Errorf("store: %w. Restore the data dir from a backup, or start relayd once with -accept-store-rollback "+
+			"to serve the store as it is, then check it with relayd fsck (-repair rebuilds the indexes)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

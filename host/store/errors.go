@@ -20,4 +20,13 @@ var (
 	ErrTooLarge = errors.New("store: event too large")
 	// ErrClosed: the store was closed ("error:").
 	ErrClosed = errors.New("store: closed")
+	// ErrDiskFull: the free space on the store's disk is below its reserve,
+	// so the store takes no writes until space returns; the event was not
+	// stored ("error: disk full").
+	ErrDiskFull = errors.New("store: disk full")
+	// ErrCorrupt: stored data could not be read back intact (a checksum
+	// failed, a value does not decode, an index entry points at nothing).
+	// A query that meets it fails rather than answer with a partial or
+	// altered result ("error:").
+	ErrCorrupt = errors.New("store: stored data is damaged")
 )

@@ -59,3 +59,25 @@ type Store interface {
 	// with ErrClosed.
 	Close() error
 }
+
+// Health is what a store reports about itself for the relay's metrics.
+type Health struct {
+	// DiskFull is set while the free space on the store's disk is below
+	// its reserve: writes are refused with ErrDiskFull, reads go on.
+	DiskFull bool
+	// FreeBytes is the free space last measured on the store's disk and
+	// ReserveBytes the reserve below which writes stop; both are 0 for a
+	// store without a disk.
+	FreeBytes, ReserveBytes uint64
+	// DiskFullRefusals counts the writes refused with ErrDiskFull.
+	DiskFullRefusals uint64
+	// ReadErrors counts the reads that failed: damaged data (ErrCorrupt)
+	// and I/O errors.
+	ReadErrors uint64
+}
+
+// HealthReporter is implemented by stores that report their Health.
+// Health is safe for concurrent use and cheap: it reads counters.
+type HealthReporter interface {
+	Health() Health
+}

@@ -287,3 +287,50 @@ func TestCheckLock(t *testing.T) {
 		t.Fatalf("closed store: %v", err)
 	}
 }
+
+// TestAdminJobsKeepRollbackRecord: after DeleteMatching and after Repair
+// the store opens again without a rollback refusal, because the event
+// count (meta key and rollback record) follows what the jobs removed.
+func TestAdminJobsKeepRollbackRecord(t *testing.T) {
+	tests := []struct {
+		name string
+		job  func(t *testing.T, s *Store, es []testEvent, pk string)
+	}{
+		{"delete", func(t *testing.T, s *Store, es []testEvent, pk string) {
+			if n, err := s.DeleteMatching(bg, nostr.Filter{Kinds: []int{1}}, false); err != nil || n == 0 {
+				t.Fatalf("delete: %d, %v", n, err)
+			}
+		}},
+		{"repair", func(t *testing.T, s *Store, es []testEvent, pk string) {
+			damage(t, s, es, pk)
+			if res, err := s.Repair(bg, nil); err != nil || res.Dropped == 0 {
+				t.Fatalf("repair: %+v, %v", res, err)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pk := randHex32()
+			es := mixedEvents(pk, 1_700_000_000, 20)
+			saveAll(t, s, es)
+			tc.job(t, s, es, pk)
+			want := s.events
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s, err = Open(dir, Options{})
+			if err != nil {
+				t.Fatalf("reopen after %s: %v", tc.name, err)
+			}
+			defer s.Close()
+			if s.events != want {
+				t.Errorf("reopened with %d events, want %d", s.events, want)
+			}
+		})
+	}
+}

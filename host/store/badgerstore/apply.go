@@ -2,6 +2,7 @@ package badgerstore
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -19,7 +20,7 @@ import (
 func (s *Store) applySave(txn *badger.Txn, r *request) error {
 	rec := r.rec
 	r.err = nil
-	if ok, err := exists(txn, idKey(&rec.id)); err != nil || ok {
+	if dup, err := s.storedCopy(txn, rec); err != nil || dup {
 		r.err = store.ErrDuplicate
 		return err
 	}
@@ -38,6 +39,7 @@ func (s *Store) applySave(txn *badger.Txn, r *request) error {
 	if err := s.put(txn, rec, s.serial); err != nil {
 		return err
 	}
+	s.events++
 	if rec.kind == store.KindDeletion {
 		return s.applyDeletion(txn, rec)
 	}
@@ -59,12 +61,13 @@ func (s *Store) replace(txn *badger.Txn, rec *record) (refused error, err error)
 	if err != nil || !found {
 		return nil, err
 	}
-	h, err := getHeader(txn, old)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	h, found, err := getHeader(txn, old)
+	if !found {
 		return nil, nil // a dangling slot; put overwrites it
 	}
 	if err != nil {
-		return nil, err
+		// The current version is unreadable: rec takes its place.
+		return nil, s.deleteEvent(txn, old)
 	}
 	if newerThan(&h, rec) {
 		return store.ErrReplaced, nil
@@ -131,11 +134,12 @@ func (s *Store) deleteID(txn *badger.Txn, rec *record, id *[32]byte) error {
 	if err != nil || !found {
 		return err
 	}
-	h, err := getHeader(txn, serial)
-	if err != nil {
-		return ignoreMissing(err)
+	h, found, err := getHeader(txn, serial)
+	if !found {
+		return nil
 	}
-	if h.pubkey != rec.pubkey || h.kind == store.KindDeletion {
+	// An unreadable event has no author to check against: it goes.
+	if err == nil && (h.pubkey != rec.pubkey || h.kind == store.KindDeletion) {
 		return nil
 	}
 	return s.deleteEvent(txn, serial)
@@ -158,11 +162,8 @@ func (s *Store) deleteAddr(txn *badger.Txn, rec *record, addr []byte) error {
 	if err != nil || !found {
 		return err
 	}
-	h, err := getHeader(txn, serial)
-	if err != nil {
-		return ignoreMissing(err)
-	}
-	if h.createdAt > rec.createdAt {
+	h, found, err := getHeader(txn, serial)
+	if !found || (err == nil && h.createdAt > rec.createdAt) {
 		return nil
 	}
 	return s.deleteEvent(txn, serial)
@@ -170,20 +171,27 @@ func (s *Store) deleteAddr(txn *badger.Txn, rec *record, addr []byte) error {
 
 // deleteEvent removes the event stored under serial and all its keys. The
 // keys are derived from the stored JSON, as put derived them from the event.
+// An event that cannot be read is removed alone and its serial marked lost
+// (lostKey): its index keys cannot be derived, and queries skip them.
 func (s *Store) deleteEvent(txn *badger.Txn, serial uint64) error {
 	s.cache.drop(serial)
-	v, err := getValue(txn, eventKey(serial))
+	v, found, err := readEvent(txn, serial)
+	if !found {
+		return nil
+	}
+	var rec *record
+	if err == nil {
+		rec, err = recordOf(v)
+	}
 	if err != nil {
-		return ignoreMissing(err)
+		s.log.Warn("badgerstore: removing an unreadable event; its serial is marked lost", "serial", serial, "err", err)
+		if err := txn.Delete(eventKey(serial)); err != nil {
+			return err
+		}
+		s.events--
+		return txn.Set(lostKey(serial), nil)
 	}
-	var ev nostr.Event
-	if err := ev.UnmarshalJSON(v[headerLen:]); err != nil {
-		return fmt.Errorf("badgerstore: event %d: %w", serial, err)
-	}
-	rec, err := newRecord(&ev, nil, false)
-	if err != nil {
-		return fmt.Errorf("badgerstore: event %d: %w", serial, err)
-	}
+	s.events--
 	keys := append(rec.indexKeys(serial), eventKey(serial), idKey(&rec.id))
 	if rec.exp != 0 {
 		keys = append(keys, expireKey(rec.exp, serial))
@@ -202,6 +210,72 @@ func (s *Store) deleteEvent(txn *badger.Txn, serial uint64) error {
 		return err
 	}
 	return txn.Delete(addrKey)
+}
+
+// storedCopy reports whether rec is already stored, readable. When its id
+// key points at an event that is missing or unreadable, the copy is lost:
+// its keys (the same as rec's) are removed so that rec is stored again.
+func (s *Store) storedCopy(txn *badger.Txn, rec *record) (bool, error) {
+	serial, found, err := getU64(txn, idKey(&rec.id))
+	if err != nil || !found {
+		return false, err
+	}
+	v, found, err := readEvent(txn, serial)
+	if err == nil && found {
+		if h, _ := decodeHeader(v); h.id == rec.id {
+			return true, nil
+		}
+		err = fmt.Errorf("badgerstore: event %d holds another id: %w", serial, store.ErrCorrupt)
+	}
+	if !found {
+		err = fmt.Errorf("badgerstore: event %d is indexed but missing: %w", serial, store.ErrCorrupt)
+	}
+	s.log.Warn("badgerstore: the stored copy of a re-published event is lost; storing it again",
+		"id", hex.EncodeToString(rec.id[:]), "serial", serial, "err", err)
+	s.cache.drop(serial)
+	keys := append(rec.indexKeys(serial), eventKey(serial))
+	if rec.exp != 0 {
+		keys = append(keys, expireKey(rec.exp, serial))
+	}
+	for _, k := range keys {
+		if err := txn.Delete(k); err != nil {
+			return false, err
+		}
+	}
+	if found {
+		s.events--
+	}
+	return false, nil
+}
+
+// readEvent reads the value stored under serial. found reports whether the
+// event key exists; err, that its value cannot be read back intact.
+// Badger does not report a failed value read (it logs it and returns no
+// value), so an empty value is a failed read.
+func readEvent(txn *badger.Txn, serial uint64) (v []byte, found bool, err error) {
+	item, err := txn.Get(eventKey(serial))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	if v, err = item.ValueCopy(nil); err != nil {
+		return nil, true, err
+	}
+	if _, err := decodeHeader(v); err != nil {
+		return nil, true, fmt.Errorf("badgerstore: event %d: %w", serial, err)
+	}
+	return v, true, nil
+}
+
+// recordOf rebuilds the record of a stored event value, for its keys.
+func recordOf(v []byte) (*record, error) {
+	var ev nostr.Event
+	if err := ev.UnmarshalJSON(v[headerLen:]); err != nil {
+		return nil, fmt.Errorf("badgerstore: stored event JSON: %v: %w", err, store.ErrCorrupt)
+	}
+	return newRecord(&ev, nil, false)
 }
 
 func exists(txn *badger.Txn, key []byte) (bool, error) {
@@ -231,31 +305,13 @@ func getU64(txn *badger.Txn, key []byte) (v uint64, found bool, err error) {
 	return v, err == nil, err
 }
 
-func getValue(txn *badger.Txn, key []byte) ([]byte, error) {
-	item, err := txn.Get(key)
-	if err != nil {
-		return nil, err
+// getHeader reads the header of the event stored under serial, with
+// readEvent's found and err.
+func getHeader(txn *badger.Txn, serial uint64) (header, bool, error) {
+	v, found, err := readEvent(txn, serial)
+	if err != nil || !found {
+		return header{}, found, err
 	}
-	return item.ValueCopy(nil)
-}
-
-func getHeader(txn *badger.Txn, serial uint64) (header, error) {
-	item, err := txn.Get(eventKey(serial))
-	if err != nil {
-		return header{}, err
-	}
-	var h header
-	err = item.Value(func(v []byte) error {
-		var derr error
-		h, derr = decodeHeader(v)
-		return derr
-	})
-	return h, err
-}
-
-func ignoreMissing(err error) error {
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil
-	}
-	return err
+	h, err := decodeHeader(v)
+	return h, true, err
 }

@@ -80,25 +80,41 @@ func (s *Store) deleteIDs(ctx context.Context, ids [][32]byte) (int, error) {
 // commitIDDeletes deletes the events of a prefix of ids in one transaction.
 // It returns how many it deleted and the prefix length, cutting the prefix
 // short when it does not fit one transaction.
+//
+// The event count (meta key and rollback record) follows in the same
+// transaction; on failure the in-memory counts are restored.
 func (s *Store) commitIDDeletes(ids [][32]byte) (deleted, done int, err error) {
+	serial, events := s.serial, s.events
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	for i := range ids {
 		ok, err := s.deleteByID(txn, &ids[i])
 		if errors.Is(err, badger.ErrTxnTooBig) && i > 0 {
 			txn.Discard()
+			s.serial, s.events = serial, events
 			return s.commitIDDeletes(ids[:i])
 		}
 		if err != nil {
+			s.serial, s.events = serial, events
 			return 0, 0, fmt.Errorf("badgerstore: delete %x: %w", ids[i], err)
 		}
 		if ok {
 			deleted++
 		}
 	}
+	if err := s.setMeta(txn); err != nil {
+		s.serial, s.events = serial, events
+		if errors.Is(err, badger.ErrTxnTooBig) && len(ids) > 1 {
+			txn.Discard()
+			return s.commitIDDeletes(ids[:len(ids)-1])
+		}
+		return 0, 0, fmt.Errorf("badgerstore: delete: event count: %w", err)
+	}
 	if err := txn.Commit(); err != nil {
+		s.serial, s.events = serial, events
 		return 0, 0, fmt.Errorf("badgerstore: commit deletions: %w", err)
 	}
+	s.committed(0)
 	return deleted, len(ids), nil
 }
 

@@ -25,6 +25,7 @@
 // sha256(d tag value); th is the first 8 bytes of sha256(tag value).
 //
 //	0x00 'S'                          -> last serial used
+//	0x00 'C'                          -> number of events stored
 //	0x01 serial                       -> header + raw JSON        (events)
 //	0x02 id(32)                       -> serial                   (by id, dedup)
 //	0x03 pk8 ts serial                -> ""                       (by author)
@@ -36,6 +37,7 @@
 //	0x09 id(32) pubkey(32)            -> ""                       (NIP-09: pubkey asked to delete id)
 //	0x0a kind pubkey(32) dhash        -> deletion created_at (8)  (NIP-09: address deleted up to then)
 //	0x0b expiration(8) serial         -> ""                       (NIP-40, for DeleteExpired)
+//	0x0c serial                       -> ""                       (lost: an unreadable event was removed)
 //
 // The header in front of the raw JSON is fixed-size: a format byte,
 // created_at (8), kind (4), expiration (8, 0 for none), pubkey (32) and id
@@ -63,4 +65,82 @@
 // created_at are gathered, checked against the whole filter (the 8-byte
 // prefixes and hashes in keys can collide), sorted by id and emitted, until
 // the limit is reached. So a query reads about as many keys as it returns.
+//
+// # What a save's nil means
+//
+// A nil from Save (OK true on the wire) means the event, or a readable copy
+// of it (store.ErrDuplicate), is committed with fsync. Never otherwise: a
+// refused write is an error, store.ErrDiskFull included. The duplicate
+// check trusts only a stored copy it can read back whole: when the id key
+// points at an event that is missing or unreadable, that copy is lost, its
+// keys (the same as the new copy's, the id being a hash of the content)
+// are removed, and the event is stored again.
+//
+// # Disk reserve
+//
+// Badger writes its write-ahead logs, value logs and tables through memory
+// maps of preallocated sparse files: on a full filesystem a write is a
+// SIGBUS, which kills the process, not an error. So the store keeps
+// Options.DiskReserve free. The writer measures the free space (statfs,
+// into an atomic) every MiB it writes and on every batch while read-only,
+// and a monitor goroutine every Options.DiskCheckInterval. Below the
+// reserve the writer closes badger (flushing its memtable into the
+// reserve) and opens it read-only: a read-only badger writes nothing (no
+// memtable, flush, compaction or value log), so nothing the store does
+// can hit the full disk. Saves then fail with store.ErrDiskFull, reads go
+// on, and DeleteExpired and value log GC do nothing. At the reserve plus a
+// tenth the writer reopens badger read-write. Open below the reserve opens
+// read-only; after an unclean shutdown it first replays the write-ahead
+// logs with a read-write open without compactions, if the free space covers
+// the level-0 tables that makes, and fails with store.ErrDiskFull
+// otherwise. The reserve covers ingest between two measures (1 MiB plus
+// one batch), the memtables to flush and the compactions running when
+// ingest stops; the default, 1 GiB, is sized in RATIONALE.md.
+//
+// # What is verified on read
+//
+// Badger checks every table block it reads from disk against the block's
+// checksum (options.OnBlockRead) and every value it reads from the value
+// log against the entry's CRC (VerifyValueChecksum). Badger v4.9.6 reports
+// neither failure to its caller: a bad block reads as missing keys (its
+// table iterator just ends) and a bad value as an empty one (it logs the
+// error). The store turns what it can see into store.ErrCorrupt, so that a
+// query fails instead of answering with a gap or a changed event:
+//   - an event value that is empty, does not decode, or whose tags do not
+//     parse;
+//   - an index key whose event key is missing, unless the serial is marked
+//     lost (0x0c): index and event keys are written and deleted in one
+//     transaction, so only damage separates them;
+//   - a panic below a query (recovered; a panic in the caller's callback
+//     is the caller's). Badger parses a block's entry index before it
+//     checks the block's checksum, so some damage panics; the writer's
+//     reads and Open's event count recover it too. Badger's compaction
+//     goroutines cannot be guarded: a compaction that reaches a damaged
+//     table can still end the process.
+//
+// A damaged block of index keys alone (no event key in it) reads as fewer
+// index entries and cannot be told from the data; Open's event count and
+// badger's table verification (relayd fsck) are what find it.
+//
+// # Rollback record
+//
+// Beside the store (Options.RecordPath, "<dir>.state") one fixed-size line
+// holds the last serial and the event count; the meta keys 0x00 'S' and
+// 0x00 'C' hold the same in the store, updated in each commit (a commit that
+// removes events without storing one still takes a serial, so that the
+// pair names a commit). The writer rewrites the line in place after each
+// commit (a pwrite, no fsync: it may lag the store after a power cut but
+// never leads it); Open and Close sync it. Open refuses, with
+// ErrRolledBack, a store whose last serial is below the record's, whose
+// event keys (counted at Open, keys only) differ from its own count, or
+// whose write-ahead or last value log has a bad entry followed by good
+// entries of two transactions or more (badger would take it for a torn
+// tail and cut the file there; with synced commits a crash can tear only
+// the last transaction). Before
+// badger opens the directory, table files the MANIFEST does not list
+// (which badger deletes) are hard-linked into "<dir>.unlisted", and the
+// part of a damaged log badger will cut is copied there when the damage is
+// accepted; the links go once the store checks out. Options.AcceptRollback
+// opens such a store as it is, rewrites the record, and goes on with
+// serials above both.
 package badgerstore

@@ -22,11 +22,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now int64) (int, error) {
 	r := &request{expire: true, now: now}
 	res := make(chan struct{})
 	r.done = func(error) { close(res) }
-	err := s.reading(func() error {
-		s.queue <- r
-		return nil
-	})
-	if err != nil {
+	if err := s.submitting(func() { s.queue <- r }); err != nil {
 		return 0, err
 	}
 	select {
@@ -40,13 +36,21 @@ func (s *Store) DeleteExpired(ctx context.Context, now int64) (int, error) {
 	return r.removed, r.err
 }
 
+// gcValueLog runs one value log garbage collection pass, unless the disk
+// is below the reserve: a pass writes the entries it keeps before it frees
+// a file.
 func (s *Store) gcValueLog() {
-	err := s.reading(func() error { return s.db.RunValueLogGC(0.5) })
+	err := s.reading(func() error {
+		if s.readOnly || s.guard.isLow() {
+			return nil
+		}
+		return s.db.RunValueLogGC(0.5)
+	})
 	if err == nil || errors.Is(err, badger.ErrNoRewrite) || errors.Is(err, badger.ErrRejected) ||
-		errors.Is(err, store.ErrClosed) || s.opts.Logger == nil {
+		errors.Is(err, store.ErrClosed) {
 		return
 	}
-	s.opts.Logger.Warn("badgerstore: value log gc", "err", err)
+	s.log.Warn("badgerstore: value log gc", "err", err)
 }
 
 // expired is one entry of the expiration index.
@@ -102,9 +106,13 @@ func (s *Store) expiredEntries(now int64) ([]expired, error) {
 // expiration entries, in one transaction. It returns the prefix length and
 // how many events it removed, halving the prefix when it does not fit one
 // transaction.
+//
+// Each commit takes a new serial, though it stores no event, so that the
+// last serial and the event count change together (see rollbackRecord).
 func (s *Store) commitDeletes(batch []expired) (done, removed int, err error) {
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
+	serial, events := s.serial, s.events
 	for i, e := range batch {
 		found, err := exists(txn, eventKey(e.serial))
 		if err == nil && found {
@@ -117,14 +125,31 @@ func (s *Store) commitDeletes(batch []expired) (done, removed int, err error) {
 		}
 		if errors.Is(err, badger.ErrTxnTooBig) && i > 0 {
 			txn.Discard()
+			s.serial, s.events = serial, events
 			return s.commitDeletes(batch[:i])
 		}
 		if err != nil {
+			s.serial, s.events = serial, events
 			return 0, 0, fmt.Errorf("badgerstore: delete expired event %d: %w", e.serial, err)
 		}
 	}
+	if removed > 0 {
+		s.serial++
+		if err := s.setMeta(txn); err != nil {
+			s.serial, s.events = serial, events
+			if len(batch) > 1 {
+				txn.Discard()
+				return s.commitDeletes(batch[:len(batch)/2])
+			}
+			return 0, 0, fmt.Errorf("badgerstore: delete expired events: %w", err)
+		}
+	}
 	if err := txn.Commit(); err != nil {
+		s.serial, s.events = serial, events
 		return 0, 0, fmt.Errorf("badgerstore: commit expired deletions: %w", err)
+	}
+	if removed > 0 {
+		s.committed(0)
 	}
 	return len(batch), removed, nil
 }

@@ -272,7 +272,7 @@ func (c *checker) pointer(key []byte, serial uint64, id string, same func(*recor
 		c.found++
 		return nil
 	}
-	if v, err := getValue(c.txn, eventKey(cur)); err == nil {
+	if v, found, err := readEvent(c.txn, cur); err == nil && found {
 		if other, _, detail := inspect(v); detail == "" && same(other) {
 			c.add(Problem{Kind: twice, Serial: serial, ID: id, Detail: "also held by serial " + strconv.FormatUint(cur, 10)})
 			return nil

@@ -21,10 +21,20 @@ const (
 	pDelID    byte = 0x09
 	pDelAddr  byte = 0x0a
 	pExpire   byte = 0x0b
+	pLost     byte = 0x0c
 )
 
-// metaSerial is the key of the last serial used.
-var metaSerial = []byte{pMeta, 'S'}
+// metaSerial is the key of the last serial used, metaCount the key of the
+// number of events stored; every commit that changes the second changes
+// the first.
+var (
+	metaSerial = []byte{pMeta, 'S'}
+	metaCount  = []byte{pMeta, 'C'}
+)
+
+// lostKey marks serial as lost: its event was unreadable and removed, and
+// the index keys that could not be derived from it may still point there.
+func lostKey(serial uint64) []byte { return appendU64([]byte{pLost}, serial) }
 
 const (
 	pk8Len   = 8

@@ -2,6 +2,7 @@ package badgerstore
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 
@@ -105,28 +106,32 @@ func (m *matcher) matchHeader(h *header) bool {
 	return true
 }
 
-// match checks the stored value v against the whole filter.
-func (m *matcher) match(v []byte) (header, bool) {
+// match checks the stored value v against the whole filter. A value that
+// does not decode is an error: skipping it would hide the damage.
+func (m *matcher) match(v []byte) (header, bool, error) {
 	h, err := decodeHeader(v)
-	if err != nil || !m.matchHeader(&h) {
-		return h, false
+	if err != nil {
+		return h, false, err
+	}
+	if !m.matchHeader(&h) {
+		return h, false, nil
 	}
 	if m.tags == nil || (len(m.tags) == 1 && m.indexed != "") {
-		return h, true
+		return h, true, nil
 	}
 	tags, err := jsonTags(v[headerLen:])
 	if err != nil {
-		return h, false
+		return h, false, fmt.Errorf("badgerstore: stored event JSON: %v: %w", err, store.ErrCorrupt)
 	}
 	for name, values := range m.tags {
 		if name == m.indexed {
 			continue
 		}
 		if !tags.ContainsAny(name, values) {
-			return h, false
+			return h, false, nil
 		}
 	}
-	return h, true
+	return h, true, nil
 }
 
 // jsonTags decodes only the "tags" member of an event's JSON, skipping the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -55,6 +56,29 @@ type Options struct {
 	MaxBatchEvents int
 	// MaxBatchBytes bounds the JSON bytes in one commit. Default 4 MiB.
 	MaxBatchBytes int
+
+	// DiskReserve is the free space, in bytes, kept on the store's
+	// filesystem: below it the store reopens badger read-only and refuses
+	// writes with store.ErrDiskFull; it takes writes again once the free
+	// space is back above DiskReserve plus a tenth. Default 1 GiB (see
+	// RATIONALE.md for what it must cover); negative disables the check.
+	DiskReserve int64
+	// DiskCheckInterval is how often the free space is measured when no
+	// writes trigger a check (writes check it every diskCheckBytes).
+	// Default 5 s.
+	DiskCheckInterval time.Duration
+	// FreeSpace returns the bytes available on the filesystem holding dir.
+	// Nil uses statfs(2); tests inject their own.
+	FreeSpace func(dir string) (uint64, error)
+
+	// RecordPath is the rollback record kept beside the store: the last
+	// serial and the event count, checked at Open. Default: the store
+	// directory's path with ".state" appended.
+	RecordPath string
+	// AcceptRollback opens a store that has gone backwards against its
+	// rollback record, or whose events do not match their count, instead
+	// of refusing; the record is then rewritten from the store.
+	AcceptRollback bool
 }
 
 func (o Options) withDefaults() Options {
@@ -82,6 +106,15 @@ func (o Options) withDefaults() Options {
 	defInt(&o.QueueSize, 4096)
 	defInt(&o.MaxBatchEvents, 1024)
 	defInt(&o.MaxBatchBytes, 4<<20)
+	if o.DiskReserve == 0 {
+		o.DiskReserve = 1 << 30
+	}
+	if o.DiskCheckInterval <= 0 {
+		o.DiskCheckInterval = 5 * time.Second
+	}
+	if o.FreeSpace == nil {
+		o.FreeSpace = statfsFree
+	}
 	return o
 }
 
@@ -96,10 +129,19 @@ func (o Options) validate() error {
 }
 
 // badgerOptions maps o onto badger's options for the database in dir.
-func (o Options) badgerOptions(dir string) badger.Options {
+//
+// # Notes
+//
+// Do not call WithLoggingLevel: it replaces the logger with badger's own,
+// which writes to stderr; slogAdapter applies the slog handler's level.
+func (o Options) badgerOptions(dir string, readOnly bool) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithLogger(slogAdapter{o.Logger}).
-		WithLoggingLevel(badger.WARNING).
+		WithReadOnly(readOnly).
+		// Verify every table block read from disk, and every value read
+		// from the value log, against its checksum (RATIONALE.md).
+		WithChecksumVerificationMode(options.OnBlockRead).
+		WithVerifyValueChecksum(true).
 		WithSyncWrites(true).
 		// All writes come from the one writer goroutine.
 		WithDetectConflicts(false).
@@ -114,15 +156,17 @@ func (o Options) badgerOptions(dir string) badger.Options {
 		WithCompression(options.Snappy)
 }
 
-// slogAdapter is badger.Logger on a *slog.Logger, at warn level: badger's
-// info and debug messages are dropped.
+// slogAdapter is badger.Logger on a *slog.Logger. Badger's errors and
+// warnings keep their level; its info messages (table opening, compactions,
+// replays) are debug messages for relayd, and its debug messages are
+// dropped.
 type slogAdapter struct{ log *slog.Logger }
 
 func (a slogAdapter) Errorf(format string, args ...any) { a.emit(slog.LevelError, format, args) }
 
 func (a slogAdapter) Warningf(format string, args ...any) { a.emit(slog.LevelWarn, format, args) }
 
-func (a slogAdapter) Infof(string, ...any) {}
+func (a slogAdapter) Infof(format string, args ...any) { a.emit(slog.LevelDebug, format, args) }
 
 func (a slogAdapter) Debugf(string, ...any) {}
 

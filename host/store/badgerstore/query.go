@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime/debug"
 	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/store"
 )
 
 // maxAuthorKindPairs caps the iterators an authors×kinds filter opens on the
@@ -59,13 +62,19 @@ func hitOrder(a, b hit) int {
 // scan runs the query in one read transaction. fn gets a copy of each
 // event's JSON when withRaw is set, and nil otherwise. It returns how many
 // events it read, matching or not.
-func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) (int, error) {
+//
+// A read that fails (damaged data: store.ErrCorrupt) fails the query, and
+// so does a panic below scan, which is turned into an error: a damaged
+// table must cost one query, not the process. A panic in fn is fn's and
+// goes on.
+func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw bool, fn func([]byte) bool) (_ int, err error) {
 	m := compile(f, time.Now().Unix())
 	if m.none {
 		return 0, nil
 	}
 	q := &scanner{ctx: ctx, m: m, limit: limit, withRaw: withRaw, fn: fn, cache: s.cache}
-	err := s.db.View(func(txn *badger.Txn) error {
+	defer s.endScan(q, f, &err)
+	err = s.db.View(func(txn *badger.Txn) error {
 		q.txn = txn
 		if m.ids != nil {
 			return q.byIDs()
@@ -76,6 +85,22 @@ func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw boo
 		return q.loaded, fmt.Errorf("badgerstore: query %v: %w", f, err)
 	}
 	return q.loaded, nil
+}
+
+// endScan, deferred by scan, turns a panic below scan into *err and counts
+// failed reads. A panic in the query's callback is not the store's: it
+// goes on up.
+func (s *Store) endScan(q *scanner, f nostr.Filter, err *error) {
+	if p := recover(); p != nil {
+		if q.inFn {
+			panic(p)
+		}
+		s.log.Error("badgerstore: panic in a query", "filter", f, "panic", p, "stack", string(debug.Stack()))
+		*err = fmt.Errorf("badgerstore: query %v: panic: %v: %w", f, p, store.ErrCorrupt)
+	}
+	if *err != nil && q.ctx.Err() == nil {
+		s.readErrors.Add(1)
+	}
 }
 
 // prefixes picks the most selective index for m and returns the key
@@ -122,8 +147,10 @@ type scanner struct {
 	fn      func([]byte) bool
 	cache   *eventCache
 	emitted int
-	loaded  int  // events read
-	stop    bool // fn returned false
+	loaded  int      // events read
+	stop    bool     // fn returned false
+	inFn    bool     // fn is running
+	last    [32]byte // id of the last event emitted
 }
 
 // byIDs answers a filter with ids by point lookups.
@@ -149,48 +176,66 @@ func (q *scanner) byIDs() error {
 }
 
 // load reads the event stored under serial and returns it if it matches.
-// A missing event (an index key left by a failed write) does not match.
+//
+// Every index key has its event: they are written and deleted in one
+// transaction. So an index key whose event is missing means a damaged
+// table (badger reports a block that fails its checksum as missing keys),
+// unless the serial was marked lost when its unreadable event was removed.
 func (q *scanner) load(serial uint64) (hit, bool, error) {
 	if v, cached := q.cache.get(serial); cached {
 		q.loaded++
-		h, ok := q.check(v)
-		return h, ok, nil
+		return q.check(serial, v)
 	}
-	item, err := q.txn.Get(eventKey(serial))
-	if err != nil {
-		return hit{}, false, ignoreMissing(err)
+	v, found, err := readEvent(q.txn, serial)
+	if !found {
+		if lost, lerr := exists(q.txn, lostKey(serial)); lerr != nil || lost {
+			return hit{}, false, lerr
+		}
+		return hit{}, false, fmt.Errorf("badgerstore: event %d is indexed but missing: %w", serial, store.ErrCorrupt)
 	}
-	q.loaded++
-	v, err := item.ValueCopy(nil)
 	if err != nil {
 		return hit{}, false, err
 	}
-	q.cache.put(serial, v)
-	h, ok := q.check(v)
-	return h, ok, nil
+	q.loaded++
+	h, ok, err := q.check(serial, v)
+	if err == nil {
+		q.cache.put(serial, v)
+	}
+	return h, ok, err
 }
 
 // check matches one event value (header and JSON) against the filter.
-func (q *scanner) check(v []byte) (hit, bool) {
-	hd, ok := q.m.match(v)
+func (q *scanner) check(serial uint64, v []byte) (hit, bool, error) {
+	hd, ok, err := q.m.match(v)
+	if err != nil {
+		return hit{}, false, fmt.Errorf("badgerstore: event %d: %w", serial, err)
+	}
 	if !ok {
-		return hit{}, false
+		return hit{}, false, nil
 	}
 	h := hit{createdAt: hd.createdAt, id: hd.id}
 	if q.withRaw {
 		h.raw = bytes.Clone(v[headerLen:])
 	}
-	return h, true
+	return h, true, nil
 }
 
-// emit passes hits, already in order, to fn until the limit.
+// emit passes hits, already in order, to fn until the limit. An event
+// indexed under two serials (which only damage can cause) is emitted once:
+// the copies are neighbours in the order.
 func (q *scanner) emit(hits []hit) {
 	for _, h := range hits {
 		if q.stop || q.emitted >= q.limit {
 			return
 		}
+		if q.emitted > 0 && h.id == q.last {
+			continue
+		}
 		q.emitted++
+		q.last = h.id
+		q.inFn = true
 		q.stop = !q.fn(h.raw)
+		q.inFn = false
 	}
 }
 

@@ -34,7 +34,8 @@ type header struct {
 	id        [32]byte
 }
 
-var errBadValue = errors.New("badgerstore: corrupt event value")
+// errBadValue is a stored value that does not decode.
+var errBadValue = fmt.Errorf("badgerstore: stored value does not decode: %w", store.ErrCorrupt)
 
 func decodeHeader(v []byte) (header, error) {
 	if len(v) < headerLen || v[0] != headerFormat {

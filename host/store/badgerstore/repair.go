@@ -3,7 +3,6 @@ package badgerstore
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -87,14 +86,13 @@ func (rp *repairer) run() error {
 	if err != nil {
 		return err
 	}
-	if maxSerial > s.serial {
-		s.serial = maxSerial
-		if err := rp.txn.Set(metaSerial, appendU64(nil, s.serial)); err != nil {
-			return err
-		}
+	// The meta keys and the rollback record follow the rebuilt store: the
+	// highest serial found and the events kept.
+	s.serial = max(s.serial, maxSerial)
+	s.events = rp.res.Events
+	if err := s.setMeta(rp.txn); err != nil {
+		return err
 	}
-	// A rollback record (last serial and event count beside the store)
-	// must be set here to s.serial and rp.res.Events.
 	return rp.commit()
 }
 
@@ -166,8 +164,8 @@ func (rp *repairer) resolve(rec *record, serial uint64, id string) (bool, error)
 	if err != nil || !found || cur == serial {
 		return err == nil, err
 	}
-	h, err := getHeader(rp.txn, cur)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	h, found, err := getHeader(rp.txn, cur)
+	if err == nil && !found {
 		return true, nil // a dangling slot: rec takes it
 	}
 	if err != nil {
@@ -210,5 +208,6 @@ func (rp *repairer) commit() error {
 	if err := rp.txn.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	rp.s.committed(0)
 	return nil
 }

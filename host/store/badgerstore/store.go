@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,78 +17,47 @@ import (
 
 var _ store.Store = (*Store)(nil)
 
+var _ store.HealthReporter = (*Store)(nil)
+
 // Store is a store.Store on a badger database. It is safe for concurrent use.
 //
-// Lock order: mu, then nothing; the writer and notifier goroutines take no
-// locks.
+// Lock order: mu, then dbMu. The writer goroutine takes dbMu, alone, only
+// to swap the database between read-write and read-only (mode.go); the
+// notifier and monitor goroutines take no locks.
 type Store struct {
-	db    *badger.DB
+	dir   string
 	opts  Options
+	log   *slog.Logger
 	cache *eventCache // nil when Options.CacheBytes < 0
+	guard *diskGuard  // nil when the disk reserve is disabled
 
 	// mu guards closed. Submit and the readers hold it shared while they
 	// use queue or db; Close takes it exclusively, so it waits for them.
 	mu     sync.RWMutex
 	closed bool
 
-	queue      chan *request   // to the writer; closed by Close
-	notify     chan []*request // writer to notifier, in commit order
-	notifyDone chan struct{}
+	// dbMu guards db and readOnly. Readers hold it shared while they use
+	// db; the writer replaces db holding it exclusively.
+	dbMu     sync.RWMutex
+	db       *badger.DB  // nil when a reopen failed
+	dbErr    error       // why db is nil
+	readOnly bool        // db is open read-only: the disk is below the reserve
+	diskFull atomic.Bool // readOnly, for Health
 
-	serial  uint64        // last serial used; owned by the writer goroutine
-	commits atomic.Uint64 // committed save transactions, for tests
-}
+	queue       chan *request   // to the writer; closed by Close
+	notify      chan []*request // writer to notifier, in commit order
+	notifyDone  chan struct{}
+	wake        chan struct{} // monitor to writer: the disk state changed
+	stop        chan struct{} // closed by Close: ends the monitor
+	monitorDone chan struct{}
 
-// Open opens or creates the store in dir and starts its writer.
-func Open(dir string, opts Options) (*Store, error) {
-	opts = opts.withDefaults()
-	if err := opts.validate(); err != nil {
-		return nil, err
-	}
-	db, err := badger.Open(opts.badgerOptions(dir))
-	if err != nil {
-		return nil, fmt.Errorf("badgerstore: open %s: %w", dir, err)
-	}
-	s := &Store{
-		db:         db,
-		opts:       opts,
-		queue:      make(chan *request, opts.QueueSize),
-		notify:     make(chan []*request, 4),
-		notifyDone: make(chan struct{}),
-	}
-	if opts.CacheBytes > 0 {
-		s.cache = newEventCache(opts.CacheBytes)
-	}
-	if s.serial, err = s.loadSerial(); err != nil {
-		return nil, errors.Join(err, db.Close())
-	}
-	go s.write()
-	go s.notifyLoop()
-	return s, nil
-}
+	// Owned by the writer goroutine once Open returns.
+	serial uint64 // last serial used
+	events int64  // events stored
+	record *rollbackRecord
 
-func (s *Store) loadSerial() (uint64, error) {
-	var serial uint64
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(metaSerial)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			if len(v) != 8 {
-				return errBadValue
-			}
-			serial = decU64(v)
-			return nil
-		})
-	})
-	if err != nil {
-		return 0, fmt.Errorf("badgerstore: read last serial: %w", err)
-	}
-	return serial, nil
+	readErrors atomic.Uint64
+	commits    atomic.Uint64 // committed save transactions, for tests
 }
 
 // Save implements store.Store. If ctx ends first, Save returns ctx's error
@@ -116,13 +86,9 @@ func (s *Store) Save(ctx context.Context, ev *nostr.Event, raw []byte) error {
 func (s *Store) Submit(ev *nostr.Event, raw []byte, done func(error)) {
 	r := &request{done: done, size: len(raw)}
 	r.err = s.prepare(r, ev, raw)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		done(store.ErrClosed)
-		return
+	if err := s.submitting(func() { s.queue <- r }); err != nil {
+		done(err)
 	}
-	s.queue <- r
 }
 
 // prepare does the checks and encoding that need no database, in the
@@ -143,7 +109,7 @@ func (s *Store) prepare(r *request, ev *nostr.Event, raw []byte) error {
 }
 
 // Close implements store.Store: it waits for queued writes and their
-// callbacks, then closes badger.
+// callbacks, then closes badger and brings the rollback record up to date.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -154,18 +120,55 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.notifyDone
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("badgerstore: close: %w", err)
+	close(s.stop)
+	<-s.monitorDone
+	var errs []error
+	if s.db != nil {
+		if err := s.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("badgerstore: close: %w", err))
+		}
 	}
-	return nil
+	if err := s.record.close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
-// reading runs fn while holding the store open, or returns ErrClosed.
+// reading runs fn while holding the store and its database open, or
+// returns ErrClosed. fn must not wait for the writer.
 func (s *Store) reading(fn func() error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return store.ErrClosed
 	}
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	if s.db == nil {
+		return s.dbErr
+	}
 	return fn()
+}
+
+// submitting runs fn, which may wait for room in the writer's queue, while
+// holding the store open, or returns ErrClosed.
+func (s *Store) submitting(fn func()) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return store.ErrClosed
+	}
+	fn()
+	return nil
+}
+
+// Health implements store.HealthReporter.
+func (s *Store) Health() store.Health {
+	h := store.Health{DiskFull: s.diskFull.Load(), ReadErrors: s.readErrors.Load()}
+	if s.guard != nil {
+		h.FreeBytes = s.guard.last.Load()
+		h.ReserveBytes = s.guard.reserve
+		h.DiskFullRefusals = s.guard.refused.Load()
+	}
+	return h
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -28,13 +29,23 @@ type request struct {
 }
 
 // write is the writer goroutine: it takes the pending requests in batches,
-// applies and commits each batch, and passes it to the notifier.
+// applies and commits each batch, and passes it to the notifier. Between
+// batches it switches the store's mode when the monitor says so.
 func (s *Store) write() {
 	defer close(s.notify)
-	for r := range s.queue {
-		batch := s.fill([]*request{r}, r.size)
-		s.process(batch)
-		s.notify <- batch
+	for {
+		select {
+		case r, ok := <-s.queue:
+			if !ok {
+				return
+			}
+			batch := s.fill([]*request{r}, r.size)
+			s.followDisk()
+			s.process(batch)
+			s.notify <- batch
+		case <-s.wake:
+			s.followDisk()
+		}
 	}
 }
 
@@ -67,15 +78,23 @@ func (s *Store) notifyLoop() {
 
 // process applies batch. Runs of saves share transactions; an expire
 // request or an exclusive job runs on its own, in its place in the order.
+// While the store is read-only (or unavailable) saves and jobs are refused
+// and expire requests remove nothing.
 func (s *Store) process(batch []*request) {
 	for len(batch) > 0 {
 		if batch[0].run != nil {
-			batch[0].err = batch[0].run()
+			if s.readOnly || s.db == nil {
+				batch[0].err = s.unwritable()
+			} else {
+				batch[0].err = batch[0].run()
+			}
 			batch = batch[1:]
 			continue
 		}
 		if batch[0].expire {
-			batch[0].removed, batch[0].err = s.deleteExpired(batch[0].now)
+			if !s.readOnly && s.db != nil {
+				batch[0].removed, batch[0].err = s.deleteExpired(batch[0].now)
+			}
 			batch = batch[1:]
 			continue
 		}
@@ -83,11 +102,35 @@ func (s *Store) process(batch []*request) {
 		for n < len(batch) && !batch[n].expire && batch[n].run == nil {
 			n++
 		}
-		for run := batch[:n]; len(run) > 0; {
-			run = run[s.commitSaves(run):]
+		if s.readOnly || s.db == nil {
+			s.refuse(batch[:n])
+		} else {
+			for run := batch[:n]; len(run) > 0; {
+				run = run[s.commitSaves(run):]
+			}
 		}
 		batch = batch[n:]
 	}
+}
+
+// committed brings the rollback record and the free-space count up to
+// date after a commit that wrote about n bytes.
+func (s *Store) committed(n int) {
+	if err := s.record.write(s.serial, s.events, false); err != nil && !s.record.failed {
+		s.record.failed = true
+		s.log.Error("badgerstore: cannot update the rollback record", "err", err)
+	}
+	if err := s.guard.wrote(n); err != nil {
+		s.log.Debug("badgerstore: measuring free space", "err", err)
+	}
+}
+
+// setMeta writes the last serial and the event count in txn.
+func (s *Store) setMeta(txn *badger.Txn) error {
+	if err := txn.Set(metaSerial, appendU64(nil, s.serial)); err != nil {
+		return err
+	}
+	return txn.Set(metaCount, appendU64(nil, uint64(s.events)))
 }
 
 // commitSaves applies a prefix of reqs in one transaction, commits it and
@@ -98,17 +141,21 @@ func (s *Store) process(batch []*request) {
 func (s *Store) commitSaves(reqs []*request) int {
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
-	serial := s.serial
+	serial, events := s.serial, s.events
+	size := 0
 	for i, r := range reqs {
 		if r.rec == nil {
 			continue // answered by prepare
 		}
-		err := s.applySave(txn, r)
+		err := s.applySafely(txn, r)
 		if err == nil {
+			if r.err == nil {
+				size += len(r.rec.value) + 512 // and its keys
+			}
 			continue
 		}
 		txn.Discard()
-		s.serial = serial
+		s.serial, s.events = serial, events
 		if i > 0 {
 			return s.commitSaves(reqs[:i])
 		}
@@ -119,10 +166,10 @@ func (s *Store) commitSaves(reqs []*request) int {
 		return 1
 	}
 	if s.serial != serial {
-		if err := txn.Set(metaSerial, appendU64(nil, s.serial)); err != nil {
+		if err := s.setMeta(txn); err != nil {
 			// No room left for the serial: commit one request less.
 			txn.Discard()
-			s.serial = serial
+			s.serial, s.events = serial, events
 			if len(reqs) > 1 {
 				return s.commitSaves(reqs[:len(reqs)-1])
 			}
@@ -131,7 +178,7 @@ func (s *Store) commitSaves(reqs []*request) int {
 		}
 	}
 	if err := txn.Commit(); err != nil {
-		s.serial = serial
+		s.serial, s.events = serial, events
 		for _, r := range reqs {
 			if r.rec != nil {
 				r.err = fmt.Errorf("badgerstore: commit: %w", err)
@@ -140,7 +187,22 @@ func (s *Store) commitSaves(reqs []*request) int {
 		return len(reqs)
 	}
 	s.commits.Add(1)
+	if s.serial != serial {
+		s.committed(size)
+	}
 	return len(reqs)
+}
+
+// applySafely is applySave with a panic turned into an error: a damaged
+// value must fail one request, not kill the relay.
+func (s *Store) applySafely(txn *badger.Txn, r *request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("badgerstore: panic while applying a write", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("badgerstore: panic while applying a write: %v: %w", p, store.ErrCorrupt)
+		}
+	}()
+	return s.applySave(txn, r)
 }
 
 func decU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
