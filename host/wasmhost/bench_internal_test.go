@@ -66,7 +66,7 @@ func BenchmarkWasmDeadline(b *testing.B) {
 			defer rt.Close(ctx)
 			code := bin
 			if mode == "preempt_global" {
-				if code, err = preempt.Instrument(bin, "relayd_preempt"); err != nil {
+				if code, err = preempt.Instrument(bin, preempt.Options{Export: "relayd_preempt", StackBytes: 1 << 20}); err != nil {
 					b.Fatal(err)
 				}
 			}
