@@ -332,3 +332,46 @@ func TestWasmBreaker(t *testing.T) {
 		t.Errorf("trip not logged:\n%s", logs)
 	}
 }
+
+// TestWasmStartFailures: when replacement instances fail to start, the
+// plugin stops retrying after a few attempts (the next one is 30 s away),
+// says so once with the reason, and calls fail at once with ErrStart, so
+// the chain applies on_error without waiting, while no instance runs.
+func TestWasmStartFailures(t *testing.T) {
+	m, logs, err := newManager(t, wasmhost.Options{}, guest{name: "flaky", wasm: "flaky", toml: "pool = 1\non_error = \"closed\""})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := plugin(t, m, "flaky")
+	if _, err := p.Event(ctx, event(13)); !errors.Is(err, wasmhost.ErrTrap) {
+		t.Fatalf("kind 13: got %v, want a trap", err)
+	}
+	waitFor(t, logs, "keep failing to start")
+	if _, err := p.Event(ctx, event(1)); !errors.Is(err, wasmhost.ErrStart) {
+		t.Errorf("call with no instance and failing starts: got %v, want ErrStart", err)
+	}
+	if v := m.Holder().Load().Event(ctx, event(1)); v.Action != policy.Reject || v.Prefix != policy.PrefixError {
+		t.Errorf("chain: got %+v, want the on_error = closed reject", v)
+	}
+	// Long enough for the retries the host used to make (every 50 ms,
+	// backing off to 5 s, forever), far short of the next one now.
+	time.Sleep(time.Second)
+	if n := strings.Count(logs.String(), "start attempt"); n != 1+3 {
+		t.Errorf("relayd_init ran %d times; want 1 start and 3 failed restarts", n)
+	}
+	lines := grepLines(logs.String(), "keep failing to start")
+	if len(lines) != 1 || !strings.Contains(lines[0], "no more starts") || !strings.Contains(lines[0], "plugin=flaky") {
+		t.Errorf("want one line naming the plugin and the reason; got %q", lines)
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return out
+}

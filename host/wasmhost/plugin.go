@@ -54,8 +54,13 @@ type Plugin struct {
 	slots []atomic.Pointer[instance]
 	epoch atomic.Int64 // watchdog clock, in ticks
 	br    breaker
-	done  chan struct{}
-	once  sync.Once
+	st    starts       // restarts of discarded instances
+	live  atomic.Int32 // instances alive (idle or in a call)
+	// refilling counts the slot tokens held by refill goroutines (not by
+	// calls).
+	refilling atomic.Int32
+	done      chan struct{}
+	once      sync.Once
 }
 
 var (
@@ -149,6 +154,7 @@ func (p *Plugin) fill(ctx context.Context) error {
 			}
 		}
 		p.slots[i].Store(inst)
+		p.live.Add(1)
 		p.free <- inst
 	}
 	return nil
@@ -177,7 +183,8 @@ func (p *Plugin) Hooks() policy.HookSet { return p.hooks }
 func (p *Plugin) Limitation() map[string]any { return p.limits }
 
 // acquire takes an instance from the pool, waiting at most the plugin's
-// timeout.
+// timeout, or fails at once when the breaker is open, or when no instance
+// is alive and restarts are failing.
 func (p *Plugin) acquire() (*instance, error) {
 	if p.br.open() {
 		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrTripped)
@@ -190,6 +197,9 @@ func (p *Plugin) acquire() (*instance, error) {
 		}
 		return inst, nil
 	default:
+	}
+	if p.st.failing.Load() && p.live.Load() == 0 {
+		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrStart)
 	}
 	t := time.NewTimer(p.set.timeout)
 	defer t.Stop()
@@ -254,36 +264,9 @@ func (p *Plugin) release(inst *instance, broken bool) {
 		p.log.Info("plugin instance recycled", "memory_bytes", inst.mem.committed, "threshold", p.layout.recycle)
 	}
 	inst.close()
+	p.live.Add(-1)
+	p.refilling.Add(1)
 	go p.refill(inst.slot)
-}
-
-// refill makes a new instance for slot, retrying with backoff. The slot's
-// token goes back to the pool: the new instance, or nil once the plugin is
-// closed.
-func (p *Plugin) refill(slot int) {
-	wait := 50 * time.Millisecond
-	for {
-		select {
-		case <-p.done:
-			p.free <- nil
-			return
-		default:
-		}
-		inst, _, err := p.newInstance(context.Background(), slot)
-		if err == nil {
-			p.slots[slot].Store(inst)
-			p.free <- inst
-			return
-		}
-		p.log.Warn("plugin instance restart failed", "file", p.file, "err", err, "retry_in", wait)
-		select {
-		case <-p.done:
-			p.free <- nil
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
 }
 
 // watch is the deadline watchdog: every quarter timeout it advances the
@@ -315,17 +298,22 @@ func (p *Plugin) watch() {
 	}
 }
 
-// failed counts a failure and trips the breaker after too many.
+// failed counts a failure (of a call to hook h, or of a restart when h
+// is 0) and trips the breaker after too many.
 func (p *Plugin) failed(h abi.Hook, err error) {
 	if backoff, tripped := p.br.fail(time.Now()); tripped {
+		what := "restart"
+		if h != 0 {
+			what = policy.Hook(h).String()
+		}
 		p.log.Error("plugin tripped: calls fail fast until the backoff ends", "file", p.file,
-			"hook", policy.Hook(h).String(), "backoff", backoff, "last_err", err)
+			"hook", what, "backoff", backoff, "last_err", err)
 	}
 }
 
 // close stops the plugin. Calls keep working for grace (callers that
-// loaded the previous chain finish on it), or only until every instance is
-// idle if untilIdle; then new calls fail with ErrClosed, calls still
+// loaded the previous chain finish on it), or only until no call is in
+// flight if untilIdle; then new calls fail with ErrClosed, calls still
 // running are interrupted (they stop at their next preemption check, so a
 // runaway guest cannot hold up a reload or Manager.Close), the instances
 // are collected (waiting at most one more deadline) and the runtime is
@@ -333,7 +321,7 @@ func (p *Plugin) failed(h abi.Hook, err error) {
 func (p *Plugin) close(grace time.Duration, untilIdle bool) {
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
-		if untilIdle && len(p.free) == cap(p.free) {
+		if untilIdle && len(p.free)+int(p.refilling.Load()) >= cap(p.free) {
 			break
 		}
 		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
