@@ -261,7 +261,7 @@ func (p *Plugin) release(inst *instance, broken bool) {
 		return
 	}
 	if !broken {
-		p.log.Info("plugin instance recycled", "memory_bytes", inst.mem.committed, "threshold", p.layout.recycle)
+		p.log.Info(msgRecycled, "memory_bytes", inst.mem.committed, "threshold", p.layout.recycle)
 	}
 	inst.close()
 	p.live.Add(-1)
