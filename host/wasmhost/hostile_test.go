@@ -25,6 +25,9 @@ func TestWasmHostileLoad(t *testing.T) {
 		{"wrong hook signature", "badsig", "", []string{`export "relayd_on_event": got (func (param i32) (result i32))`}, wasmhost.ErrABI},
 		{"unknown import", "badimport", "", []string{"import relayd_v1.launch_missiles"}, wasmhost.ErrABI},
 		{"wrong import signature", "badimportsig", "", []string{"import relayd_v1.get: got (func (param i64) (result i32))"}, wasmhost.ErrABI},
+		{"unknown WASI import", "badwasi", "", []string{"import wasi_snapshot_preview1.fd_launch_missiles: no such WASI function"}, wasmhost.ErrABI},
+		{"wrong WASI import signature", "badwasisig", "",
+			[]string{"import wasi_snapshot_preview1.fd_write: got (func (param i64) (result i32)), want (func (param i32) (param i32) (param i32) (param i32) (result i32))"}, wasmhost.ErrABI},
 		{"no memory", "nomemory", "", []string{`export "memory" missing`}, wasmhost.ErrABI},
 		{"huge initial memory", "hugemem", "", []string{"min 20000 pages", "memory_mb = 64"}, nil},
 		{"initial memory over memory_mb less the stack budget", "bigmem", "memory_mb = 40", []string{"memory_mb = 40", "stack budget of 1280 KiB"}, nil},
@@ -77,7 +80,8 @@ func testHostileCalls(t *testing.T, noInstrument bool) {
 	m, logs, err := newManager(t, wasmhost.Options{NoInstrument: noInstrument, Defaults: wasmhost.Settings{TimeoutMS: 20, Pool: 2}},
 		guest{name: "loop", wasm: "loop"}, guest{name: "trap", wasm: "trap"}, guest{name: "grow", wasm: "grow", toml: "memory_mb = 64\ntimeout_ms = 2000"},
 		guest{name: "badptr", wasm: "badptr"}, guest{name: "giant", wasm: "giant"}, guest{name: "badverdict", wasm: "badverdict"},
-		guest{name: "fib", wasm: "fib", toml: "timeout_ms = 500"}, guest{name: "hog", wasm: "hog", toml: "timeout_ms = 500\nmemory_mb = 4"})
+		guest{name: "fib", wasm: "fib", toml: "timeout_ms = 500"}, guest{name: "hog", wasm: "hog", toml: "timeout_ms = 500\nmemory_mb = 4"},
+		guest{name: "closejunk", wasm: "badverdict"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +107,9 @@ func testHostileCalls(t *testing.T, noInstrument bool) {
 		{"giant outputs get ErrTooLarge", "giant", 1, false, nil},
 		{"rewrite without its output", "giant", 1, true, wasmhost.ErrBadVerdict},
 		{"unknown action", "badverdict", 1, false, wasmhost.ErrBadVerdict},
+		{"reject with a reserved bit", "badverdict", 2, false, wasmhost.ErrBadVerdict},
+		{"accept with the top bit", "badverdict", 3, false, wasmhost.ErrBadVerdict},
+		{"plain accept after bad verdicts", "badverdict", 4, false, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +147,15 @@ func testHostileCalls(t *testing.T, noInstrument bool) {
 	for _, name := range []string{"fib", "hog"} {
 		t.Run(name+" pool refilled", func(t *testing.T) { barrier(t, plugin(t, m, name), 2) })
 	}
+	t.Run("close result ignored", func(t *testing.T) {
+		p := plugin(t, m, "closejunk")
+		for range 10 {
+			p.Close(ctx, session(1))
+		}
+		if _, err := p.Event(ctx, event(4)); err != nil {
+			t.Errorf("after 10 closes returning junk: %v; ABI.md says their result is ignored", err)
+		}
+	})
 }
 
 func errString(err error) string {

@@ -304,10 +304,14 @@ func (inst *instance) setOutput(kind abi.Output, data []byte) abi.Errno {
 	return abi.OK
 }
 
+// verdictBits are the bits of a verdict that carry the action and the
+// prefix; the others are reserved and must be 0 (ABI.md).
+const verdictBits = 0xffff
+
 // verdict decodes a hook's result and outputs.
 func (inst *instance) verdict(h abi.Hook, r uint32) (policy.Verdict, error) {
 	a, pfx := abi.UnpackVerdict(r)
-	if a > abi.MaxAction || pfx > abi.MaxPrefix {
+	if a > abi.MaxAction || pfx > abi.MaxPrefix || r&^verdictBits != 0 {
 		return policy.Verdict{}, fmt.Errorf("%w: result %#x", ErrBadVerdict, r)
 	}
 	v := policy.Verdict{Action: policy.Action(a), Prefix: policy.Prefix(pfx)}

@@ -108,8 +108,9 @@ func memoryLayout(mem api.MemoryDefinition, set resolved) (layout, error) {
 
 // validate checks a compiled module against the ABI: exports, their
 // signatures, imports and initial memory. Errors name the symbol.
-func validate(cm wazero.CompiledModule, set resolved) (exports, layout, error) {
-	ex, err := validateExports(cm)
+// wasi are the signatures of the runtime's WASI functions.
+func validate(cm wazero.CompiledModule, set resolved, wasi map[string]sig) (exports, layout, error) {
+	ex, err := validateExports(cm, wasi)
 	if err != nil {
 		return ex, layout{}, err
 	}
@@ -117,7 +118,7 @@ func validate(cm wazero.CompiledModule, set resolved) (exports, layout, error) {
 	return ex, l, err
 }
 
-func validateExports(cm wazero.CompiledModule) (exports, error) {
+func validateExports(cm wazero.CompiledModule, wasi map[string]sig) (exports, error) {
 	var ex exports
 	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
 		return ex, fmt.Errorf("%w: export %q missing", ErrABI, abi.ExportMemory)
@@ -155,10 +156,25 @@ func validateExports(cm wazero.CompiledModule) (exports, error) {
 			return ex, err
 		}
 	}
-	return ex, checkImports(cm)
+	return ex, checkImports(cm, wasi)
 }
 
-func checkImports(cm wazero.CompiledModule) error {
+// wasiFuncs returns the signatures of the WASI functions instantiated in
+// rt (by newRuntime).
+func wasiFuncs(rt wazero.Runtime) map[string]sig {
+	out := map[string]sig{}
+	if mod := rt.Module(wasi_snapshot_preview1.ModuleName); mod != nil {
+		for name, d := range mod.ExportedFunctionDefinitions() {
+			out[name] = sigOf(d)
+		}
+	}
+	return out
+}
+
+// checkImports checks every import against the relayd_v1 host functions
+// and the WASI functions, so that a wrong one is an ABI error naming it
+// at load rather than a failed instantiation.
+func checkImports(cm wazero.CompiledModule, wasi map[string]sig) error {
 	host := map[string]sig{}
 	for _, hf := range hostFuncs() {
 		host[hf.name] = hf.sig
@@ -167,7 +183,13 @@ func checkImports(cm wazero.CompiledModule) error {
 		mod, name, _ := d.Import()
 		switch mod {
 		case wasi_snapshot_preview1.ModuleName:
-			continue
+			s, ok := wasi[name]
+			if !ok {
+				return fmt.Errorf("%w: import %s.%s: no such WASI function", ErrABI, mod, name)
+			}
+			if got := sigOf(d); !got.equal(s) {
+				return fmt.Errorf("%w: import %s.%s: got %s, want %s", ErrABI, mod, name, got, s)
+			}
 		case abi.ModuleName:
 			s, ok := host[name]
 			if !ok {

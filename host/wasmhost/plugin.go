@@ -98,7 +98,7 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 		}
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	if p.ex, p.layout, err = validate(p.compiled, set); err != nil {
+	if p.ex, p.layout, err = validate(p.compiled, set, wasiFuncs(rt)); err != nil {
 		return nil, err
 	}
 	if err = p.fill(ctx); err != nil {
@@ -240,6 +240,7 @@ func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
 		err = inst.callErr(err)
 	case closed:
 		err = ErrClosed
+	case h == abi.HookClose: // its result is ignored (ABI.md)
 	default:
 		v, err = inst.verdict(h, uint32(inst.stack[0]))
 	}
