@@ -101,7 +101,8 @@ func (m *module) instrumentCode(b []byte, bts [][]byte, g globals) ([]byte, erro
 //
 // with the loop check after every loop and exit before every return and
 // return_call*. The original final end closes the added block, so a
-// branch to the function's label now lands on exit.
+// branch to the function's label now lands on exit. A leaf (see isLeaf)
+// only gets the loop checks.
 func instrumentBody(b []byte, params uint32, bt []byte, g globals, loop code) ([]byte, error) {
 	r := reader{b: b}
 	w := uint64(params) + localBytes(&r)
@@ -111,12 +112,18 @@ func instrumentBody(b []byte, params uint32, bt []byte, g globals, loop code) ([
 	if len(b) == r.off || b[len(b)-1] != opEnd {
 		return nil, fmt.Errorf("%w: body does not end with end", ErrUnsupported)
 	}
+	leaf, err := isLeaf(r)
+	if err != nil {
+		return nil, err
+	}
 	frame := int32(min(w, maxFrame))
 	exit := g.exit(frame)
 	out := make([]byte, 0, len(b)+len(b)/4+64)
 	out = append(out, b[:r.off]...)
-	out = append(out, g.entry(frame)...)
-	out = append(append(out, 0x02), bt...) // block bt
+	if !leaf {
+		out = append(out, g.entry(frame)...)
+		out = append(append(out, 0x02), bt...) // block bt
+	}
 	for r.off < len(r.b) {
 		start := r.off
 		op := r.byte()
@@ -128,15 +135,42 @@ func instrumentBody(b []byte, params uint32, bt []byte, g globals, loop code) ([
 		}
 		switch op {
 		case 0x0f, 0x12, 0x13, 0x15: // return, return_call*
-			out = append(out, exit...)
-		case 0x06, 0x07, 0x08, 0x09, 0x0a, 0x18, 0x19, 0x1f:
-			return nil, fmt.Errorf("%w: exception handling (opcode %#x)", ErrUnsupported, op)
+			if !leaf {
+				out = append(out, exit...)
+			}
 		}
 		out = append(out, r.b[start:r.off]...)
 		if op == 0x03 { // loop
 			out = append(out, loop...)
 		}
 	}
+	if leaf {
+		return out, nil
+	}
 	out = append(out, exit...)
 	return append(out, opEnd), nil
+}
+
+// isLeaf scans the instructions from r (a copy) and reports whether the
+// function makes no call of any kind. A leaf needs neither check: it runs
+// straight-line code (its loops have their own check), cannot deepen the
+// stack past its own frame, and is entered only from a function that made
+// both checks, at most once per call instruction of that function's body.
+// It refuses exception handling, which would unwind frames without giving
+// their budget back.
+func isLeaf(r reader) (bool, error) {
+	leaf := true
+	for r.off < len(r.b) {
+		op := r.byte()
+		if err := skipImmediates(&r, op); err != nil {
+			return false, err
+		}
+		switch op {
+		case 0x10, 0x11, 0x12, 0x13, 0x14, 0x15: // call call_indirect return_call* call_ref
+			leaf = false
+		case 0x06, 0x07, 0x08, 0x09, 0x0a, 0x18, 0x19, 0x1f:
+			return false, fmt.Errorf("%w: exception handling (opcode %#x)", ErrUnsupported, op)
+		}
+	}
+	return leaf, r.err
 }

@@ -2,23 +2,29 @@
 ;; the tests of package preempt: the stack budget a frame takes must come
 ;; back exactly, whichever way the frame is left.
 ;; run(k) calls each path k times; deep(d) recurses d levels (each frame
-;; one i32 parameter: 40 estimated bytes).
+;; one i32 parameter: 40 estimated bytes). Each path calls $nop, since a
+;; function that makes no call (a leaf) is not instrumented.
 (module
   (memory (export "memory") 1)
-  (func $fall (param $n i32) (result i32) (local.get $n))
+  (func $nop)
+  (func $fall (param $n i32) (result i32) (call $nop) (local.get $n))
   (func $ret (param $n i32) (result i32)
+    (call $nop)
     (if (local.get $n) (then (return (local.get $n))))
     (i32.const 0))
-  (func $br (param $n i32) (result i32) (br 0 (local.get $n)))
+  (func $br (param $n i32) (result i32) (call $nop) (br 0 (local.get $n)))
   (func $brif (param $n i32) (result i32)
+    (call $nop)
     (drop (br_if 0 (local.get $n) (i32.const 1)))
     (i32.const -1))
   (func $brtable (param $n i32) (result i32)
+    (call $nop)
     (block $inner (result i32)
       (br_table $inner 1 (local.get $n) (i32.and (local.get $n) (i32.const 1))))
     (i32.const 1)
     (i32.add))
   (func $pair (param $n i32) (result i32 i32)
+    (call $nop)
     (if (i32.and (local.get $n) (i32.const 1))
       (then (return (local.get $n) (local.get $n))))
     (local.get $n)
