@@ -9,15 +9,18 @@
 // (~1 µs). Instrument instead adds three globals (an exported stop flag, a
 // countdown and a stack budget) and code at two places:
 //
-//   - At every loop head and every function entry, the countdown. Every
+//   - At every loop head and at the entry of every function that makes
+//     calls, the countdown. Every
 //     4,096 ticks its rare branch leaves compiled code for the Go runtime
 //     (a memory.grow of 0 pages), so that a spinning guest can be
 //     descheduled and the watchdog that sets the stop flag gets to run,
-//     then traps if the flag is set. Any code that runs forever either
-//     loops or calls, so setting the flag stops every guest within 4,096
-//     ticks, each of which runs at most one function body of straight-line
-//     code (host functions are bounded by the host).
-//   - At every function entry, the frame's estimated size (FrameBytes) is
+//     then traps if the flag is set. Any code that runs long either loops
+//     or calls (recursion without loops does not end by itself: fib(60)
+//     makes 3·10^12 calls), so setting the flag stops every guest within
+//     4,096 ticks, each of which runs at most one function body of
+//     straight-line code and the leaf functions it calls (host functions
+//     are bounded by the host).
+//   - At the same entries, the frame's estimated size (FrameBytes) is
 //     taken from the budget, and given back at every exit (the body is
 //     wrapped in a block, so branches to the function's label exit through
 //     it; return and return_call* give it back first). A call that takes
@@ -25,7 +28,8 @@
 //     long before wazero's own stack ceiling (tens of MB of native stack
 //     and a second or more of work).
 //
-// A trap discards the instance, so the budget needs no repair after one.
+// Leaf functions (no call instruction) get neither: see isLeaf. A trap
+// discards the instance, so the budget needs no repair after one.
 // Exception handling (try, throw, try_table) would unwind frames without
 // giving their budget back, so modules that use it are refused.
 //
