@@ -10,8 +10,8 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// ErrMemory: the plugin's memory account cannot cover a new instance (see
-// account).
+// errAccountFull: the plugin's memory account cannot cover a new instance
+// (see account).
 var errAccountFull = errors.New("plugin memory account full")
 
 // account is a plugin's memory account: the committed linear memory of
@@ -85,8 +85,7 @@ func newLinearMemory(inst *instance, acct *account, initial, max int, stack int6
 	}
 	if initial > 0 {
 		if err := syscall.Mprotect(m.buf[:initial], syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
-			m.committed = 0
-			m.acct.credit(int64(initial))
+			acct.credit(int64(initial))
 			m.release()
 			return nil, fmt.Errorf("commit %d bytes of linear memory: %w", initial, err)
 		}
@@ -121,14 +120,15 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 // Free implements experimental.LinearMemory (see linearMemory).
 func (m *linearMemory) Free() { m.inst.freeMemory() }
 
-// release unmaps the memory and credits the account, once.
+// release unmaps the memory and credits the account, once. It runs with
+// no call in flight (see instance.freeMemory), so committed is stable; it
+// writes no field, since the owner may still read them.
 func (m *linearMemory) release() {
 	m.once.Do(func() {
 		if m.buf != nil {
 			_ = syscall.Munmap(m.buf)
 		}
 		m.acct.credit(int64(m.committed) + m.stack)
-		m.buf, m.committed = nil, 0
 	})
 }
 
