@@ -140,10 +140,13 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 	}
 	if err != nil {
 		inst.close()
-		if fired.Load() && !errors.Is(err, ErrTimeout) {
-			err = fmt.Errorf("%w (%v)", ErrTimeout, err)
+		if fired.Load() {
+			if !errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w (%v)", ErrTimeout, err)
+			}
+			err = fmt.Errorf("instantiate: %w", err)
 		}
-		return nil, 0, fmt.Errorf("instantiate: %w", err)
+		return nil, 0, err
 	}
 	for h := abi.HookConnect; h <= abi.MaxHook; h++ {
 		if p.ex.hooks[h] {
