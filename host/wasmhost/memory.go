@@ -137,10 +137,12 @@ func (m *linearMemory) release() {
 // inside wazero).
 type allocator struct{ mem *linearMemory }
 
-// Allocate implements experimental.MemoryAllocator.
-func (a *allocator) Allocate(_, max uint64) experimental.LinearMemory {
-	if a.mem == nil || max > uint64(len(a.mem.buf)) {
-		panic(fmt.Sprintf("BUG: wasmhost: memory of %d bytes asked for, %d reserved", max, len(a.mem.buf)))
+// Allocate implements experimental.MemoryAllocator. The reservation is the
+// module's maximum as memoryLayout computed it, which is wazero's max too;
+// were it ever smaller, grows past it would just fail.
+func (a *allocator) Allocate(_, _ uint64) experimental.LinearMemory {
+	if a.mem == nil {
+		panic("BUG: wasmhost: a second memory allocated for one instance")
 	}
 	m := a.mem
 	a.mem = nil
