@@ -59,9 +59,11 @@ type Options struct {
 	// RelayVersion is what plugins read as FieldRelayVersion.
 	RelayVersion string
 	// NoInstrument runs plugins as they are, interrupted through wazero's
-	// WithCloseOnContextDone instead of the preemption check package
-	// preempt adds: ~1 µs more per call and up to ~50× slower loops. For
-	// debugging the instrumentation.
+	// WithCloseOnContextDone and a function listener (the same stop and
+	// stack checks at every guest call) instead of the checks package
+	// preempt adds: ~1 µs more per call, two exits to Go per guest
+	// function call and up to ~50× slower loops. For debugging the
+	// instrumentation.
 	NoInstrument bool
 }
 
