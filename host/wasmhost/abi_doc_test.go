@@ -73,6 +73,15 @@ func Test_resolve(t *testing.T) {
 		{"kinds", "kinds = [4, 1059]", Settings{}, func(r resolved) bool { return len(r.kinds) == 2 && r.kinds[1] == 1059 }, ""},
 		{"no kinds means all", "", Settings{}, func(r resolved) bool { return r.kinds == nil }, ""},
 		{"kind out of range", "kinds = [70000]", Settings{}, nil, "kind 70000 out of range"},
+		{"stack budget is memory_mb/32 out of memory_mb", "", Settings{}, func(r resolved) bool {
+			return r.stackBytes == 2<<20 && r.linPages == 1024-32
+		}, ""},
+		{"stack budget at least 64 KiB", "memory_mb = 1", Settings{}, func(r resolved) bool {
+			return r.stackBytes == 64<<10 && r.linPages == 15
+		}, ""},
+		{"stack budget at most 2 MiB", "memory_mb = 4096", Settings{}, func(r resolved) bool {
+			return r.stackBytes == 2<<20 && r.linPages == 65536-32
+		}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

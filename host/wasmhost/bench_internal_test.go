@@ -47,7 +47,8 @@ func BenchmarkWasmInstance(b *testing.B) {
 }
 
 // BenchmarkWasmDeadline compares the ways to bound a call's time on raw
-// wazero, for an empty call and a 10,000-iteration loop: no interruption
+// wazero, for an empty call, a 10,000-iteration loop and fib(20) (21,891
+// calls, no loop): no interruption
 // at all (a runaway guest cannot be stopped), the preemption check of
 // package preempt (our design), CloseOnContextDone with one long-lived
 // cancellable context (our fallback), and CloseOnContextDone with a
@@ -65,7 +66,7 @@ func BenchmarkWasmDeadline(b *testing.B) {
 			defer rt.Close(ctx)
 			code := bin
 			if mode == "preempt_global" {
-				if code, err = preempt.Instrument(bin, "relayd_preempt"); err != nil {
+				if code, err = preempt.Instrument(bin, preempt.Options{Export: "relayd_preempt", StackBytes: 1 << 20}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -79,7 +80,7 @@ func BenchmarkWasmDeadline(b *testing.B) {
 				name string
 				f    api.Function
 				arg  uint64
-			}{{"nop", mod.ExportedFunction("nop"), 0}, {"loop10k", mod.ExportedFunction("spin"), 10000}} {
+			}{{"nop", mod.ExportedFunction("nop"), 0}, {"loop10k", mod.ExportedFunction("spin"), 10000}, {"fib20", mod.ExportedFunction("fib"), 20}} {
 				b.Run(fn.name, func(b *testing.B) {
 					stack := make([]uint64, 1)
 					b.ReportAllocs()

@@ -60,6 +60,29 @@ func BenchmarkWasmHook(b *testing.B) {
 	}
 }
 
+// BenchmarkWasmCalls is the event hook of call-heavy plugins: fib(15)
+// (1,973 calls) in WAT and in Go, so the cost of the check at every
+// function entry shows.
+func BenchmarkWasmCalls(b *testing.B) {
+	goCalls := wasmbuild.Build(b, "testdata/go/calls")
+	for _, g := range []guest{{name: "wat", wasm: "fib"}, {name: "go", wasm: goCalls}} {
+		m, _, err := newManager(b, wasmhost.Options{Defaults: wasmhost.Settings{Pool: 1}}, g)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := plugin(b, m, g.name)
+		in := event(15)
+		b.Run(g.name+"/fib15", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Event(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkWasmEventParallel is the event hook of the Go accept-all
 // plugin from GOMAXPROCS goroutines through a pool of GOMAXPROCS.
 func BenchmarkWasmEventParallel(b *testing.B) {

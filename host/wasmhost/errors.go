@@ -7,6 +7,9 @@ var (
 	// ErrTimeout: the call ran past the plugin's deadline; the instance was
 	// closed and is being replaced.
 	ErrTimeout = errors.New("deadline exceeded")
+	// ErrStackLimit: the call's stack passed the plugin's budget (deep or
+	// unbounded recursion); the instance was closed and is being replaced.
+	ErrStackLimit = errors.New("call stack limit")
 	// ErrTrap: the guest trapped (a Go panic, unreachable, out of bounds,
 	// out of memory); the instance was closed and is being replaced.
 	ErrTrap = errors.New("guest trapped")
@@ -18,6 +21,9 @@ var (
 	ErrTripped = errors.New("plugin tripped after repeated failures")
 	// ErrBusy: no instance became free within the plugin's deadline.
 	ErrBusy = errors.New("all instances busy")
+	// ErrStart: no instance of the plugin is running and new ones fail to
+	// start; calls fail at once until one starts.
+	ErrStart = errors.New("plugin instances fail to start")
 	// ErrClosed: the plugin was unloaded.
 	ErrClosed = errors.New("plugin closed")
 	// ErrABI: the module does not follow the relayd ABI (missing or

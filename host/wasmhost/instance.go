@@ -8,15 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/wasmhost/preempt"
 	"github.com/relayd/relayd/sdk/abi"
 )
 
@@ -27,19 +32,28 @@ type instance struct {
 	p    *Plugin
 	slot int
 	mod  api.Module
-	mem  api.Memory
+	mem  *linearMemory
 	fns  [abi.MaxHook + 1]api.Function
 	// stack is the reused CallWithStack parameter/result stack.
 	stack []uint64
 	// ctx is the instance's long-lived context: it carries the instance
 	// for host functions, and cancel is how the watchdog stops a runaway
-	// call (wazero's CloseOnContextDone closes the module).
+	// call of a non-instrumented module (wazero's CloseOnContextDone).
 	ctx    context.Context
 	cancel context.CancelFunc
-	// stop is the relayd_preempt global of an instrumented module.
-	stop api.MutableGlobal
-	// start is the watchdog epoch at which the current call started; 0
-	// when idle, -1 once the watchdog claimed the call.
+	// stop is the relayd_preempt global of an instrumented module. The
+	// guest reads it, and writes StackExhausted; from Go it is set and read
+	// under stopMu (the watchdog sets it while the owner may read it).
+	stop   api.MutableGlobal
+	stopMu sync.Mutex
+	// halt asks a non-instrumented module's function listener to stop the
+	// call at its next function entry (see guard).
+	halt atomic.Bool
+	// stackUsed is the estimated stack of the running call of a
+	// non-instrumented module, kept by its function listener.
+	stackUsed int64
+	// start is the call state: the watchdog epoch at which the current
+	// call started, or one of the states below.
 	start atomic.Int64
 
 	cur      abi.Hook
@@ -51,21 +65,46 @@ type instance struct {
 	stdout   lineWriter
 }
 
+// Call states of instance.start besides a running call's epoch (> 0). The
+// watchdog claims a stale call by moving its epoch to stateClaimed; Free
+// (module close from another goroutine) moves a running state to
+// stateFreePending, and whoever ends the call unmaps the memory.
+const (
+	stateIdle         = 0
+	stateClaimed      = -1
+	stateFreed        = -2
+	stateFreePending  = -3
+	stateInitializing = math.MaxInt64 // never stale for the watchdog
+)
+
 // newInstance instantiates the plugin's module, runs _initialize, checks
 // the ABI version and runs relayd_init. It returns the instance and the
-// hook mask relayd_init returned (HookMaskAll without relayd_init).
+// hook mask relayd_init returned (HookMaskAll without relayd_init). Every
+// step is bounded by the init timeout, through the preemption check (or
+// the function listener, see guard) and the stack budget.
 func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.HookMask, error) {
 	inst := &instance{p: p, slot: slot, stack: make([]uint64, abi.HookParams)}
+	inst.start.Store(stateInitializing)
+	mem, err := newLinearMemory(inst, &p.acct, p.layout.initial, p.layout.reserve, int64(p.set.stackBytes))
+	if err != nil {
+		return nil, 0, err
+	}
+	inst.mem = mem
 	base, cancel := context.WithCancel(context.Background())
 	inst.ctx, inst.cancel = context.WithValue(base, instKey{}, inst), cancel
 	inst.stdout = lineWriter{p: p}
 	ictx, icancel := context.WithTimeout(context.WithValue(ctx, instKey{}, inst), p.initTimeout())
 	defer icancel()
+	ictx = experimental.WithMemoryAllocator(ictx, &allocator{mem: mem})
 	cfg := wazero.NewModuleConfig().WithName("").
 		WithStdout(&inst.stdout).WithStderr(&inst.stdout).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader)
+	var fired atomic.Bool
+	fire := func() { fired.Store(true); inst.interrupt() }
 	if !p.preempt {
-		cfg = cfg.WithStartFunctions(abi.ExportInitialize) // bounded by ictx
+		cfg = cfg.WithStartFunctions(abi.ExportInitialize) // bounded by ictx and the guard
+		t := time.AfterFunc(p.initTimeout(), fire)
+		defer t.Stop()
 	} else {
 		cfg = cfg.WithStartFunctions() // run below, bounded by the stop global
 	}
@@ -73,24 +112,39 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 	mod, err := p.rt.InstantiateModule(ictx, p.compiled, cfg)
 	if err != nil {
 		cancel()
-		return nil, 0, fmt.Errorf("instantiate: %w", callErr(err))
+		inst.start.Store(stateFreed)
+		mem.release()
+		if fired.Load() {
+			err = ErrTimeout
+		}
+		// Uninstrumented modules run _initialize inside InstantiateModule.
+		if err = inst.callErr(err); p.ex.initialize && (errors.Is(err, ErrTimeout) || errors.Is(err, ErrStackLimit)) {
+			err = fmt.Errorf("export %q: %w", abi.ExportInitialize, err)
+		}
+		return nil, 0, fmt.Errorf("instantiate: %w", err)
 	}
-	inst.mod, inst.mem = mod, mod.Memory()
-	var fired atomic.Bool
+	inst.mod = mod
 	if p.preempt {
 		inst.stop, _ = mod.ExportedGlobal(abi.ExportPreempt).(api.MutableGlobal)
 		if inst.stop == nil {
+			inst.endInit()
 			inst.close()
 			return nil, 0, fmt.Errorf("%w: instrumented module lacks %q", ErrABI, abi.ExportPreempt)
 		}
-		t := time.AfterFunc(p.initTimeout(), func() { fired.Store(true); inst.interrupt() })
+		t := time.AfterFunc(p.initTimeout(), fire)
 		defer t.Stop()
 	}
 	mask, err := inst.start0(ictx)
+	if closed := inst.endInit(); closed && err == nil {
+		err = ErrClosed
+	}
 	if err != nil {
 		inst.close()
 		if fired.Load() {
-			err = fmt.Errorf("instantiate: %w", ErrTimeout)
+			if !errors.Is(err, ErrTimeout) {
+				err = fmt.Errorf("%w (%v)", ErrTimeout, err)
+			}
+			err = fmt.Errorf("instantiate: %w", err)
 		}
 		return nil, 0, err
 	}
@@ -103,17 +157,73 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 	return inst, mask, nil
 }
 
+// endInit ends the initialising state; closed reports that the module
+// was closed meanwhile (its memory is now unmapped).
+func (inst *instance) endInit() (closed bool) {
+	_, closed = inst.endCall(stateInitializing)
+	return closed
+}
+
+// beginCall marks a call starting at epoch; false if the instance's
+// module was closed under it (the plugin is closing).
+func (inst *instance) beginCall(epoch int64) bool {
+	return inst.start.CompareAndSwap(stateIdle, epoch)
+}
+
+// endCall marks the call begun with state s0 as ended. claimed reports
+// that the watchdog stopped it; closed that the module was closed while
+// it ran, in which case endCall unmapped the memory.
+func (inst *instance) endCall(s0 int64) (claimed, closed bool) {
+	if inst.start.CompareAndSwap(s0, stateIdle) {
+		return false, false
+	}
+	for {
+		switch s := inst.start.Load(); s {
+		case stateClaimed:
+			if inst.start.CompareAndSwap(stateClaimed, stateIdle) {
+				return true, false
+			}
+		case stateFreePending:
+			inst.start.Store(stateFreed)
+			inst.mem.release()
+			return false, true
+		default:
+			panic(fmt.Sprintf("BUG: wasmhost: call state %d at the end of a call", s))
+		}
+	}
+}
+
+// freeMemory is linearMemory.Free: it unmaps the memory now if no call
+// runs, or leaves that to endCall.
+func (inst *instance) freeMemory() {
+	for {
+		switch s := inst.start.Load(); s {
+		case stateFreed, stateFreePending:
+			return
+		case stateIdle:
+			if inst.start.CompareAndSwap(stateIdle, stateFreed) {
+				inst.mem.release()
+				return
+			}
+		default:
+			if inst.start.CompareAndSwap(s, stateFreePending) {
+				return
+			}
+		}
+	}
+}
+
 // start0 runs _initialize (instrumented modules), checks
 // relayd_abi_version and runs relayd_init.
 func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 	if inst.p.preempt && inst.p.ex.initialize {
 		if _, err := inst.mod.ExportedFunction(abi.ExportInitialize).Call(ctx); err != nil {
-			return 0, fmt.Errorf("export %q: %w", abi.ExportInitialize, callErr(err))
+			return 0, fmt.Errorf("export %q: %w", abi.ExportInitialize, inst.callErr(err))
 		}
 	}
 	v, err := inst.mod.ExportedFunction(abi.ExportABIVersion).Call(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("export %q: %w", abi.ExportABIVersion, callErr(err))
+		return 0, fmt.Errorf("export %q: %w", abi.ExportABIVersion, inst.callErr(err))
 	}
 	if got := api.DecodeI32(v[0]); got != abi.Version {
 		return 0, fmt.Errorf("%w: export %q returned %d, want %d", ErrABI, abi.ExportABIVersion, got, abi.Version)
@@ -123,7 +233,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 	}
 	r, err := inst.mod.ExportedFunction(abi.ExportInit).Call(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("export %q: %w", abi.ExportInit, callErr(err))
+		return 0, fmt.Errorf("export %q: %w", abi.ExportInit, inst.callErr(err))
 	}
 	if m := api.DecodeI32(r[0]); m < 0 {
 		return 0, fmt.Errorf("%w: %s", ErrInit, inst.out[abi.OutputMessage])
@@ -137,8 +247,17 @@ func (inst *instance) limitation(ctx context.Context) (map[string]any, error) {
 	inst.cur = curLimitation
 	defer inst.reset()
 	ctx = context.WithValue(ctx, instKey{}, inst)
-	if _, err := inst.mod.ExportedFunction(abi.ExportLimitation).Call(ctx); err != nil {
-		return nil, fmt.Errorf("export %q: %w", abi.ExportLimitation, callErr(err))
+	if !inst.beginCall(stateInitializing) {
+		return nil, fmt.Errorf("export %q: %w", abi.ExportLimitation, ErrClosed)
+	}
+	t := time.AfterFunc(inst.p.initTimeout(), inst.interrupt)
+	_, err := inst.mod.ExportedFunction(abi.ExportLimitation).Call(ctx)
+	t.Stop()
+	if _, closed := inst.endCall(stateInitializing); closed && err == nil {
+		err = ErrClosed
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export %q: %w", abi.ExportLimitation, inst.callErr(err))
 	}
 	out := inst.out[abi.OutputLimitation]
 	if inst.outSet&(1<<abi.OutputLimitation) == 0 || len(out) == 0 {
@@ -188,10 +307,14 @@ func (inst *instance) setOutput(kind abi.Output, data []byte) abi.Errno {
 	return abi.OK
 }
 
+// verdictBits are the bits of a verdict that carry the action and the
+// prefix; the others are reserved and must be 0 (ABI.md).
+const verdictBits = 0xffff
+
 // verdict decodes a hook's result and outputs.
 func (inst *instance) verdict(h abi.Hook, r uint32) (policy.Verdict, error) {
 	a, pfx := abi.UnpackVerdict(r)
-	if a > abi.MaxAction || pfx > abi.MaxPrefix {
+	if a > abi.MaxAction || pfx > abi.MaxPrefix || r&^verdictBits != 0 {
 		return policy.Verdict{}, fmt.Errorf("%w: result %#x", ErrBadVerdict, r)
 	}
 	v := policy.Verdict{Action: policy.Action(a), Prefix: policy.Prefix(pfx)}
@@ -235,23 +358,57 @@ func (inst *instance) reset() {
 }
 
 // interrupt stops the instance's current call: the preemption global for
-// instrumented modules, the context otherwise. Safe from any goroutine.
+// instrumented modules; the halt flag (checked by the function listener at
+// every call) and the context (checked by wazero at every loop head)
+// otherwise. Safe from any goroutine once stop is set.
 func (inst *instance) interrupt() {
+	inst.halt.Store(true)
 	if inst.stop != nil {
-		inst.stop.Set(1)
+		inst.stopMu.Lock()
+		inst.stop.Set(uint64(preempt.StopRequested))
+		inst.stopMu.Unlock()
 	}
 	inst.cancel()
 }
 
+// stopValue reads the stop global of an instrumented module (0 if none).
+func (inst *instance) stopValue() int32 {
+	if inst.stop == nil {
+		return 0
+	}
+	inst.stopMu.Lock()
+	defer inst.stopMu.Unlock()
+	return int32(inst.stop.Get())
+}
+
+// close closes the module and unmaps its memory. Only the instance's
+// owner calls it, with no call running.
 func (inst *instance) close() {
 	inst.cancel()
-	_ = inst.mod.Close(context.Background())
+	if inst.mod != nil {
+		_ = inst.mod.Close(context.Background())
+	}
+	inst.start.Store(stateFreed)
+	inst.mem.release()
 }
 
 // callErr classifies an error from a guest call.
-func callErr(err error) error {
+func (inst *instance) callErr(err error) error {
 	var ee *sys.ExitError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.Is(err, ErrTimeout), errors.Is(err, errHalted):
+		return ErrTimeout
+	case errors.Is(err, errStackLimit):
+		return ErrStackLimit
+	case inst.stopValue() == preempt.StackExhausted:
+		return ErrStackLimit
+	case inst.stopValue() == preempt.StopRequested:
+		return ErrTimeout
+	case strings.Contains(err.Error(), wazeroStackOverflow):
+		// wazero's own ceiling (~84 MB of native stack), reached only by
+		// frames far bigger than their estimate (see preempt.FrameBytes).
+		return fmt.Errorf("%w: %v", ErrStackLimit, err)
+	case errors.As(err, &ee):
 		switch ee.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
 			return ErrTimeout
@@ -260,6 +417,10 @@ func callErr(err error) error {
 	}
 	return fmt.Errorf("%w: %v", ErrTrap, err)
 }
+
+// wazeroStackOverflow is how wazero v1.12.0 words the trap at its native
+// stack ceiling; it exports no sentinel for it.
+const wazeroStackOverflow = "wasm error: stack overflow"
 
 // lineWriter sends a guest's stdout and stderr to the plugin's log, one
 // line at a time, through the plugin's log rate cap.

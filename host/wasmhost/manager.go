@@ -33,8 +33,12 @@ type Options struct {
 	// <data>/wasm-cache). Empty keeps it in memory only.
 	CacheDir string
 	// Logger receives load, reload, failure and guest log lines; nil
-	// discards them.
+	// discards them. Lines that can come once per call or restart (failed
+	// calls, failed restarts, recycled instances) are capped per plugin:
+	// the first of each kind in a LogSummaryEvery window, then a summary.
 	Logger *slog.Logger
+	// LogSummaryEvery is the window of that cap; default one minute.
+	LogSummaryEvery time.Duration
 	// Store backs the store_count host function; nil makes it report
 	// ErrUnavailable.
 	Store store.Store
@@ -55,9 +59,11 @@ type Options struct {
 	// RelayVersion is what plugins read as FieldRelayVersion.
 	RelayVersion string
 	// NoInstrument runs plugins as they are, interrupted through wazero's
-	// WithCloseOnContextDone instead of the preemption check package
-	// preempt adds: ~1 µs more per call and up to ~50× slower loops. For
-	// debugging the instrumentation.
+	// WithCloseOnContextDone and a function listener (the same stop and
+	// stack checks at every guest call) instead of the checks package
+	// preempt adds: ~1 µs more per call, two exits to Go per guest
+	// function call and up to ~50× slower loops. For debugging the
+	// instrumentation.
 	NoInstrument bool
 }
 
@@ -70,7 +76,8 @@ type Options struct {
 type Manager struct {
 	opts    Options
 	env     *env
-	log     *slog.Logger
+	log     *slog.Logger // through flood
+	flood   *floodState
 	holder  *policy.Holder
 	mu      sync.Mutex // serialises Load, Reload and Close
 	plugins map[string]*Plugin
@@ -95,6 +102,10 @@ func NewManager(opts Options) (*Manager, error) {
 	if opts.Holder == nil {
 		opts.Holder = &policy.Holder{}
 	}
+	if opts.LogSummaryEvery <= 0 {
+		opts.LogSummaryEvery = time.Minute
+	}
+	flood := newFloodHandler(opts.Logger.Handler(), opts.LogSummaryEvery)
 	if opts.Debounce <= 0 {
 		opts.Debounce = 100 * time.Millisecond
 	}
@@ -115,7 +126,7 @@ func NewManager(opts Options) (*Manager, error) {
 		}
 	}
 	return &Manager{
-		opts: opts, log: opts.Logger, holder: opts.Holder,
+		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder,
 		env:     &env{cache: cache, store: opts.Store, relayVersion: opts.RelayVersion, noInstrument: opts.NoInstrument},
 		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
 	}, nil
@@ -320,6 +331,7 @@ func (m *Manager) Close() error {
 	m.plugins = nil
 	m.mu.Unlock()
 	m.closing.Wait()
+	m.flood.close()
 	return m.env.cache.Close(context.Background())
 }
 

@@ -54,14 +54,14 @@ type exports struct {
 }
 
 // newRuntime makes the wazero runtime of one plugin: compiler engine,
-// shared compilation cache, the plugin's memory cap, WASI without a file
-// system, and the relayd_v1 host module. closeOnDone makes calls
+// shared compilation cache, the plugin's linear memory cap, WASI without
+// a file system, and the relayd_v1 host module. closeOnDone makes calls
 // interruptible by context, for modules that could not be instrumented
 // (see package preempt).
-func newRuntime(ctx context.Context, cache wazero.CompilationCache, memPages uint32, closeOnDone bool) (wazero.Runtime, error) {
+func newRuntime(ctx context.Context, cache wazero.CompilationCache, linPages uint32, closeOnDone bool) (wazero.Runtime, error) {
 	cfg := wazero.NewRuntimeConfigCompiler().
 		WithCompilationCache(cache).
-		WithMemoryLimitPages(memPages).
+		WithMemoryLimitPages(linPages).
 		WithCloseOnContextDone(closeOnDone)
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
@@ -79,17 +79,49 @@ func newRuntime(ctx context.Context, cache wazero.CompilationCache, memPages uin
 	return rt, nil
 }
 
+// layout is the linear memory of each instance of a plugin, in bytes:
+// its initial size, the reservation (its maximum: the module's declared
+// maximum or the cap) and the size past which it is recycled after a call.
+type layout struct {
+	initial, reserve int
+	recycle          uint32
+}
+
+// memoryLayout checks the module's initial memory against the cap and
+// lays out its instances' memory. An instance is recycled once its memory
+// passed halfway from its initial size to its maximum: never for a module
+// that starts at its maximum, so no initial size makes every call recycle.
+func memoryLayout(mem api.MemoryDefinition, set resolved) (layout, error) {
+	if mem.Min() > set.linPages {
+		return layout{}, fmt.Errorf("%w: export %q: initial memory %d pages (%d KiB) over the cap of %d pages "+
+			"(memory_mb = %d less a call stack budget of %d KiB); raise memory_mb",
+			ErrABI, abi.ExportMemory, mem.Min(), mem.Min()*64, set.linPages, set.memPages/16, set.stackBytes>>10)
+	}
+	maxPages := set.linPages
+	if m, ok := mem.Max(); ok && m < maxPages {
+		maxPages = m
+	}
+	l := layout{initial: int(mem.Min()) * pageSize, reserve: int(maxPages) * pageSize}
+	l.recycle = uint32(l.initial + (l.reserve-l.initial)/2)
+	return l, nil
+}
+
 // validate checks a compiled module against the ABI: exports, their
 // signatures, imports and initial memory. Errors name the symbol.
-func validate(cm wazero.CompiledModule, memPages uint32) (exports, error) {
-	var ex exports
-	mem, ok := cm.ExportedMemories()[abi.ExportMemory]
-	if !ok {
-		return ex, fmt.Errorf("%w: export %q missing", ErrABI, abi.ExportMemory)
+// wasi are the signatures of the runtime's WASI functions.
+func validate(cm wazero.CompiledModule, set resolved, wasi map[string]sig) (exports, layout, error) {
+	ex, err := validateExports(cm, wasi)
+	if err != nil {
+		return ex, layout{}, err
 	}
-	if mem.Min() > memPages {
-		return ex, fmt.Errorf("%w: export %q: initial memory %d pages (%d MiB) over the cap of %d pages; raise memory_mb",
-			ErrABI, abi.ExportMemory, mem.Min(), mem.Min()/16, memPages)
+	l, err := memoryLayout(cm.ExportedMemories()[abi.ExportMemory], set)
+	return ex, l, err
+}
+
+func validateExports(cm wazero.CompiledModule, wasi map[string]sig) (exports, error) {
+	var ex exports
+	if _, ok := cm.ExportedMemories()[abi.ExportMemory]; !ok {
+		return ex, fmt.Errorf("%w: export %q missing", ErrABI, abi.ExportMemory)
 	}
 	fns := cm.ExportedFunctions()
 	noArgsI32 := sig{results: []api.ValueType{i32}}
@@ -124,10 +156,25 @@ func validate(cm wazero.CompiledModule, memPages uint32) (exports, error) {
 			return ex, err
 		}
 	}
-	return ex, checkImports(cm)
+	return ex, checkImports(cm, wasi)
 }
 
-func checkImports(cm wazero.CompiledModule) error {
+// wasiFuncs returns the signatures of the WASI functions instantiated in
+// rt (by newRuntime).
+func wasiFuncs(rt wazero.Runtime) map[string]sig {
+	out := map[string]sig{}
+	if mod := rt.Module(wasi_snapshot_preview1.ModuleName); mod != nil {
+		for name, d := range mod.ExportedFunctionDefinitions() {
+			out[name] = sigOf(d)
+		}
+	}
+	return out
+}
+
+// checkImports checks every import against the relayd_v1 host functions
+// and the WASI functions, so that a wrong one is an ABI error naming it
+// at load rather than a failed instantiation.
+func checkImports(cm wazero.CompiledModule, wasi map[string]sig) error {
 	host := map[string]sig{}
 	for _, hf := range hostFuncs() {
 		host[hf.name] = hf.sig
@@ -136,7 +183,13 @@ func checkImports(cm wazero.CompiledModule) error {
 		mod, name, _ := d.Import()
 		switch mod {
 		case wasi_snapshot_preview1.ModuleName:
-			continue
+			s, ok := wasi[name]
+			if !ok {
+				return fmt.Errorf("%w: import %s.%s: no such WASI function", ErrABI, mod, name)
+			}
+			if got := sigOf(d); !got.equal(s) {
+				return fmt.Errorf("%w: import %s.%s: got %s, want %s", ErrABI, mod, name, got, s)
+			}
 		case abi.ModuleName:
 			s, ok := host[name]
 			if !ok {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
@@ -40,8 +42,11 @@ type Plugin struct {
 
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
-	preempt  bool // instrumented: stopped through the relayd_preempt global
+	preempt  bool   // instrumented: stopped through the relayd_preempt global
+	guard    *guard // not instrumented: the function listener that stops calls
 	ex       exports
+	layout   layout
+	acct     account
 	hooks    policy.HookSet
 	limits   map[string]any
 
@@ -49,8 +54,13 @@ type Plugin struct {
 	slots []atomic.Pointer[instance]
 	epoch atomic.Int64 // watchdog clock, in ticks
 	br    breaker
-	done  chan struct{}
-	once  sync.Once
+	st    starts       // restarts of discarded instances
+	live  atomic.Int32 // instances alive (idle or in a call)
+	// refilling counts the slot tokens held by refill goroutines (not by
+	// calls).
+	refilling atomic.Int32
+	done      chan struct{}
+	once      sync.Once
 }
 
 var (
@@ -65,8 +75,9 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 		log: log.With("plugin", name)}
 	p.logs.init()
 	p.epoch.Store(1)
-	bin, p.preempt = instrument(bin, e.noInstrument, p.log)
-	rt, err := newRuntime(ctx, e.cache, set.memPages, !p.preempt)
+	bin, p.preempt, p.guard = instrument(bin, e.noInstrument, set.stackBytes, p.log)
+	p.acct.limit = int64(set.pool) * int64(set.memPages) * pageSize
+	rt, err := newRuntime(ctx, e.cache, set.linPages, !p.preempt)
 	if err != nil {
 		return nil, err
 	}
@@ -76,10 +87,18 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 			rt.Close(context.Background())
 		}
 	}()
-	if p.compiled, err = p.rt.CompileModule(ctx, bin); err != nil {
+	cctx := ctx
+	if p.guard != nil {
+		cctx = experimental.WithFunctionListenerFactory(ctx, p.guard)
+	}
+	if p.compiled, err = p.rt.CompileModule(cctx, bin); err != nil {
+		if strings.Contains(err.Error(), "over limit") { // wazero's wording for a memory over WithMemoryLimitPages
+			return nil, fmt.Errorf("compile: %w (memory_mb = %d less a call stack budget of %d KiB leaves %d pages; raise memory_mb)",
+				err, set.memPages/16, set.stackBytes>>10, set.linPages)
+		}
 		return nil, fmt.Errorf("compile: %w", err)
 	}
-	if p.ex, err = validate(p.compiled, set.memPages); err != nil {
+	if p.ex, p.layout, err = validate(p.compiled, set, wasiFuncs(rt)); err != nil {
 		return nil, err
 	}
 	if err = p.fill(ctx); err != nil {
@@ -89,20 +108,24 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 	return p, nil
 }
 
-// instrument adds the preemption check to bin (see package preempt). If
-// the module cannot be instrumented it is run as is, interruptible through
-// WithCloseOnContextDone, which costs ~1 µs per call and much more in
-// loops.
-func instrument(bin []byte, off bool, log *slog.Logger) ([]byte, bool) {
-	if off {
-		return bin, false
-	}
-	out, err := preempt.Instrument(bin, abi.ExportPreempt)
-	if err != nil {
+// instrument adds the preemption check and the stack budget to bin (see
+// package preempt). If the module cannot be instrumented it is run as is,
+// interruptible through WithCloseOnContextDone and a function listener
+// that keeps the same budget (guard), which costs ~1 µs per call, two
+// exits to Go per guest function call and much more in loops.
+func instrument(bin []byte, off bool, stackBytes uint32, log *slog.Logger) ([]byte, bool, *guard) {
+	if !off {
+		out, err := preempt.Instrument(bin, preempt.Options{Export: abi.ExportPreempt, StackBytes: stackBytes})
+		if err == nil {
+			return out, true, nil
+		}
 		log.Warn("wasm plugin not instrumented for preemption; using slower context interruption", "err", err)
-		return bin, false
 	}
-	return out, true
+	frames, err := preempt.Frames(bin)
+	if err != nil {
+		frames = nil // every frame weighs defaultFrame
+	}
+	return bin, false, &guard{frames: frames}
 }
 
 // fill creates the pool's instances. The first one decides the hooks and
@@ -131,6 +154,7 @@ func (p *Plugin) fill(ctx context.Context) error {
 			}
 		}
 		p.slots[i].Store(inst)
+		p.live.Add(1)
 		p.free <- inst
 	}
 	return nil
@@ -159,7 +183,8 @@ func (p *Plugin) Hooks() policy.HookSet { return p.hooks }
 func (p *Plugin) Limitation() map[string]any { return p.limits }
 
 // acquire takes an instance from the pool, waiting at most the plugin's
-// timeout.
+// timeout, or fails at once when the breaker is open, or when no instance
+// is alive and restarts are failing.
 func (p *Plugin) acquire() (*instance, error) {
 	if p.br.open() {
 		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrTripped)
@@ -172,6 +197,9 @@ func (p *Plugin) acquire() (*instance, error) {
 		}
 		return inst, nil
 	default:
+	}
+	if p.st.failing.Load() && p.live.Load() == 0 {
+		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrStart)
 	}
 	t := time.NewTimer(p.set.timeout)
 	defer t.Stop()
@@ -194,22 +222,30 @@ func (p *Plugin) acquire() (*instance, error) {
 // when it trapped, timed out or grew too big.
 func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
 	inst.cur = h
+	inst.stackUsed = 0
 	epoch := p.epoch.Load()
-	inst.start.Store(epoch)
-	err := inst.fns[h].CallWithStack(inst.ctx, inst.stack)
-	claimed := !inst.start.CompareAndSwap(epoch, 0)
+	var err error
+	var claimed, closed bool
+	if inst.beginCall(epoch) {
+		err = inst.fns[h].CallWithStack(inst.ctx, inst.stack)
+		claimed, closed = inst.endCall(epoch)
+	} else {
+		closed = true
+	}
 	var v policy.Verdict
 	switch {
+	case claimed:
+		err = ErrTimeout
 	case err != nil:
-		err = callErr(err)
-		if claimed {
-			err = ErrTimeout
-		}
+		err = inst.callErr(err)
+	case closed:
+		err = ErrClosed
+	case h == abi.HookClose: // its result is ignored (ABI.md)
 	default:
 		v, err = inst.verdict(h, uint32(inst.stack[0]))
 	}
 	inst.reset()
-	p.release(inst, claimed || err != nil && !errors.Is(err, ErrBadVerdict))
+	p.release(inst, claimed || closed || err != nil && !errors.Is(err, ErrBadVerdict))
 	if err != nil {
 		p.failed(h, err)
 		return policy.Verdict{}, fmt.Errorf("plugin[%s] %s: %w", p.name, policy.Hook(h), err)
@@ -217,50 +253,21 @@ func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
 	return v, nil
 }
 
-// recycleBytes is the linear memory size past which an instance is
-// replaced after a call: half the cap, since wasm memory never shrinks.
-func (p *Plugin) recycleBytes() uint32 { return p.set.memPages * 65536 / 2 }
-
-// release returns inst to the pool, or closes it and starts a replacement.
+// release returns inst to the pool, or closes it and starts a
+// replacement: when it is broken, or when its linear memory passed the
+// recycle size (see memoryLayout), since wasm memory never shrinks.
 func (p *Plugin) release(inst *instance, broken bool) {
-	if !broken && inst.mem.Size() <= p.recycleBytes() {
+	if !broken && inst.mem.committed <= int(p.layout.recycle) {
 		p.free <- inst
 		return
 	}
 	if !broken {
-		p.log.Info("plugin instance recycled", "memory_bytes", inst.mem.Size(), "threshold", p.recycleBytes())
+		p.log.Info(msgRecycled, "memory_bytes", inst.mem.committed, "threshold", p.layout.recycle)
 	}
 	inst.close()
+	p.live.Add(-1)
+	p.refilling.Add(1)
 	go p.refill(inst.slot)
-}
-
-// refill makes a new instance for slot, retrying with backoff. The slot's
-// token goes back to the pool: the new instance, or nil once the plugin is
-// closed.
-func (p *Plugin) refill(slot int) {
-	wait := 50 * time.Millisecond
-	for {
-		select {
-		case <-p.done:
-			p.free <- nil
-			return
-		default:
-		}
-		inst, _, err := p.newInstance(context.Background(), slot)
-		if err == nil {
-			p.slots[slot].Store(inst)
-			p.free <- inst
-			return
-		}
-		p.log.Warn("plugin instance restart failed", "file", p.file, "err", err, "retry_in", wait)
-		select {
-		case <-p.done:
-			p.free <- nil
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 5*time.Second)
-	}
 }
 
 // watch is the deadline watchdog: every quarter timeout it advances the
@@ -292,29 +299,43 @@ func (p *Plugin) watch() {
 	}
 }
 
-// failed counts a failure and trips the breaker after too many.
+// failed counts a failure (of a call to hook h, or of a restart when h
+// is 0) and trips the breaker after too many.
 func (p *Plugin) failed(h abi.Hook, err error) {
 	if backoff, tripped := p.br.fail(time.Now()); tripped {
+		what := "restart"
+		if h != 0 {
+			what = policy.Hook(h).String()
+		}
 		p.log.Error("plugin tripped: calls fail fast until the backoff ends", "file", p.file,
-			"hook", policy.Hook(h).String(), "backoff", backoff, "last_err", err)
+			"hook", what, "backoff", backoff, "last_err", err)
 	}
 }
 
 // close stops the plugin. Calls keep working for grace (callers that
-// loaded the previous chain finish on it), or only until every instance is
-// idle if untilIdle; then new calls fail with ErrClosed, the instances are
-// collected (waiting at most one more deadline for a last call) and the
-// runtime is closed.
+// loaded the previous chain finish on it), or only until no call is in
+// flight if untilIdle; then new calls fail with ErrClosed, calls still
+// running are interrupted (they stop at their next preemption check, so a
+// runaway guest cannot hold up a reload or Manager.Close), the instances
+// are collected (waiting at most one more deadline) and the runtime is
+// closed.
 func (p *Plugin) close(grace time.Duration, untilIdle bool) {
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
-		if untilIdle && len(p.free) == cap(p.free) {
+		if untilIdle && len(p.free)+int(p.refilling.Load()) >= cap(p.free) {
 			break
 		}
 		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
 	}
 	p.once.Do(func() { close(p.done) })
-	p.drain(2*p.set.timeout + 100*time.Millisecond)
+	for i := range p.slots {
+		if inst := p.slots[i].Load(); inst != nil && inst.start.Load() != stateIdle {
+			inst.interrupt()
+		}
+	}
+	p.drain(p.set.timeout + 100*time.Millisecond)
+	// A call still out (in a host function past the drain) has its memory
+	// unmapped when it returns (instance.freeMemory).
 	_ = p.rt.Close(context.Background())
 }
 
@@ -327,7 +348,8 @@ func (p *Plugin) closeSlots() {
 	}
 }
 
-// drain collects every slot token, closing the instances, for up to grace.
+// drain collects every slot token, closing the instances, for up to
+// grace.
 func (p *Plugin) drain(grace time.Duration) {
 	t := time.NewTimer(grace)
 	defer t.Stop()

@@ -22,8 +22,12 @@ type Settings struct {
 	Hooks []string `toml:"hooks"`
 	// TimeoutMS is the deadline of one call; default 50.
 	TimeoutMS int `toml:"timeout_ms"`
-	// MemoryMB caps the linear memory of one instance; default 64. An
-	// instance whose memory passed half of it after a call is recycled.
+	// MemoryMB bounds the memory of one instance, in MiB; default 64: its
+	// linear memory may grow to MemoryMB less its call stack budget
+	// (MemoryMB/32, between 64 KiB and 2 MiB). The plugin's instances
+	// together hold at most Pool × MemoryMB. An instance whose linear
+	// memory passed halfway from its initial size to its cap after a call
+	// is recycled.
 	MemoryMB int `toml:"memory_mb"`
 	// Pool is the number of instances; default GOMAXPROCS.
 	Pool int `toml:"pool"`
@@ -54,14 +58,19 @@ type resolved struct {
 	order    int
 	hooks    policy.HookSet // allowed hooks
 	timeout  time.Duration
-	memPages uint32
-	pool     int
-	onErr    policy.FailMode
-	mode     policy.Mode
-	enabled  bool
-	config   []byte            // JSON
-	files    map[string][]byte // the listed files, by name (set by the loader)
-	kinds    []int             // event hooks only for these kinds; nil: all
+	memPages uint32 // memory_mb, in 64 KiB pages
+	// stackBytes is one call's stack budget (estimated bytes, see package
+	// preempt), taken out of memory_mb; linPages is what is left for
+	// linear memory.
+	stackBytes uint32
+	linPages   uint32
+	pool       int
+	onErr      policy.FailMode
+	mode       policy.Mode
+	enabled    bool
+	config     []byte            // JSON
+	files      map[string][]byte // the listed files, by name (set by the loader)
+	kinds      []int             // event hooks only for these kinds; nil: all
 }
 
 // ParseSettings decodes a NAME.toml. Unknown keys are an error, so that a
@@ -107,6 +116,8 @@ func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
 	if r.memPages > 65536 {
 		return r, errors.New("memory_mb over 4096")
 	}
+	r.stackBytes = stackBudget(r.memPages)
+	r.linPages = r.memPages - r.stackBytes/pageSize
 	if r.pool > 256 {
 		return r, errors.New("pool over 256")
 	}
@@ -146,6 +157,25 @@ func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
 		return r, fmt.Errorf("config: %w", err)
 	}
 	return r, nil
+}
+
+// pageSize is the size of a wasm page.
+const pageSize = 65536
+
+// Stack budget bounds: a call may use 1/32 of memory_mb for its stack,
+// within these.
+const (
+	minStackBytes = 64 << 10
+	maxStackBytes = 2 << 20
+)
+
+// stackBudget is the stack budget of one call for a memory_mb of memPages
+// pages: memory_mb/32, at least 64 KiB and at most 2 MiB, in whole pages
+// (it is carved out of memory_mb).
+func stackBudget(memPages uint32) uint32 {
+	b := uint64(memPages) * pageSize / 32
+	b = min(max(b, minStackBytes), maxStackBytes)
+	return uint32(b / pageSize * pageSize)
 }
 
 func firstNonEmpty(a, b string) string {

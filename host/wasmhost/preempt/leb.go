@@ -69,6 +69,21 @@ func (r *reader) s64() { r.uleb(64) }
 
 func (r *reader) name() string { return string(r.bytes(int(r.u32()))) }
 
+// valtype reads a value type and returns its encoding: one byte, or a
+// reference type prefix (0x63, 0x64) and its heap type.
+func (r *reader) valtype() []byte {
+	start := r.off
+	switch c := r.byte(); {
+	case c == 0x63 || c == 0x64:
+		r.s33()
+	case c >= 0x69 && c <= 0x7f:
+	default:
+		r.fail(fmt.Errorf("%w: value type %#x", ErrUnsupported, c))
+		return nil
+	}
+	return r.b[start:r.off]
+}
+
 func (r *reader) limits() {
 	flags := r.byte()
 	r.uleb(64)

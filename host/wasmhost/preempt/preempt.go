@@ -1,28 +1,45 @@
-// Package preempt rewrites a WebAssembly module so that a host can stop it
-// cheaply from another goroutine.
+// Package preempt rewrites a WebAssembly module so that a host can stop
+// it cheaply from another goroutine, and so that its call stack stays
+// within a budget.
 //
 // wazero v1.12.0 can interrupt a running guest only with
 // WithCloseOnContextDone, which makes every loop back-edge exit to Go (a
-// tight loop runs ~48× slower) and every call spawn a goroutine (~1 µs).
-// Instrument instead adds one exported mutable i32 global and, at the head
-// of every loop (and at the entry of every function when the module uses
-// tail calls), a countdown whose rare branch checks the global and traps
-// (see checkCode). The common path costs a few instructions. Setting the global to 1 makes the guest
-// trap at its next loop iteration; the host then discards the instance.
-// Straight-line code and recursion end by themselves (the stack is
-// bounded); host functions are bounded by the host.
+// tight loop runs ~48× slower), checks nowhere else (a recursive function
+// without loops is never stopped) and makes every call spawn a goroutine
+// (~1 µs). Instrument instead adds three globals (an exported stop flag, a
+// countdown and a stack budget) and code at two places:
 //
-// Every yieldEvery iterations the check also leaves compiled code for the
-// Go runtime (a memory.grow of 0 pages), so that a spinning guest can be
-// descheduled and the watchdog that sets the global gets to run.
+//   - At every loop head and at the entry of every function that makes
+//     calls, the countdown. Every
+//     4,096 ticks its rare branch leaves compiled code for the Go runtime
+//     (a memory.grow of 0 pages), so that a spinning guest can be
+//     descheduled and the watchdog that sets the stop flag gets to run,
+//     then traps if the flag is set. Any code that runs long either loops
+//     or calls (recursion without loops does not end by itself: fib(60)
+//     makes 3·10^12 calls), so setting the flag stops every guest within
+//     4,096 ticks, each of which runs at most one function body of
+//     straight-line code and the leaf functions it calls (host functions
+//     are bounded by the host).
+//   - At the same entries, the frame's estimated size (FrameBytes) is
+//     taken from the budget, and given back at every exit (the body is
+//     wrapped in a block, so branches to the function's label exit through
+//     it; return and return_call* give it back first). A call that takes
+//     the budget below zero sets the stop flag to StackExhausted and traps,
+//     long before wazero's own stack ceiling (tens of MB of native stack
+//     and a second or more of work).
 //
-// Instrument decodes every instruction to find the loops. It refuses
-// modules it cannot fully decode (ErrUnsupported), and the caller falls
-// back to WithCloseOnContextDone.
+// Leaf functions (no call instruction) get neither: see isLeaf. A trap
+// discards the instance, so the budget needs no repair after one.
+// Exception handling (try, throw, try_table) would unwind frames without
+// giving their budget back, so modules that use it are refused.
+//
+// Instrument decodes every instruction. It refuses modules it cannot
+// fully decode (ErrUnsupported), and the caller falls back to
+// WithCloseOnContextDone plus a function listener that makes the same
+// checks at every call (see Frames).
 package preempt
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 )
@@ -30,78 +47,72 @@ import (
 // ErrUnsupported: the module uses an encoding Instrument does not decode.
 var ErrUnsupported = errors.New("preempt: unsupported module")
 
+// Values of the stop global. The host sets StopRequested; the guest sets
+// StackExhausted just before it traps on its stack budget, so the host
+// can tell the two traps from any other.
 const (
-	secImport = 2
-	secMemory = 5
-	secGlobal = 6
-	secExport = 7
-	secCode   = 10
+	StopRequested  int32 = 1
+	StackExhausted int32 = 2
 )
 
-type section struct {
-	id   byte
-	body []byte
+// Options configure Instrument.
+type Options struct {
+	// Export is the name the stop global is exported under.
+	Export string
+	// StackBytes is the stack budget of one call into the module, in the
+	// estimated bytes of FrameBytes; at least 1.
+	StackBytes uint32
 }
 
+// yieldEvery is how many ticks (loop iterations and function entries)
+// pass between two exits to Go.
+const yieldEvery = 4096
+
 // Instrument returns a copy of bin with the stop global exported as
-// exportName and a check at every loop head.
-func Instrument(bin []byte, exportName string) ([]byte, error) {
-	if len(bin) < 8 || !bytes.Equal(bin[:8], []byte{0, 'a', 's', 'm', 1, 0, 0, 0}) {
-		return nil, fmt.Errorf("%w: not a wasm 1.0 binary", ErrUnsupported)
+// o.Export, the countdown at every loop head and function entry, and the
+// stack budget of o.StackBytes.
+func Instrument(bin []byte, o Options) ([]byte, error) {
+	if o.StackBytes == 0 || o.StackBytes > 1<<30 {
+		return nil, fmt.Errorf("preempt: stack budget %d out of range", o.StackBytes)
 	}
-	secs, err := sections(bin[8:])
+	m, err := parseModule(bin)
 	if err != nil {
 		return nil, err
 	}
-	var importedGlobals, definedGlobals uint32
-	hasGlobal, hasExport, hasMemory := false, false, false
-	for _, s := range secs {
-		switch s.id {
-		case secImport:
-			var mems uint32
-			if importedGlobals, mems, err = countImports(s.body); err != nil {
-				return nil, err
-			}
-			hasMemory = hasMemory || mems > 0
-		case secMemory:
-			hasMemory = hasMemory || len(s.body) > 0 && s.body[0] > 0
-		case secGlobal:
-			hasGlobal = true
-			r := reader{b: s.body}
-			definedGlobals = r.u32()
-			if r.err != nil {
-				return nil, r.err
-			}
-		case secExport:
-			hasExport = true
-			if err := checkExportFree(s.body, exportName); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if !hasMemory {
+	if !m.hasMemory {
 		return nil, fmt.Errorf("%w: no memory (the yield needs memory.grow)", ErrUnsupported)
 	}
-	idx := importedGlobals + definedGlobals // $stop; idx+1 is $ticks
-	if !hasGlobal {
+	if taken, err := m.exports(o.Export); err != nil {
+		return nil, err
+	} else if taken {
+		return nil, fmt.Errorf("%w: the module already exports %q", ErrUnsupported, o.Export)
+	}
+	stop := m.importedGlobals + m.definedGlobals
+	g := globals{stop: stop, ticks: stop + 1, budget: stop + 2}
+	bts, extra := m.blockTypes()
+	secs := append([]section(nil), m.secs...)
+	if !m.hasGlobal {
 		secs = insertBefore(secs, section{id: secGlobal, body: []byte{0}}, secExport, 8, 9, 12, secCode, 11)
 	}
-	if !hasExport {
+	if !m.hasExport {
 		secs = insertBefore(secs, section{id: secExport, body: []byte{0}}, 8, 9, 12, secCode, 11)
 	}
 	out := append([]byte(nil), bin[:8]...)
 	for _, s := range secs {
 		switch s.id {
+		case secType:
+			for _, t := range extra {
+				s.body = appendToVec(s.body, t)
+			}
 		case secGlobal:
-			s.body = appendToVec(s.body, []byte{0x7f, 0x01, 0x41, 0x00, 0x0b}) // $stop: (mut i32) (i32.const 0)
-			ticks := appendS32([]byte{0x7f, 0x01, 0x41}, yieldEvery)
-			s.body = appendToVec(s.body, append(ticks, 0x0b)) // $ticks
+			s.body = appendToVec(s.body, []byte{0x7f, 0x01, 0x41, 0x00, 0x0b})                            // $stop: (mut i32) (i32.const 0)
+			s.body = appendToVec(s.body, append(appendS32([]byte{0x7f, 0x01, 0x41}, yieldEvery-1), 0x0b)) // $ticks
+			s.body = appendToVec(s.body, append(appendS32([]byte{0x7f, 0x01, 0x41}, int32(o.StackBytes)), 0x0b))
 		case secExport:
-			e := appendName(nil, exportName)
-			e = append(e, 0x03) // global
-			s.body = appendToVec(s.body, appendU32(e, idx))
+			e := append(appendName(nil, o.Export), 0x03) // global
+			s.body = appendToVec(s.body, appendU32(e, stop))
 		case secCode:
-			if s.body, err = instrumentCode(s.body, idx); err != nil {
+			if s.body, err = m.instrumentCode(s.body, bts, g); err != nil {
 				return nil, err
 			}
 		}
@@ -112,172 +123,32 @@ func Instrument(bin []byte, exportName string) ([]byte, error) {
 	return out, nil
 }
 
-func sections(b []byte) ([]section, error) {
-	var out []section
-	r := reader{b: b}
-	for r.err == nil && r.off < len(r.b) {
-		id := r.byte()
-		n := r.u32()
-		body := r.bytes(int(n))
-		out = append(out, section{id: id, body: body})
-	}
-	return out, r.err
-}
-
-// insertBefore puts s before the first section whose id is one of ids.
-func insertBefore(secs []section, s section, ids ...byte) []section {
-	for i, x := range secs {
-		if bytes.IndexByte(ids, x.id) >= 0 {
-			return append(secs[:i], append([]section{s}, secs[i:]...)...)
+// blockTypes returns, for each defined function, the block type of its
+// results, and the function types (encoded) to add to the type section
+// for functions with more than one result.
+func (m *module) blockTypes() (bts [][]byte, extra [][]byte) {
+	added := map[string]uint32{}
+	for _, ti := range m.funcs {
+		res := m.types[ti].results
+		switch len(res) {
+		case 0:
+			bts = append(bts, []byte{0x40})
+			continue
+		case 1:
+			bts = append(bts, res[0])
+			continue
 		}
-	}
-	return append(secs, s)
-}
-
-// appendToVec returns vec (a count followed by items) with item added.
-func appendToVec(vec, item []byte) []byte {
-	r := reader{b: vec}
-	n := r.u32()
-	out := appendU32(nil, n+1)
-	out = append(out, vec[r.off:]...)
-	return append(out, item...)
-}
-
-// countImports returns the number of imported globals and memories.
-func countImports(b []byte) (globals, memories uint32, err error) {
-	r := reader{b: b}
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		r.name()
-		r.name()
-		switch r.byte() {
-		case 0x00: // func
-			r.u32()
-		case 0x01: // table
-			r.s33()
-			r.limits()
-		case 0x02: // memory
-			r.limits()
-			memories++
-		case 0x03: // global
-			r.s33()
-			r.byte()
-			globals++
-		case 0x04: // tag
-			r.byte()
-			r.u32()
-		default:
-			return 0, 0, fmt.Errorf("%w: import kind", ErrUnsupported)
+		enc := appendU32(nil, uint32(len(res)))
+		for _, v := range res {
+			enc = append(enc, v...)
 		}
-	}
-	return globals, memories, r.err
-}
-
-func checkExportFree(b []byte, name string) error {
-	r := reader{b: b}
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		if r.name() == name {
-			return fmt.Errorf("%w: the module already exports %q", ErrUnsupported, name)
+		idx, ok := added[string(enc)]
+		if !ok {
+			idx = uint32(len(m.types) + len(extra))
+			added[string(enc)] = idx
+			extra = append(extra, append([]byte{0x60, 0x00}, enc...))
 		}
-		r.byte()
-		r.u32()
+		bts = append(bts, appendS32(nil, int32(idx)))
 	}
-	return r.err
-}
-
-// yieldEvery is how many loop iterations pass between two exits to Go.
-const yieldEvery = 4096
-
-// checkCode is the sequence inserted at each loop head:
-//
-//	global.get $ticks  i32.const 1  i32.sub  global.set $ticks
-//	global.get $ticks  i32.eqz
-//	if
-//	  i32.const yieldEvery  global.set $ticks
-//	  i32.const 0  memory.grow  drop
-//	  global.get $stop
-//	  if  unreachable  end
-//	end
-//
-// The memory.grow by 0 pages is a no-op that leaves compiled code for the
-// Go runtime, where the goroutine can be preempted: compiled wasm cannot
-// be preempted asynchronously, so without it guests spinning on every P
-// would starve the watchdog itself.
-func checkCode(stop uint32) []byte {
-	ticks := stop + 1
-	b := appendU32([]byte{0x23}, ticks)
-	b = append(b, 0x41, 0x01, 0x6b, 0x24)
-	b = appendU32(b, ticks)
-	b = append(b, 0x23)
-	b = appendU32(b, ticks)
-	b = append(b, 0x45, 0x04, 0x40, 0x41)
-	b = appendS32(b, yieldEvery)
-	b = append(b, 0x24)
-	b = appendU32(b, ticks)
-	b = append(b, 0x41, 0x00, 0x40, 0x00, 0x1a, 0x23)
-	b = appendU32(b, stop)
-	return append(b, 0x04, 0x40, 0x00, 0x0b, 0x0b)
-}
-
-// instrumentCode rewrites every function body of the code section.
-func instrumentCode(b []byte, global uint32) ([]byte, error) {
-	check := checkCode(global)
-	r := reader{b: b}
-	n := r.u32()
-	out := appendU32(nil, n)
-	for i := uint32(0); i < n && r.err == nil; i++ {
-		size := r.u32()
-		body, err := instrumentBody(r.bytes(int(size)), check)
-		if err != nil {
-			return nil, fmt.Errorf("function %d: %w", i, err)
-		}
-		out = appendU32(out, uint32(len(body)))
-		out = append(out, body...)
-	}
-	return out, r.err
-}
-
-func instrumentBody(b []byte, check []byte) ([]byte, error) {
-	r := reader{b: b}
-	for n := r.u32(); n > 0 && r.err == nil; n-- { // locals
-		r.u32()
-		r.s33()
-	}
-	if r.err != nil {
-		return nil, r.err
-	}
-	out := make([]byte, 0, len(b)+len(b)/8)
-	out = append(out, b[:r.off]...)
-	tail := false
-	for r.off < len(r.b) {
-		start := r.off
-		op := r.byte()
-		if err := skipImmediates(&r, op); err != nil {
-			return nil, err
-		}
-		if r.err != nil {
-			return nil, r.err
-		}
-		out = append(out, r.b[start:r.off]...)
-		switch op {
-		case 0x03: // loop
-			out = append(out, check...)
-		case 0x12, 0x13, 0x15: // return_call*
-			tail = true
-		}
-	}
-	if tail { // a tail-call cycle has no loop: check on every entry too
-		locals := startOfCode(b)
-		return append(append(append([]byte(nil), out[:locals]...), check...), out[locals:]...), nil
-	}
-	return out, nil
-}
-
-// startOfCode returns the offset of the first instruction of a body.
-func startOfCode(b []byte) int {
-	r := reader{b: b}
-	for n := r.u32(); n > 0 && r.err == nil; n-- {
-		r.u32()
-		r.s33()
-	}
-	return r.off
+	return bts, extra
 }

@@ -17,6 +17,8 @@ import (
 
 const stopName = "relayd_preempt"
 
+var opts = preempt.Options{Export: stopName, StackBytes: 1 << 20}
+
 // TestInstrumentValid: every test module still compiles after Instrument.
 func TestInstrumentValid(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/wat/*.wasm")
@@ -32,7 +34,7 @@ func TestInstrumentValid(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := preempt.Instrument(bin, stopName)
+			out, err := preempt.Instrument(bin, opts)
 			if filepath.Base(f) == "nomemory.wasm" {
 				if !errors.Is(err, preempt.ErrUnsupported) {
 					t.Errorf("module without memory: got %v, want ErrUnsupported", err)
@@ -71,7 +73,7 @@ func TestInstrumentRefuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := preempt.Instrument(tc.bin, stopName); !errors.Is(err, preempt.ErrUnsupported) {
+			if _, err := preempt.Instrument(tc.bin, opts); !errors.Is(err, preempt.ErrUnsupported) {
 				t.Errorf("got %v, want ErrUnsupported", err)
 			}
 		})
@@ -80,11 +82,18 @@ func TestInstrumentRefuses(t *testing.T) {
 
 func spinModule(t testing.TB, rt wazero.Runtime) (api.Module, api.MutableGlobal) {
 	t.Helper()
-	bin, err := os.ReadFile("../testdata/wat/spin.wasm")
+	return instrumented(t, rt, "spin", opts)
+}
+
+// instrumented instantiates testdata/wat/NAME.wasm instrumented with o
+// and returns it with its stop global.
+func instrumented(t testing.TB, rt wazero.Runtime, name string, o preempt.Options) (api.Module, api.MutableGlobal) {
+	t.Helper()
+	bin, err := os.ReadFile("../testdata/wat/" + name + ".wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := preempt.Instrument(bin, stopName)
+	out, err := preempt.Instrument(bin, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,24 +105,116 @@ func spinModule(t testing.TB, rt wazero.Runtime) (api.Module, api.MutableGlobal)
 }
 
 // TestStop: setting the global from another goroutine stops a spinning
-// guest without WithCloseOnContextDone.
+// guest without WithCloseOnContextDone, whether it spins in a loop or in
+// calls without any loop (doubly recursive fib(45): 3.6 billion calls).
 func TestStop(t *testing.T) {
+	tests := []struct {
+		name    string
+		fn      string
+		small   uint64 // an argument that finishes
+		want    uint64 // its result
+		forever uint64 // an argument that runs for minutes
+	}{
+		{"loop", "spin", 1000, 1000, 1<<32 - 1},
+		{"recursion without loops", "fib", 20, 6765, 45},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			rt := wazero.NewRuntime(ctx)
+			defer rt.Close(ctx)
+			mod, stop := spinModule(t, rt)
+			f := mod.ExportedFunction(tc.fn)
+			if r, err := f.Call(ctx, tc.small); err != nil || r[0] != tc.want {
+				t.Fatalf("%s(%d): got %v, %v, want %d", tc.fn, tc.small, r, err, tc.want)
+			}
+			set := make(chan struct{})
+			time.AfterFunc(20*time.Millisecond, func() { stop.Set(uint64(preempt.StopRequested)); close(set) })
+			if _, err := f.Call(ctx, tc.forever); err == nil {
+				t.Fatalf("%s(%d) finished; want a trap", tc.fn, tc.forever)
+			}
+			<-set
+			if got := int32(stop.Get()); got != preempt.StopRequested {
+				t.Errorf("stop global: got %d, want %d", got, preempt.StopRequested)
+			}
+		})
+	}
+}
+
+// TestStackBudget: a frame takes FrameBytes from the budget and gives it
+// back on every way out (fall through, return, br and br_if to the
+// function's label, br_table, multi-value return), so after 100,000
+// rounds of every path the deepest recursion that fits the budget still
+// fits and one level more still traps, with the stop global set to
+// StackExhausted.
+func TestStackBudget(t *testing.T) {
+	const frame = 40 // deep(d): one i32 parameter
+	const budget = 1000 * frame
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
-	mod, stop := spinModule(t, rt)
-	spin := mod.ExportedFunction("spin")
-	if r, err := spin.Call(ctx, 1000); err != nil || r[0] != 1000 {
-		t.Fatalf("spin(1000): got %v, %v", r, err)
+	o := preempt.Options{Export: stopName, StackBytes: budget}
+	for _, rounds := range []uint64{0, 100000} {
+		mod, stop := instrumented(t, rt, "paths", o)
+		if rounds > 0 {
+			if _, err := mod.ExportedFunction("run").Call(ctx, rounds); err != nil {
+				t.Fatalf("run(%d): %v", rounds, err)
+			}
+		}
+		deep := mod.ExportedFunction("deep")
+		if r, err := deep.Call(ctx, budget/frame-1); err != nil || r[0] != budget/frame-1 {
+			t.Fatalf("after %d rounds: deep(%d) = %v, %v; want it to fit the budget", rounds, budget/frame-1, r, err)
+		}
+		if _, err := deep.Call(ctx, budget/frame); err == nil {
+			t.Fatalf("after %d rounds: deep(%d) fits; want a trap one frame over the budget", rounds, budget/frame)
+		}
+		if got := int32(stop.Get()); got != preempt.StackExhausted {
+			t.Errorf("stop global: got %d, want StackExhausted", got)
+		}
+		mod.Close(ctx)
 	}
-	time.AfterFunc(20*time.Millisecond, func() { stop.Set(1) })
-	start := time.Now()
-	_, err := spin.Call(ctx, 1<<32-1)
-	if err == nil {
-		t.Fatal("spin(4e9) finished; want a trap")
+}
+
+// TestFrames: Frames gives each function its parameters and locals in
+// estimated bytes, imported functions 0.
+func TestFrames(t *testing.T) {
+	bin, err := os.ReadFile("../testdata/wat/hostcalls.wasm")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("stop took %v", el)
+	fr, err := preempt.Frames(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fr) < 2 || fr[0] != 0 || fr[len(fr)-1] < 32 {
+		t.Errorf("Frames(hostcalls): got %v, want imports 0 then at least 32 bytes a frame", fr)
+	}
+	bin, _ = os.ReadFile("../testdata/wat/paths.wasm")
+	if fr, err = preempt.Frames(bin); err != nil {
+		t.Fatal(err)
+	}
+	if got := fr[len(fr)-1]; got != 40 {
+		t.Errorf("Frames(paths): deep got %d, want 40", got)
+	}
+}
+
+func TestFrameBytes(t *testing.T) {
+	i32, v128 := []byte{0x7f}, []byte{0x7b}
+	tests := []struct {
+		name  string
+		types [][]byte
+		want  uint32
+	}{
+		{"no slots", nil, 32},
+		{"two i32", [][]byte{i32, i32}, 48},
+		{"v128", [][]byte{v128}, 48},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := preempt.FrameBytes(tc.types...); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
 	}
 }
 

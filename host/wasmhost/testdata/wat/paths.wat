@@ -1,0 +1,46 @@
+;; paths: not a plugin; functions that leave by every kind of exit, for
+;; the tests of package preempt: the stack budget a frame takes must come
+;; back exactly, whichever way the frame is left.
+;; run(k) calls each path k times; deep(d) recurses d levels (each frame
+;; one i32 parameter: 40 estimated bytes). Each path calls $nop, since a
+;; function that makes no call (a leaf) is not instrumented.
+(module
+  (memory (export "memory") 1)
+  (func $nop)
+  (func $fall (param $n i32) (result i32) (call $nop) (local.get $n))
+  (func $ret (param $n i32) (result i32)
+    (call $nop)
+    (if (local.get $n) (then (return (local.get $n))))
+    (i32.const 0))
+  (func $br (param $n i32) (result i32) (call $nop) (br 0 (local.get $n)))
+  (func $brif (param $n i32) (result i32)
+    (call $nop)
+    (drop (br_if 0 (local.get $n) (i32.const 1)))
+    (i32.const -1))
+  (func $brtable (param $n i32) (result i32)
+    (call $nop)
+    (block $inner (result i32)
+      (br_table $inner 1 (local.get $n) (i32.and (local.get $n) (i32.const 1))))
+    (i32.const 1)
+    (i32.add))
+  (func $pair (param $n i32) (result i32 i32)
+    (call $nop)
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then (return (local.get $n) (local.get $n))))
+    (local.get $n)
+    (i32.const 0))
+  (func (export "run") (param $k i32) (result i32)
+    (local $sum i32)
+    (loop $next
+      (local.set $sum (i32.add (local.get $sum) (call $fall (local.get $k))))
+      (local.set $sum (i32.add (local.get $sum) (call $ret (local.get $k))))
+      (local.set $sum (i32.add (local.get $sum) (call $br (local.get $k))))
+      (local.set $sum (i32.add (local.get $sum) (call $brif (local.get $k))))
+      (local.set $sum (i32.add (local.get $sum) (call $brtable (local.get $k))))
+      (local.set $sum (i32.add (local.get $sum) (i32.add (call $pair (local.get $k)))))
+      (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))
+    (local.get $sum))
+  (func $deep (export "deep") (param $d i32) (result i32)
+    (if (result i32) (local.get $d)
+      (then (i32.add (call $deep (i32.sub (local.get $d) (i32.const 1))) (i32.const 1)))
+      (else (i32.const 0)))))
