@@ -40,6 +40,7 @@ func (s *session) onReq(m envelope.Message) {
 	s.r.subs.Add(s.ps.ID, m.SubID, filters, sb)
 	sent := s.sendStored(sb)
 	s.send(envelope.AppendEOSE(nil, m.SubID))
+	s.eoseQueued()
 	s.then(func() { sb.goLive(sent) })
 }
 

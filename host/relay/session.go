@@ -41,6 +41,12 @@ type session struct {
 	// close hook run, so the two pair up. refused is the reader's.
 	admitted atomic.Bool
 	refused  bool
+
+	// recvAt is when the reader read the message it is handling; okLater
+	// says the EVENT being handled gets its OK when the store commits
+	// (metrics.go). Both are the reader's.
+	recvAt  time.Time
+	okLater bool
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
@@ -65,6 +71,9 @@ func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s.mu.Unlock()
 	r.subs.RemoveSession(s.ps.ID)
 	r.stats.Connections.Add(-1)
+	if reason == wsconn.ReasonQueueFull {
+		r.stats.SlowReadersCut.Add(1)
+	}
 	if ch := r.chain.Load(); ch.Has(policy.HookClose) && s.admitted.Load() {
 		ch.Close(context.Background(), s.ps)
 	}
