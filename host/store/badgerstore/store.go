@@ -36,6 +36,9 @@ type Store struct {
 
 	serial  uint64        // last serial used; owned by the writer goroutine
 	commits atomic.Uint64 // committed save transactions, for tests
+	// timedCommits is commits as last reported to Options.OnCommit; the
+	// writer's.
+	timedCommits uint64
 }
 
 // Open opens or creates the store in dir and starts its writer.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -89,6 +90,7 @@ func (s *Store) process(batch []*request) {
 // requests before it are applied again without it; a request that fails on
 // its own is answered with its error.
 func (s *Store) commitSaves(reqs []*request) int {
+	defer s.timeCommit(time.Now())
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	serial := s.serial
