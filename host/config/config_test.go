@@ -30,6 +30,8 @@ func TestLoad(t *testing.T) {
 			func(c config.Config) bool {
 				return c.MaxLimit == 10 && c.WriteTimeout.Duration == 3*time.Second && c.Name == "x"
 			}, ""},
+		{"metrics and status page", "metrics_listen = \"127.0.0.1:9101\"\nstatus_page = \"local\"\n",
+			func(c config.Config) bool { return c.MetricsListen == "127.0.0.1:9101" && c.StatusPage == "local" }, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
 		{"bad toml", "max_limit = = 1\n", nil, "config"},
@@ -69,6 +71,8 @@ func TestValidate(t *testing.T) {
 		{"zero write timeout", func(c *config.Config) { c.WriteTimeout.Duration = 0 }, "write_timeout"},
 		{"empty listen", func(c *config.Config) { c.Listen = "" }, "listen"},
 		{"bad log level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
+		{"bad status_page", func(c *config.Config) { c.StatusPage = "private" }, "status_page"},
+		{"metrics_listen on the relay's address", func(c *config.Config) { c.MetricsListen = c.Listen }, "metrics_listen"},
 		{"several at once", func(c *config.Config) { c.MaxFilters = 0; c.MaxLimit = 0 }, "max_filters"},
 	}
 	for _, tc := range tests {
