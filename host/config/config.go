@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -228,7 +229,7 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("status_page %q is not public, local or off", c.StatusPage))
 	}
-	if c.MetricsListen != "" && c.MetricsListen == c.Listen {
+	if c.MetricsListen != "" && c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
 		errs = append(errs, fmt.Errorf("metrics_listen %q is the listen address; leave it unset to serve /metrics there", c.MetricsListen))
 	}
 	switch c.LogLevel {
