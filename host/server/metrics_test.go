@@ -37,6 +37,11 @@ func waitMetrics(t *testing.T, url, what string, ok func(scrape.Page) bool) scra
 	}
 }
 
+// rescan asks r's plugin manager to rescan now (SIGHUP) after a change in
+// its directory: the directory watcher starts after Ready, so a change
+// made right after Start may otherwise wait for the next one.
+func rescan(r *relaydtest.Relay) { r.Reload() }
+
 // inChain reports whether the page's chain is exactly the plugins given,
 // in order.
 func inChain(names ...string) func(scrape.Page) bool {
@@ -118,6 +123,7 @@ func TestPluginVerdictCountersSurviveReloads(t *testing.T) {
 
 	// Another plugin arrives: a new chain, the kinds plugin unchanged.
 	relaydtest.CopyPlugin(t, plugins, "first", guest("accept"), "order = 0\n")
+	rescan(r)
 	p = waitMetrics(t, url, "first then kinds", inChain("first", "kinds"))
 	if n := rejectCount(p, v1); n != 2 {
 		t.Fatalf("after loading another plugin, kinds rejects = %v, want still 2", n)
@@ -129,6 +135,7 @@ func TestPluginVerdictCountersSurviveReloads(t *testing.T) {
 
 	// The kinds plugin itself changes (its settings): a new version.
 	relaydtest.CopyPlugin(t, plugins, "kinds", guest("kinds"), "order = 1\ntimeout_ms = 500\n")
+	rescan(r)
 	p = waitMetrics(t, url, "a new kinds version", func(p scrape.Page) bool {
 		return inChain("first", "kinds")(p) && kindsVersion(t, p) != v1
 	})
@@ -204,6 +211,7 @@ func TestMetricsStoreAndLoadFailures(t *testing.T) {
 	if err := os.Rename(filepath.Join(plugins, "kinds.wasm.tmp"), filepath.Join(plugins, "kinds.wasm")); err != nil {
 		t.Fatal(err)
 	}
+	rescan(r)
 	p = waitMetrics(t, url, "the failed load", func(p scrape.Page) bool {
 		_, n := p.Value("relayd_plugin_load_failed", "plugin", "kinds")
 		return n == 1

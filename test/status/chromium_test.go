@@ -71,6 +71,9 @@ func TestStatusPageInChromium(t *testing.T) {
 	base := "http" + strings.TrimPrefix(r.URL, "ws")
 
 	relaydtest.CopyPlugin(t, plugins, "nodm", filepath.Join("..", "..", "host", "wasmhost", "testdata", "wat", "kinds.wasm"), "")
+	// The directory watcher starts after Ready: a file copied this soon
+	// may be seen only at the next rescan, which SIGHUP makes now.
+	r.Reload()
 	deadline := time.Now().Add(60 * time.Second) // a guard against a hang
 	for {
 		if v, _ := scrape.Get(t, base+"/metrics").Value("relayd_plugin_info", "plugin", "nodm"); v == 1 {
