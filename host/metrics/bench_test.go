@@ -81,7 +81,7 @@ func BenchmarkChainDeliver(b *testing.B) {
 // REQ): a clock read when the message is read, and one when its OK (or
 // EOSE) is queued, into a histogram.
 func BenchmarkLatencyObservation(b *testing.B) {
-	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "x", Buckets: metrics.LatencyBuckets})
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "x", Buckets: metrics.LatencyBuckets()})
 	b.ReportAllocs()
 	for b.Loop() {
 		start := time.Now()

@@ -63,7 +63,7 @@ func NewPlugins(reg prometheus.Registerer) (*Plugins, error) {
 		seconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "relayd_plugin_hook_seconds",
 			Help:    "Time each plugin spent per hook call.",
-			Buckets: HookBuckets,
+			Buckets: HookBuckets(),
 		}, []string{"plugin", "hook"}),
 		verdicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relayd_plugin_verdicts_total",

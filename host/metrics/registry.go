@@ -8,14 +8,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// LatencyBuckets are the bucket bounds, in seconds, of relayd's request
+// LatencyBuckets returns the bucket bounds, in seconds, of relayd's request
 // latency histograms (OK latency, REQ to EOSE, store commit): 100 µs to
 // 10 s, about 2.5 apart.
-var LatencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+func LatencyBuckets() []float64 {
+	return []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+}
 
-// HookBuckets are the bucket bounds, in seconds, of the plugin hook call
-// histogram: 1 µs (a cheap guest call) to 1 s (past any sane timeout).
-var HookBuckets = []float64{.000001, .0000025, .000005, .00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}
+// HookBuckets returns the bucket bounds, in seconds, of the plugin hook
+// call histogram: 1 µs (a cheap guest call) to 1 s (past any sane timeout).
+func HookBuckets() []float64 {
+	return []float64{.000001, .0000025, .000005, .00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}
+}
 
 // NewRuntimeRegistry returns a registry holding the Go runtime collector
 // (go_*) and the process collector (process_*). It is kept apart from the

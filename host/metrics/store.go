@@ -29,7 +29,7 @@ func NewStore(reg prometheus.Registerer, dir string) (*Store, error) {
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "relayd_store_commit_seconds",
 			Help:    "Time to apply and commit one write transaction (a group commit of events, fsync included).",
-			Buckets: LatencyBuckets,
+			Buckets: LatencyBuckets(),
 		}),
 		size: dirSize{dir: dir, now: time.Now},
 	}

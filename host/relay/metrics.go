@@ -26,12 +26,12 @@ func (r *Relay) registerMetrics(reg prometheus.Registerer) error {
 		okLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "relayd_ok_latency_seconds",
 			Help:    "Time from reading an EVENT to queueing its OK (after the store's commit for stored events).",
-			Buckets: metrics.LatencyBuckets,
+			Buckets: metrics.LatencyBuckets(),
 		}),
 		reqEOSE: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "relayd_req_eose_seconds",
 			Help:    "Time from reading a REQ to queueing its EOSE (every stored event queued before it).",
-			Buckets: metrics.LatencyBuckets,
+			Buckets: metrics.LatencyBuckets(),
 		}),
 	}
 	st := &r.stats
