@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -96,6 +97,16 @@ type Config struct {
 	// DebugListen, if set, serves Go's pprof handlers on that address.
 	// Keep it on loopback.
 	DebugListen string `toml:"debug_listen"`
+	// MetricsListen, if set, serves /metrics and the status page on that
+	// address, apart from the relay's port, to whoever can reach it. Unset,
+	// /metrics is served on the relay's port to clients on this host only
+	// (behind trusted proxies: whose forwarded client IP is loopback).
+	MetricsListen string `toml:"metrics_listen"`
+	// StatusPage says who gets the status page (the relay's root in a
+	// browser, and /status.json) on the relay's port: "public" (anyone),
+	// "local" (clients on this host, as /metrics) or "off". It shows plugin
+	// names, versions, settings and counts, no secrets.
+	StatusPage string `toml:"status_page"`
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log_level"`
@@ -124,6 +135,7 @@ func Default() Config {
 		DataDir:             "./data",
 		Name:                "relayd",
 		Description:         "A Nostr relay with WebAssembly policies",
+		StatusPage:          "public",
 		MaxMessageBytes:     512 << 10,
 		MaxContentBytes:     256 << 10,
 		MaxSubscriptions:    50,
@@ -245,6 +257,14 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data dir is empty"))
+	}
+	switch c.StatusPage {
+	case "public", "local", "off":
+	default:
+		errs = append(errs, fmt.Errorf("status_page %q is not public, local or off", c.StatusPage))
+	}
+	if c.MetricsListen != "" && c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
+		errs = append(errs, fmt.Errorf("metrics_listen %q is the listen address; leave it unset to serve /metrics there", c.MetricsListen))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -37,6 +37,8 @@ func TestLoad(t *testing.T) {
 			func(c config.Config) bool {
 				return !c.Negentropy && c.MaxNegentropyEvents == 1000 && c.MaxNegentropySessions == 1
 			}, ""},
+		{"metrics and status page", "metrics_listen = \"127.0.0.1:9101\"\nstatus_page = \"local\"\n",
+			func(c config.Config) bool { return c.MetricsListen == "127.0.0.1:9101" && c.StatusPage == "local" }, ""},
 		{"unknown key", "max_limits = 10\n", nil, "unknown key"},
 		{"disk reserve", "disk_reserve_mb = 64\ndisk_check_interval = \"1s\"\n",
 			func(c config.Config) bool {
@@ -86,6 +88,8 @@ func TestValidate(t *testing.T) {
 		{"zero negentropy sessions", func(c *config.Config) { c.MaxNegentropySessions = 0 }, "max_negentropy_sessions"},
 		{"negative disk reserve", func(c *config.Config) { c.DiskReserveMB = -1 }, "disk_reserve_mb"},
 		{"zero disk check interval", func(c *config.Config) { c.DiskCheckInterval.Duration = 0 }, "disk_check_interval"},
+		{"bad status_page", func(c *config.Config) { c.StatusPage = "private" }, "status_page"},
+		{"metrics_listen on the relay's address", func(c *config.Config) { c.MetricsListen = c.Listen }, "metrics_listen"},
 		{"several at once", func(c *config.Config) { c.MaxFilters = 0; c.MaxLimit = 0 }, "max_filters"},
 	}
 	for _, tc := range tests {

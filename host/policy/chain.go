@@ -42,19 +42,9 @@ type Entry struct {
 	Kinds []int
 }
 
-// Stats counts what one chain entry did. All fields are updated atomically.
-type Stats struct {
-	Calls    atomic.Uint64
-	Rejects  atomic.Uint64 // final verdicts enforced
-	Shadowed atomic.Uint64 // final verdicts a shadow-mode policy would have given
-	Rewrites atomic.Uint64
-	Errors   atomic.Uint64
-	Nanos    atomic.Uint64 // time spent in the policy
-}
-
 type entry struct {
 	Entry
-	stats Stats
+	rec   Recorder // nil: calls are not measured (observe.go)
 	kinds *kindSet // nil: every kind
 }
 
@@ -68,9 +58,10 @@ func (k *kindSet) has(kind int) bool {
 // Chain is an ordered, immutable list of policies. It is safe for concurrent
 // use. To change policies, build a new Chain and swap it in a Holder.
 type Chain struct {
-	entries []*entry
-	byHook  [maxHook + 1][]*entry
-	log     *slog.Logger
+	entries  []*entry
+	byHook   [maxHook + 1][]*entry
+	log      *slog.Logger
+	observed bool // the entries' recorders are set (observe.go)
 }
 
 // NewChain builds a chain that runs the entries in the order given. log
@@ -117,25 +108,18 @@ func (c *Chain) Entries() []Entry {
 	return out
 }
 
-// StatsOf returns the counters of the entry whose policy is named name, or nil.
-func (c *Chain) StatsOf(name string) *Stats {
-	for _, e := range c.entries {
-		if e.Policy.Name() == name {
-			return &e.stats
-		}
-	}
-	return nil
-}
-
 // call runs one policy and applies its mode and fail mode. It returns the
 // verdict to act on.
 func (c *Chain) call(h Hook, e *entry, fn func() (Verdict, error)) Verdict {
-	start := time.Now()
+	var start time.Time
+	if e.rec != nil {
+		start = time.Now()
+	}
 	v, err := fn()
-	e.stats.Nanos.Add(uint64(time.Since(start)))
-	e.stats.Calls.Add(1)
+	if e.rec != nil {
+		e.rec.Record(h, v.Action, v.Prefix, err, time.Since(start))
+	}
 	if err != nil {
-		e.stats.Errors.Add(1)
 		c.log.Warn("policy failed", "policy", e.Policy.Name(), "hook", h.String(), "err", err)
 		if e.OnErr == FailClosed && e.Mode == Enforce {
 			return Verdict{Action: Reject, Prefix: PrefixError, Message: "policy " + e.Policy.Name() + " failed", Policy: e.Policy.Name()}
@@ -144,18 +128,13 @@ func (c *Chain) call(h Hook, e *entry, fn func() (Verdict, error)) Verdict {
 	}
 	switch {
 	case v.Final() && e.Mode == Shadow:
-		e.stats.Shadowed.Add(1)
 		c.log.Info("shadow policy would refuse", "policy", e.Policy.Name(), "hook", h.String(),
 			"action", v.Action.String(), "reason", v.Reason())
 		return Verdict{}
 	case v.Final():
-		e.stats.Rejects.Add(1)
 		v.Policy = e.Policy.Name()
-	case v.Action == Rewrite:
-		if e.Mode == Shadow {
-			return Verdict{}
-		}
-		e.stats.Rewrites.Add(1)
+	case v.Action == Rewrite && e.Mode == Shadow:
+		return Verdict{}
 	}
 	return v
 }
@@ -343,11 +322,19 @@ func toFloat(v any) (float64, bool) {
 // Calls in flight keep the chain they loaded. The zero Holder holds no
 // chain, which accepts everything.
 type Holder struct {
-	p atomic.Pointer[Chain]
+	p   atomic.Pointer[Chain]
+	obs Observer // set by Observe before the first Store
 }
 
 // Load returns the current chain (possibly nil, which accepts everything).
 func (h *Holder) Load() *Chain { return h.p.Load() }
 
-// Store swaps in c and returns the previous chain.
-func (h *Holder) Store(c *Chain) *Chain { return h.p.Swap(c) }
+// Store swaps in c and returns the previous chain. With an Observer (see
+// Observe), c's entries get their recorders first; c must then be a chain
+// no caller uses yet.
+func (h *Holder) Store(c *Chain) *Chain {
+	if h.obs != nil {
+		c.observe(h.obs)
+	}
+	return h.p.Swap(c)
+}

@@ -3,7 +3,10 @@ package policy_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -95,23 +98,82 @@ func TestChainEventOrderAndFinalVerdict(t *testing.T) {
 	}
 }
 
-func TestChainStats(t *testing.T) {
+// tally is an Observer that counts each entry's calls by action, and
+// errors, per policy name.
+type tally struct {
+	mu       sync.Mutex
+	installs [][]string
+	counts   map[string]map[string]int
+}
+
+type tallyRec struct {
+	t    *tally
+	name string
+}
+
+func (t *tally) Observe(entries []policy.Entry) []policy.Recorder {
+	var names []string
+	recs := make([]policy.Recorder, len(entries))
+	for i, e := range entries {
+		names = append(names, e.Policy.Name())
+		recs[i] = tallyRec{t, e.Policy.Name()}
+	}
+	t.mu.Lock()
+	t.installs = append(t.installs, names)
+	t.mu.Unlock()
+	return recs
+}
+
+func (r tallyRec) Record(h policy.Hook, a policy.Action, p policy.Prefix, err error, took time.Duration) {
+	k := h.String() + " " + a.String() + " " + p.String()
+	if err != nil {
+		k = h.String() + " error"
+	}
+	r.t.mu.Lock()
+	defer r.t.mu.Unlock()
+	if r.t.counts == nil {
+		r.t.counts = map[string]map[string]int{}
+	}
+	if r.t.counts[r.name] == nil {
+		r.t.counts[r.name] = map[string]int{}
+	}
+	r.t.counts[r.name][k]++
+}
+
+// TestChainRecordsWhatPoliciesAnswered: each call reaches the entry's
+// recorder with the policy's own answer, before shadow mode or the fail
+// mode changed it; a chain stored without an observer records nothing.
+func TestChainRecordsWhatPoliciesAnswered(t *testing.T) {
 	var calls []string
-	ch := policy.NewChain(nil,
-		policy.Entry{Policy: &step{name: "shadow", hooks: policy.Hooks(policy.HookEvent), verdict: policy.RejectWith(policy.PrefixBlocked, ""), calls: &calls}, Mode: policy.Shadow},
-		policy.Entry{Policy: &step{name: "broken", hooks: policy.Hooks(policy.HookEvent), err: errors.New("x"), calls: &calls}},
-	)
-	for i := 0; i < 3; i++ {
-		ch.Event(context.Background(), &policy.EventInput{Event: &nostr.Event{}})
+	entries := func() []policy.Entry {
+		return []policy.Entry{
+			{Policy: &step{name: "shadow", hooks: policy.Hooks(policy.HookEvent), verdict: policy.RejectWith(policy.PrefixPow, ""), calls: &calls}, Mode: policy.Shadow},
+			{Policy: &step{name: "broken", hooks: policy.Hooks(policy.HookEvent), err: errors.New("x"), calls: &calls}},
+			{Policy: &step{name: "ok", hooks: policy.Hooks(policy.HookEvent), calls: &calls}},
+		}
 	}
-	if s := ch.StatsOf("shadow"); s.Calls.Load() != 3 || s.Shadowed.Load() != 3 || s.Rejects.Load() != 0 {
-		t.Fatalf("shadow stats calls=%d shadowed=%d rejects=%d", s.Calls.Load(), s.Shadowed.Load(), s.Rejects.Load())
+	obs := &tally{}
+	var h policy.Holder
+	h.Observe(obs)
+	h.Store(policy.NewChain(nil, entries()...))
+	for range 3 {
+		h.Load().Event(context.Background(), &policy.EventInput{Event: &nostr.Event{}})
 	}
-	if s := ch.StatsOf("broken"); s.Errors.Load() != 3 {
-		t.Fatalf("broken errors=%d, want 3", s.Errors.Load())
+	want := map[string]map[string]int{
+		"shadow": {"event reject pow": 3},
+		"broken": {"event error": 3},
+		"ok":     {"event accept blocked": 3},
 	}
-	if ch.StatsOf("missing") != nil {
-		t.Fatal("stats for an unknown policy")
+	if !reflect.DeepEqual(obs.counts, want) {
+		t.Fatalf("recorded %v, want %v", obs.counts, want)
+	}
+	if got := [][]string{{"shadow", "broken", "ok"}}; !reflect.DeepEqual(obs.installs, got) {
+		t.Fatalf("installs %v, want %v", obs.installs, got)
+	}
+	unobserved := policy.NewChain(nil, entries()...)
+	unobserved.Event(context.Background(), &policy.EventInput{Event: &nostr.Event{}})
+	if obs.counts["ok"]["event accept blocked"] != 3 {
+		t.Fatalf("a chain stored in no observed holder was recorded: %v", obs.counts)
 	}
 }
 

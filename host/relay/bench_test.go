@@ -36,6 +36,7 @@ func BenchmarkRelayIngest(b *testing.B) {
 	frames, _ := signedFrames(b, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuNanos()
 	go func() {
 		for _, f := range frames {
 			c.NC.Write(f)
@@ -46,6 +47,7 @@ func BenchmarkRelayIngest(b *testing.B) {
 			b.Fatal(ok)
 		}
 	}
+	b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/event")
 }
 
 // BenchmarkRelayBroadcast: one event delivered to 100 live subscriptions

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/relayd/relayd/host/envelope"
 	"github.com/relayd/relayd/host/policy"
@@ -15,6 +16,7 @@ import (
 // the answer NIP-01 asks for (OK false, CLOSED or NOTICE) and the
 // connection stays usable.
 func (s *session) onMessage(msg []byte) {
+	s.recvAt = time.Now()
 	m, err := envelope.Parse(msg, s.r.limits)
 	if err != nil {
 		s.badMessage(err)
@@ -30,6 +32,7 @@ func (s *session) onMessage(msg []byte) {
 	switch m.Label {
 	case envelope.LabelEvent:
 		s.onEvent(m)
+		s.okQueued()
 	case envelope.LabelReq:
 		s.onReq(m)
 	case envelope.LabelCount:

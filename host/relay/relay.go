@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/relayd/relayd/host/envelope"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
@@ -74,6 +76,18 @@ type Options struct {
 	// after Started.
 	Starting bool
 
+	// Registry receives the relay's metrics (docs/metrics.md); nil gives
+	// the relay a registry of its own.
+	Registry prometheus.Registerer
+	// Metrics is served at GET /metrics to local clients only (http.go);
+	// nil: /metrics is not served on this port (metrics_listen).
+	Metrics http.Handler
+	// Status serves the status page: GET / for browsers (Accept: text/html),
+	// /status.json and /status/... (host/status); nil: a browser gets a
+	// line of text. StatusLocal serves it to local clients only.
+	Status      http.Handler
+	StatusLocal bool
+
 	Logger *slog.Logger
 }
 
@@ -94,6 +108,7 @@ type Relay struct {
 
 	sessionID atomic.Uint64
 	stats     Stats
+	m         relayMetrics
 	starting  atomic.Bool
 
 	ctx    context.Context
@@ -108,6 +123,8 @@ type Stats struct {
 	EventsFailed atomic.Uint64
 	Deliveries   atomic.Uint64
 	Queries      atomic.Uint64
+	// SlowReadersCut counts connections closed for reading too slowly.
+	SlowReadersCut atomic.Uint64
 	// NegSessions and NegItems are the open negentropy sessions and the
 	// (created_at, id) pairs they hold.
 	NegSessions atomic.Int64
@@ -159,6 +176,13 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
 	r.ws = srv
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if err := r.registerMetrics(opts.Registry); err != nil {
+		srv.Close()
+		return nil, err
+	}
 	r.proxies, r.relayURL = newTrustedProxies(opts.TrustedProxies), want
 	if len(r.proxies) > 0 && opts.RelayURL == "" {
 		r.log.Info("trusted_proxies without relay_url: NIP-42 AUTH takes this relay's URL from the proxy's "+
@@ -212,17 +236,18 @@ func (r *Relay) Started() { r.starting.Store(false) }
 // Stats returns the relay's counters.
 func (r *Relay) Stats() *Stats { return &r.stats }
 
-// ServeHTTP upgrades websocket requests and answers NIP-11 and CORS
-// requests.
+// ServeHTTP upgrades websocket requests and answers NIP-11, CORS, /metrics
+// and status page requests (http.go).
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if r.servePage(w, req) {
+		return
+	}
 	setCORS(w.Header())
 	switch {
 	case req.Method == http.MethodOptions:
 		w.WriteHeader(http.StatusNoContent)
 	case isUpgrade(req):
 		r.upgrade(w, req)
-	case req.Method == http.MethodGet && req.URL.Path == "/metrics":
-		r.serveMetrics(w)
 	case req.Method == http.MethodGet || req.Method == http.MethodHead:
 		r.serveInfo(w, req)
 	default:

@@ -14,21 +14,31 @@ import (
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/relayd/relayd/host/metrics"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	"github.com/relayd/relayd/host/store"
 	"github.com/relayd/relayd/host/store/badgerstore"
+	"github.com/relayd/relayd/internal/testing/scrape"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
 // testRelay is a relay on 127.0.0.1:0 with a badger store in a temp dir
-// (the same store relayd runs on).
+// (the same store relayd runs on), its metrics and the plugin metrics on
+// its chain served at /metrics, as host/server wires them.
 type testRelay struct {
 	url   string
 	r     *relay.Relay
 	st    store.Store
 	chain *policy.Holder
+}
+
+// metrics scrapes the relay's /metrics.
+func (tr *testRelay) metrics(t testing.TB) scrape.Page {
+	t.Helper()
+	return scrape.Get(t, "http"+strings.TrimPrefix(tr.url, "ws")+"/metrics")
 }
 
 func start(t testing.TB, opts relay.Options, policies ...policy.Entry) *testRelay {
@@ -38,6 +48,16 @@ func start(t testing.TB, opts relay.Options, policies ...policy.Entry) *testRela
 		t.Fatal(err)
 	}
 	holder := &policy.Holder{}
+	reg := prometheus.NewRegistry()
+	pm, err := metrics.NewPlugins(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder.Observe(pm)
+	if opts.Registry == nil {
+		opts.Registry = reg
+		opts.Metrics = metrics.Handler(reg)
+	}
 	if len(policies) > 0 {
 		holder.Store(policy.NewChain(testLogger(t), policies...))
 	}

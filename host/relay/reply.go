@@ -1,5 +1,7 @@
 package relay
 
+import "time"
+
 // replyChain keeps a session's replies in the order of the messages that
 // caused them, although some complete later than others: an EVENT's OK
 // waits for the store's group commit, while an invalid EVENT or a CLOSE
@@ -22,6 +24,7 @@ type slot struct {
 	frames [][]byte
 	after  func()
 	next   *slot
+	okFrom time.Time // an EVENT's OK: when the EVENT was read (metrics.go)
 }
 
 // send queues frames after every earlier reply. It is called only by the
@@ -60,10 +63,11 @@ func (s *session) idle() bool {
 	return s.chain.head == nil && !s.chain.flushing
 }
 
-// reserve takes a slot for a reply that completes later. It is called
-// only by the session's reader.
+// reserve takes a slot for the OK of the EVENT being handled, which
+// completes later. It is called only by the session's reader.
 func (s *session) reserve() *slot {
-	sl := &slot{}
+	sl := &slot{okFrom: s.recvAt}
+	s.okLater = true
 	s.mu.Lock()
 	s.chain.push(sl)
 	s.mu.Unlock()
@@ -73,6 +77,9 @@ func (s *session) reserve() *slot {
 // complete fills a reserved slot and sends every finished reply from the
 // head of the chain. It may be called from any goroutine.
 func (s *session) complete(sl *slot, after func(), frames ...[]byte) {
+	if !sl.okFrom.IsZero() {
+		s.r.m.okLatency.Observe(time.Since(sl.okFrom).Seconds())
+	}
 	s.mu.Lock()
 	sl.done, sl.frames, sl.after = true, frames, after
 	if s.chain.flushing {

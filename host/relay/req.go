@@ -46,6 +46,7 @@ func (s *session) onReq(m envelope.Message) {
 		return
 	}
 	s.send(envelope.AppendEOSE(nil, m.SubID))
+	s.eoseQueued()
 	s.then(func() { sb.goLive(sent) })
 }
 

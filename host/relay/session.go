@@ -45,6 +45,12 @@ type session struct {
 
 	// negSerial numbers the NIP-77 sessions; only the reader writes it.
 	negSerial uint64
+
+	// recvAt is when the reader read the message it is handling; okLater
+	// says the EVENT being handled gets its OK when the store commits
+	// (metrics.go). Both are the reader's.
+	recvAt  time.Time
+	okLater bool
 }
 
 // handler adapts Relay to wsconn.Handler without exporting the methods.
@@ -70,6 +76,9 @@ func (h *handler) OnClose(c *wsconn.Conn, reason wsconn.CloseReason) {
 	s.closeNegs()
 	r.subs.RemoveSession(s.ps.ID)
 	r.stats.Connections.Add(-1)
+	if reason == wsconn.ReasonQueueFull {
+		r.stats.SlowReadersCut.Add(1)
+	}
 	if ch := r.chain.Load(); ch.Has(policy.HookClose) && s.admitted.Load() {
 		ch.Close(context.Background(), s.ps)
 	}

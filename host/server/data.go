@@ -48,7 +48,7 @@ func OpenData(ctx context.Context, cfg config.Config, log *slog.Logger, opts Dat
 	if err := badgerstore.CheckLock(dir); err != nil {
 		return nil, err
 	}
-	st, err := openStore(cfg, log)
+	st, err := openStore(cfg, log, nil)
 	if err != nil {
 		return nil, err
 	}

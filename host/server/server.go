@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/policy"
@@ -35,6 +36,10 @@ type Hooks struct {
 	Reload <-chan struct{}
 	// Version is the relay version reported in NIP-11 and to plugins.
 	Version string
+	// MetricsListening receives the metrics_listen address once it
+	// accepts connections (before Listening), if metrics_listen is set. It
+	// must be buffered or read: the start waits for the send.
+	MetricsListening chan<- string
 }
 
 // Run serves until ctx ends, then shuts down gracefully: stop accepting,
@@ -47,7 +52,11 @@ type Hooks struct {
 // load that does not stop when ctx ends is waited for at most
 // cfg.ShutdownTimeout.
 func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) error {
-	st, err := openStore(cfg, log)
+	tel, err := newTelemetry(cfg, h.Version)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(cfg, log, tel.store.ObserveCommit)
 	if err != nil {
 		return err
 	}
@@ -57,13 +66,26 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		}
 	}()
 	holder := &policy.Holder{}
+	tel.observe(holder)
 	var m *wasmhost.Manager
 	if cfg.PluginDir != "" {
 		if m, err = newManager(cfg, log, st, holder, h.Version); err != nil {
 			return err
 		}
+		if err = tel.watch(m); err != nil {
+			m.Close()
+			return err
+		}
 	}
-	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil)
+	stopMetrics, err := tel.serve(cfg, log, h.MetricsListening)
+	if err != nil {
+		if m != nil {
+			m.Close()
+		}
+		return err
+	}
+	defer stopMetrics()
+	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil, tel)
 	if err != nil {
 		if m != nil {
 			m.Close()
@@ -118,13 +140,16 @@ func shutdown(cfg config.Config, log *slog.Logger, r *relay.Relay, m *wasmhost.M
 	}
 }
 
-// openStore opens the badger store in the data dir. A store that has gone
-// backwards is refused with the way out.
-func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) {
+// openStore opens the badger store in the data dir; onCommit (optional)
+// hears the time of each commit. A store that has gone backwards is
+// refused with the way out.
+func openStore(cfg config.Config, log *slog.Logger, onCommit func(time.Duration)) (*badgerstore.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := badgerstore.Open(storeDir(cfg), storeOptions(cfg, log))
+	opts := storeOptions(cfg, log)
+	opts.OnCommit = onCommit
+	st, err := badgerstore.Open(storeDir(cfg), opts)
 	if errors.Is(err, badgerstore.ErrRolledBack) {
 		return nil, fmt.Errorf("store: %w. Restore the data dir from a backup, or start relayd once with -accept-store-rollback "+
 			"to serve the store as it is, then check it with relayd fsck (-repair rebuilds the indexes)", err)
@@ -137,9 +162,10 @@ func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) 
 
 // listen builds the relay (in its Starting state while plugins are to be
 // loaded) and opens the listener.
-func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool) (*relay.Relay, net.Listener, error) {
+func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool, tel *telemetry) (*relay.Relay, net.Listener, error) {
 	opts := relayOptions(cfg, log, version)
 	opts.Starting = starting
+	tel.relayOptions(cfg, &opts)
 	r, err := relay.New(opts, st, holder)
 	if err != nil {
 		return nil, nil, err

@@ -5,11 +5,31 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/wasmhost"
 )
+
+// errorCount is a policy.Observer that counts the failed calls of every
+// entry.
+type errorCount struct{ n atomic.Uint64 }
+
+func (c *errorCount) Observe(entries []policy.Entry) []policy.Recorder {
+	recs := make([]policy.Recorder, len(entries))
+	for i := range recs {
+		recs[i] = c
+	}
+	return recs
+}
+
+func (c *errorCount) Record(_ policy.Hook, _ policy.Action, _ policy.Prefix, err error, _ time.Duration) {
+	if err != nil {
+		c.n.Add(1)
+	}
+}
 
 // TestWasmLogFlood hammers a plugin that traps on every call with 4,000
 // calls through the chain (traps, then calls refused by the breaker, and
@@ -18,7 +38,10 @@ import (
 // Close) one summary line whose counts add up, with the first lines, to
 // every failed call, and which carries the last error.
 func TestWasmLogFlood(t *testing.T) {
-	m, logs, err := newManager(t, wasmhost.Options{}, guest{name: "trap", wasm: "trap", toml: "pool = 1"})
+	errs := &errorCount{}
+	holder := &policy.Holder{}
+	holder.Observe(errs)
+	m, logs, err := newManager(t, wasmhost.Options{Holder: holder}, guest{name: "trap", wasm: "trap", toml: "pool = 1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +55,7 @@ func TestWasmLogFlood(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	failures := ch.StatsOf("trap").Errors.Load()
+	failures := errs.n.Load()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/internal/testing/plugintest"
+	"github.com/relayd/relayd/internal/testing/scrape"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
 
@@ -69,14 +69,9 @@ burst = 3
 	}
 
 	// The README's metrics: three refusals (an event, a REQ, a connection).
-	resp, err := http.Get("http://" + strings.TrimPrefix(r.URL, "ws://") + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	metrics, _ := io.ReadAll(resp.Body)
-	if want := `relayd_policy_rejects_total{policy="ratelimit"} 3`; !strings.Contains(string(metrics), want+"\n") {
-		t.Errorf("GET /metrics has no line %q:\n%s", want, metrics)
+	m := scrape.Get(t, "http://"+strings.TrimPrefix(r.URL, "ws://")+"/metrics")
+	if n, _ := m.Value("relayd_plugin_verdicts_total", "plugin", "ratelimit", "verdict", "rate_limited", "prefix", "rate-limited"); n != 3 {
+		t.Errorf("GET /metrics: %v rate_limited verdicts, want 3: %v", n, m.Labels("relayd_plugin_verdicts_total"))
 	}
 }
 

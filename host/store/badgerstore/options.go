@@ -17,6 +17,10 @@ import (
 type Options struct {
 	// Logger receives badger's warnings and errors. Nil discards them.
 	Logger *slog.Logger
+	// OnCommit, if set, is told how long each write transaction took to
+	// apply and commit (relayd_store_commit_seconds). It runs on the
+	// writer goroutine and must be quick.
+	OnCommit func(took time.Duration)
 
 	// MemTableSize is the size of each badger memtable. Default 16 MiB.
 	MemTableSize int64

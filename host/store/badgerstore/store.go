@@ -58,6 +58,9 @@ type Store struct {
 
 	readErrors atomic.Uint64
 	commits    atomic.Uint64 // committed save transactions, for tests
+	// timedCommits is commits as last reported to Options.OnCommit; the
+	// writer's.
+	timedCommits uint64
 }
 
 // Save implements store.Store. If ctx ends first, Save returns ctx's error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -139,6 +140,7 @@ func (s *Store) setMeta(txn *badger.Txn) error {
 // requests before it are applied again without it; a request that fails on
 // its own is answered with its error.
 func (s *Store) commitSaves(reqs []*request) int {
+	defer s.timeCommit(time.Now())
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	serial, events := s.serial, s.events

@@ -24,6 +24,9 @@ type Relay struct {
 	URL string
 	// Config is the configuration it runs with.
 	Config config.Config
+	// MetricsURL is the metrics_listen server's URL, http://HOST:PORT, if
+	// Config.MetricsListen is set (use "127.0.0.1:0" for any port).
+	MetricsURL string
 
 	logs   *syncBuffer
 	reload chan struct{}
@@ -49,14 +52,17 @@ func Start(t testing.TB, cfg config.Config) *Relay {
 	}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
+	ready, metrics := make(chan string, 1), make(chan string, 1)
 	r := &Relay{Config: cfg, logs: logs, reload: make(chan struct{}, 1), stop: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Version: "test"})
+		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Version: "test", MetricsListening: metrics})
 	}()
 	select {
 	case addr := <-ready:
 		r.URL = "ws://" + addr
+		if cfg.MetricsListen != "" {
+			r.MetricsURL = "http://" + <-metrics // sent before Ready
+		}
 	case err := <-r.done:
 		cancel()
 		t.Fatalf("relayd did not start: %v\n%s", err, logs.String())

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/relayd/relayd/host/config"
+	"github.com/relayd/relayd/host/metrics"
+	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/relay"
+	"github.com/relayd/relayd/host/status"
+	"github.com/relayd/relayd/host/wasmhost"
+)
+
+// telemetry is what the server measures and shows: relayd's registry (the
+// relay's, the plugins', the store's metrics), the Go runtime and process
+// registry, and the status page on top of the first. It is created first
+// in Run, so every part registers into it as it is built.
+type telemetry struct {
+	reg     *prometheus.Registry
+	runtime *prometheus.Registry
+	plugins *metrics.Plugins
+	store   *metrics.Store
+	status  *status.Handler
+}
+
+func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
+	t := &telemetry{reg: prometheus.NewRegistry(), runtime: metrics.NewRuntimeRegistry()}
+	var err error
+	if t.plugins, err = metrics.NewPlugins(t.reg); err != nil {
+		return nil, err
+	}
+	if t.store, err = metrics.NewStore(t.reg, storeDir(cfg)); err != nil {
+		return nil, err
+	}
+	t.status, err = status.New(status.Options{
+		Name: cfg.Name, Description: cfg.Description, Version: version,
+		Started: time.Now(), Gatherer: t.reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// observe makes holder's chains report to the plugin metrics.
+func (t *telemetry) observe(holder *policy.Holder) { holder.Observe(t.plugins) }
+
+// watch reports m's load failures.
+func (t *telemetry) watch(m *wasmhost.Manager) error {
+	_, err := metrics.NewLoadFailures(t.reg, m.Failed)
+	return err
+}
+
+// relayOptions wires the relay to the registry, and serves /metrics on the
+// relay's port (to local clients) unless metrics_listen is set, and the
+// status page as status_page says.
+func (t *telemetry) relayOptions(cfg config.Config, o *relay.Options) {
+	o.Registry = t.reg
+	if cfg.MetricsListen == "" {
+		o.Metrics = metrics.Handler(t.reg, t.runtime)
+	}
+	if cfg.StatusPage != "off" {
+		o.Status, o.StatusLocal = t.status, cfg.StatusPage == "local"
+	}
+}
+
+// serve starts the metrics_listen server, if configured: /metrics, and the
+// status page at every other path, to whoever reaches the address. It
+// returns a function that stops it.
+func (t *telemetry) serve(cfg config.Config, log *slog.Logger, listening chan<- string) (stop func(), err error) {
+	if cfg.MetricsListen == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsListen)
+	if err != nil {
+		return nil, fmt.Errorf("metrics_listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(t.reg, t.runtime))
+	mux.Handle("/", t.status)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics server stopped", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	if listening != nil {
+		listening <- ln.Addr().String()
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
