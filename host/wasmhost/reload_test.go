@@ -177,3 +177,26 @@ func TestWasmCheck(t *testing.T) {
 		t.Error("missing file: got nil error")
 	}
 }
+
+// TestWasmRunRescansAtStart: a plugin copied in after Load but before Run
+// starts watching sent no event the watcher could see; Run's first rescan
+// loads it anyway.
+func TestWasmRunRescansAtStart(t *testing.T) {
+	dir := t.TempDir()
+	m, logs, err := newManager(t, wasmhost.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	install(t, dir, guest{name: "late", wasm: "v1"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go m.Run(ctx)
+	waitFor(t, logs, "plugin=late")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(m.Holder().Load().Entries()) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin copied before Run never loaded:\n%s", logs)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

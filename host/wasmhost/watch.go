@@ -13,7 +13,8 @@ import (
 // Run watches the plugin directory and reloads, debounced, whenever a
 // .wasm or .toml file, or a file a plugin's settings list, is created,
 // written, renamed or removed (editors that write a temporary file and
-// rename it are covered). It returns when ctx is done. Reload errors are
+// rename it are covered), and rescans once when it starts. It returns when
+// ctx is done. Reload errors are
 // logged, not returned.
 func (m *Manager) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
@@ -24,8 +25,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	if err := w.Add(m.opts.Dir); err != nil {
 		return fmt.Errorf("wasmhost: watch %s: %w", m.opts.Dir, err)
 	}
-	t := time.NewTimer(time.Hour)
-	t.Stop()
+	// A file that changed after the last Load or Reload but before the
+	// watch began sent no event: one rescan picks it up (unchanged plugins
+	// only cost a read and a hash).
+	t := time.NewTimer(m.opts.Debounce)
 	for {
 		select {
 		case <-ctx.Done():
