@@ -115,7 +115,6 @@ func sameIDs(t *testing.T, what string, got map[string]bool, want map[string]*no
 	}
 }
 
-
 // TestDataImportExport imports a dump of several thousand events with
 // every sort of line, checks the summary against what the generator made,
 // then checks that the store serves exactly the expected events, that
