@@ -109,20 +109,9 @@ func storeOptions(cfg config.Config, log *slog.Logger) badgerstore.Options {
 // loadPlugins loads cfg.PluginDir once, with no watching: every plugin
 // must load.
 func loadPlugins(ctx context.Context, cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string) (*wasmhost.Manager, error) {
-	m, err := wasmhost.NewManager(wasmhost.Options{
-		Dir:          cfg.PluginDir,
-		CacheDir:     filepath.Join(cfg.DataDir, "wasm-cache"),
-		Logger:       log,
-		Store:        st,
-		Holder:       holder,
-		RelayVersion: version,
-		Defaults: wasmhost.Settings{
-			TimeoutMS: int(cfg.PluginTimeout.Milliseconds()),
-			MemoryMB:  cfg.PluginMemoryMB,
-		},
-	})
+	m, err := newManager(cfg, log, st, holder, version)
 	if err != nil {
-		return nil, fmt.Errorf("plugins: %w", err)
+		return nil, err
 	}
 	if err := m.Load(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("plugins: %w", err), m.Close())
