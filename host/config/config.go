@@ -99,6 +99,9 @@ type Config struct {
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log_level"`
+
+	// Sync lists the relays to sync with ([[sync]] tables).
+	Sync []SyncPeer `toml:"sync"`
 }
 
 // Duration is a time.Duration that reads "10s" style strings from TOML.
@@ -246,6 +249,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data dir is empty"))
 	}
+	errs = append(errs, c.validateSync()...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
