@@ -32,6 +32,9 @@ func (r *Relay) serveMetrics(w http.ResponseWriter) {
 	if hr, ok := r.store.(store.HealthReporter); ok {
 		storeMetrics(w, hr.Health())
 	}
+	if r.opts.ExtraMetrics != nil {
+		r.opts.ExtraMetrics(w)
+	}
 	ch := r.chain.Load()
 	if ch.Empty() {
 		return

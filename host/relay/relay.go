@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -73,6 +74,11 @@ type Options struct {
 	// hook of one that arrived meanwhile runs before its first message
 	// after Started.
 	Starting bool
+
+	// ExtraMetrics, if set, writes more metrics in the Prometheus text
+	// format after the relay's own on GET /metrics (the sync peers'). It
+	// must be safe for concurrent use.
+	ExtraMetrics func(w io.Writer)
 
 	Logger *slog.Logger
 }
