@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/relayd/relayd/host/config"
+	"github.com/relayd/relayd/host/peer"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	"github.com/relayd/relayd/host/store/badgerstore"
@@ -63,7 +64,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			return err
 		}
 	}
-	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil)
+	peers, err := syncPeers(cfg, log, h.Version)
+	if err != nil {
+		if m != nil {
+			m.Close()
+		}
+		return err
+	}
+	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil, peers)
 	if err != nil {
 		if m != nil {
 			m.Close()
@@ -90,6 +98,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		announce(ctx, h.Ready, addr)
 	}
 
+	go startPeers(bg, peers, r, st, loaded)
+
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -99,8 +109,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		}
 	}
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
-	stopBG()   // stop loading, watching and reloading plugins
-	ln.Close() // stop accepting; upgraded connections are the relay's
+	stopBG()      // stop loading, watching and reloading plugins
+	peers.Close() // stop syncing; what peers sent is answered
+	ln.Close()    // stop accepting; upgraded connections are the relay's
 	shutdown(cfg, log, r, m, loaded)
 	return serveErr
 }
@@ -137,9 +148,10 @@ func openStore(cfg config.Config, log *slog.Logger) (*badgerstore.Store, error) 
 
 // listen builds the relay (in its Starting state while plugins are to be
 // loaded) and opens the listener.
-func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool) (*relay.Relay, net.Listener, error) {
+func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool, peers *peer.Group) (*relay.Relay, net.Listener, error) {
 	opts := relayOptions(cfg, log, version)
 	opts.Starting = starting
+	opts.ExtraMetrics = peers.WriteMetrics
 	r, err := relay.New(opts, st, holder)
 	if err != nil {
 		return nil, nil, err
