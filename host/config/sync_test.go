@@ -68,3 +68,26 @@ url = "ws://127.0.0.1:7448"
 		})
 	}
 }
+
+// TestREADMESyncLoads: the [[sync]] example in the README's Data section
+// loads and validates.
+func TestREADMESyncLoads(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```toml\n[[sync]]")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no toml block starting with [[sync]]")
+	}
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte("[[sync]]"+block), 0o644)
+	c, err := config.Load(p)
+	if err == nil {
+		err = c.Validate()
+	}
+	if err != nil || len(c.Sync) != 1 || !c.Sync[0].Live || c.Sync[0].Interval.Duration != 10*time.Minute {
+		t.Fatalf("got %+v, %v", c.Sync, err)
+	}
+}
