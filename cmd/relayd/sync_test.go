@@ -63,7 +63,7 @@ func signed(t *testing.T, k wsc.Key, kind, n int, tag string, base nostr.Timesta
 }
 
 // writeJSONL writes the events as a dump and returns its path.
-func writeJSONL(t *testing.T, evs ...[]*nostr.Event) string {
+func writeJSONL(t testing.TB, evs ...[]*nostr.Event) string {
 	t.Helper()
 	var b strings.Builder
 	for _, l := range evs {
@@ -80,7 +80,7 @@ func writeJSONL(t *testing.T, evs ...[]*nostr.Event) string {
 
 // put stores the events in a data dir (no URL) or a running relay, by
 // import.
-func put(t *testing.T, dataOrURL string, evs ...[]*nostr.Event) {
+func put(t testing.TB, dataOrURL string, evs ...[]*nostr.Event) {
 	t.Helper()
 	args := []string{"import", "-data", dataOrURL}
 	if strings.HasPrefix(dataOrURL, "ws") {
