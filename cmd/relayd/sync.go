@@ -84,8 +84,11 @@ func syncLocal(ctx context.Context, cfg config.Config, req peer.Request, plugins
 	rep, err := peer.Sync(ctx, d.Store, g, req)
 	g.Close()
 	closeErr := d.Close()
+	reconciled := sp.prog != nil
 	sp.finish()
-	printSync(stdout, req, rep, time.Since(start))
+	if reconciled || err == nil {
+		printSync(stdout, req, rep, time.Since(start))
+	}
 	switch {
 	case ctx.Err() != nil:
 		fmt.Fprintln(stdout, "interrupted: what was stored stays stored; run the sync again for the rest")
