@@ -170,7 +170,6 @@ func Sync(ctx context.Context, st store.Store, g *relay.Ingester, req Request) (
 	defer c.Close()
 	s := &syncer{req: req, rep: rep, st: st, g: g, c: conn{c: c, pace: req.Pace}}
 	have, need, err := s.differences(ctx, c, local, info)
-	local = nil
 	if err != nil {
 		return rep, err
 	}
@@ -212,8 +211,7 @@ func (s *syncer) differences(ctx context.Context, c *reconcile.Conn, local *reco
 	}
 	res, err := c.Reconcile(ctx, s.req.Filter, local)
 	if err != nil {
-		var re *reconcile.RelayError
-		if errors.Is(err, reconcile.ErrTimeout) && c.Notice() != "" && !errors.As(err, &re) {
+		if errors.Is(err, reconcile.ErrTimeout) && c.Notice() != "" {
 			return nil, nil, fmt.Errorf("peer: %s did not answer NEG-OPEN; it may not support NIP-77 (negentropy): %w", s.req.URL, err)
 		}
 		return nil, nil, fmt.Errorf("peer: reconcile with %s: %w", s.req.URL, err)
