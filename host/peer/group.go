@@ -2,6 +2,8 @@ package peer
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,4 +130,29 @@ func (p *Peer) status() PeerStatus {
 	st.LastError, st.LastErrorTime = p.lastErr, p.lastErrTime
 	p.mu.Unlock()
 	return st
+}
+
+// State sums the peer up in one line for the status page: its direction,
+// the live subscription, the last sync and the errors, e.g. "both, live
+// connected, last sync 2026-12-03 19:30:00 UTC (12 syncs), 2 errors (last:
+// sync failed: ...)".
+func (s PeerStatus) State() string {
+	var b strings.Builder
+	b.WriteString(s.Dir)
+	if s.Live {
+		if s.LiveConnected {
+			b.WriteString(", live connected")
+		} else {
+			b.WriteString(", live not connected")
+		}
+	}
+	if s.LastSync.IsZero() {
+		b.WriteString(", never synced")
+	} else {
+		fmt.Fprintf(&b, ", last sync %s (%d syncs)", s.LastSync.UTC().Format("2006-01-02 15:04:05 MST"), s.Syncs)
+	}
+	if s.Errors > 0 {
+		fmt.Fprintf(&b, ", %d errors (last: %s)", s.Errors, s.LastError)
+	}
+	return b.String()
 }
