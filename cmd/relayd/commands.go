@@ -16,12 +16,14 @@ Commands:
   stats     events by kind and age, authors, bytes on disk
   compact   reclaim the space of deleted and replaced events
   fsck      check the store's events and indexes; -repair rebuilds them
+  sync      sync with another relay by negentropy (NIP-77): download what
+            is missing here, upload what it lacks, or both
   plugin    tools for plugin authors: check, test, new
   help      this text; "relayd help COMMAND" for a command's flags
 
 The data commands take -data DIR and -config FILE like the relay and open
 the data dir themselves: stop relayd first, or use -url ws://... for import
-and export against the running relay. Run "relayd COMMAND -h" for details.
+and export against the running relay ([[sync]] peers in its config sync it). Run "relayd COMMAND -h" for details.
 
 Flags of the relay:
   -listen ADDR    address to listen on (default 127.0.0.1:7447)
@@ -45,6 +47,7 @@ func commands() map[string]command {
 		"stats":   statsCommand,
 		"compact": compactCommand,
 		"fsck":    fsckCommand,
+		"sync":    syncCommand,
 		"plugin":  pluginCommand,
 	}
 }

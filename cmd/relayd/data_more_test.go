@@ -23,7 +23,7 @@ import (
 // TestDataHelp: relayd -h and help list every command, plugin included;
 // each data command has -h with -data and -config; -version prints it.
 func TestDataHelp(t *testing.T) {
-	names := []string{"import", "export", "delete", "stats", "compact", "fsck", "plugin", "help"}
+	names := []string{"import", "export", "delete", "stats", "compact", "fsck", "sync", "plugin", "help"}
 	for _, args := range [][]string{{"-h"}, {"help"}, {"--help"}} {
 		code, out, _ := relaydRun(args...)
 		for _, n := range names {
@@ -38,7 +38,7 @@ func TestDataHelp(t *testing.T) {
 	if code, out, _ := relaydRun("-version"); code != 0 || out != "relayd "+version()+"\n" {
 		t.Errorf("-version: exit %d %q", code, out)
 	}
-	for _, n := range names[:6] {
+	for _, n := range names[:7] {
 		for _, args := range [][]string{{n, "-h"}, {"help", n}} {
 			code, _, stderr := relaydRun(args...)
 			if code != 0 || !strings.HasPrefix(stderr, "usage: relayd "+n) || !strings.Contains(stderr, "-data") || !strings.Contains(stderr, "-config") {

@@ -110,6 +110,9 @@ type Config struct {
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `toml:"log_level"`
+
+	// Sync lists the relays to sync with ([[sync]] tables).
+	Sync []SyncPeer `toml:"sync"`
 }
 
 // Duration is a time.Duration that reads "10s" style strings from TOML.
@@ -266,6 +269,7 @@ func (c Config) Validate() error {
 	if c.MetricsListen != "" && c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
 		errs = append(errs, fmt.Errorf("metrics_listen %q is the listen address; leave it unset to serve /metrics there", c.MetricsListen))
 	}
+	errs = append(errs, c.validateSync()...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

@@ -263,10 +263,23 @@ func (c *Conn) rounds(ctx context.Context, sub string, neg *negentropy.Negentrop
 	}
 }
 
+// maxStray bounds the messages await skips (other subscriptions,
+// NOTICEs, junk) while it waits for one negentropy message: a relay that
+// sends nothing else would otherwise hold the client until its context
+// ends, each message resetting the read timeout.
+const maxStray = 1024
+
+// ErrStray is wrapped when the relay sends more than 1024 messages that
+// are not the session's while the client waits for its next one.
+var ErrStray = errors.New("reconcile: too many messages that are not the session's")
+
 // await reads messages until the relay's next negentropy message for sub,
 // or its refusal.
 func (c *Conn) await(ctx context.Context, sub string) (string, error) {
-	for {
+	for n := 0; ; n++ {
+		if n > maxStray {
+			return "", fmt.Errorf("%w: %d while waiting for a NEG-MSG", ErrStray, n)
+		}
 		msg, err := c.receive(ctx)
 		if err != nil {
 			return "", err

@@ -237,6 +237,13 @@ func TestClientRelayMisbehaves(t *testing.T) {
 			return []string{`not json`, `[]`, `[1,2,3]`, `["NEG-ERR","someone-else","blocked: x"]`, `["EVENT","x",{}]`,
 				`["NEG-MSG",` + quote(sub) + `,"` + out + `"]`}
 		}, func(err error) bool { return err == nil }},
+		{"endless junk", reconcile.Options{}, "", func(string, string) []string {
+			junk := make([]string, 1100)
+			for i := range junk {
+				junk[i] = `["NOTICE","still here"]`
+			}
+			return junk
+		}, func(err error) bool { return errors.Is(err, reconcile.ErrStray) }},
 		{"too many differences", reconcile.Options{MaxDiff: 100}, "", nil,
 			func(err error) bool { return errors.Is(err, reconcile.ErrTooManyDifferences) }},
 	}

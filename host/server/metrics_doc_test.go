@@ -11,6 +11,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	"github.com/relayd/relayd/internal/testing/scrape"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -22,7 +23,7 @@ var metricRow = regexp.MustCompile("^\\| `([a-z_*]+)` \\| ([a-z]*) \\|")
 // TestMetricsDocumented: docs/metrics.md lists exactly the metrics a
 // running relayd serves, with their types. The relay gets everything that
 // makes a family appear: a plugin that is called, one that fails to load,
-// EVENT, REQ and a store commit.
+// a sync peer, EVENT, REQ and a store commit.
 func TestMetricsDocumented(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "metrics.md"))
 	if err != nil {
@@ -40,7 +41,10 @@ func TestMetricsDocumented(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(plugins, "broken.wasm"), []byte("\x00asm not a module"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := relaydtest.Start(t, relaydtest.Default(plugins))
+	cfg := relaydtest.Default(plugins)
+	// A sync peer nobody answers: its series exist from the start.
+	cfg.Sync = []config.SyncPeer{{URL: "ws://127.0.0.1:9", Dir: "down"}}
+	r := relaydtest.Start(t, cfg)
 	c := wsc.Dial(t, r.URL)
 	if ok := c.Publish(wsc.NewKey().Sign(t, 1, "x", nostr.Now())); !ok.Accepted {
 		t.Fatal(ok)

@@ -77,7 +77,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			return err
 		}
 	}
-	stopMetrics, err := tel.serve(cfg, log, h.MetricsListening)
+	peers, err := syncPeers(cfg, log, h.Version)
+	if err == nil {
+		err = tel.watchPeers(peers)
+	}
+	var stopMetrics func()
+	if err == nil {
+		stopMetrics, err = tel.serve(cfg, log, h.MetricsListening)
+	}
 	if err != nil {
 		if m != nil {
 			m.Close()
@@ -112,6 +119,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		announce(ctx, h.Ready, addr)
 	}
 
+	go startPeers(bg, peers, r, st, loaded)
+
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -121,8 +130,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		}
 	}
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
-	stopBG()   // stop loading, watching and reloading plugins
-	ln.Close() // stop accepting; upgraded connections are the relay's
+	stopBG()      // stop loading, watching and reloading plugins
+	peers.Close() // stop syncing; what peers sent is answered
+	ln.Close()    // stop accepting; upgraded connections are the relay's
 	shutdown(cfg, log, r, m, loaded)
 	return serveErr
 }

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/metrics"
+	"github.com/relayd/relayd/host/peer"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	"github.com/relayd/relayd/host/status"
@@ -29,6 +31,7 @@ type telemetry struct {
 	plugins *metrics.Plugins
 	store   *metrics.Store
 	status  *status.Handler
+	peers   atomic.Pointer[peer.Group] // for the status page, once built
 }
 
 func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
@@ -43,11 +46,25 @@ func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
 	t.status, err = status.New(status.Options{
 		Name: cfg.Name, Description: cfg.Description, Version: version,
 		Started: time.Now(), Gatherer: t.reg,
+		Peers: t.syncPeers,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// syncPeers lists the sync peers and their state for the status page.
+func (t *telemetry) syncPeers() []status.Peer {
+	g := t.peers.Load()
+	if g == nil {
+		return nil
+	}
+	var out []status.Peer
+	for _, p := range g.SyncPeers() {
+		out = append(out, status.Peer{URL: p.URL, State: p.State()})
+	}
+	return out
 }
 
 // observe makes holder's chains report to the plugin metrics.
@@ -57,6 +74,16 @@ func (t *telemetry) observe(holder *policy.Holder) { holder.Observe(t.plugins) }
 func (t *telemetry) watch(m *wasmhost.Manager) error {
 	_, err := metrics.NewLoadFailures(t.reg, m.Failed)
 	return err
+}
+
+// watchPeers registers the sync peers' metrics and lists them on the
+// status page.
+func (t *telemetry) watchPeers(g *peer.Group) error {
+	if err := t.reg.Register(g.Collector()); err != nil {
+		return fmt.Errorf("metrics: sync peers: %w", err)
+	}
+	t.peers.Store(g)
+	return nil
 }
 
 // relayOptions wires the relay to the registry, and serves /metrics on the

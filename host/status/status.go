@@ -34,8 +34,7 @@ type Options struct {
 	// Gatherer holds the relay's metrics: host/relay's, host/metrics'
 	// Plugins, Store and LoadFailures.
 	Gatherer prometheus.Gatherer
-	// Peers lists the sync peers and their state; nil: none. (A hook for
-	// the sync feature, which does not exist yet.)
+	// Peers lists the sync peers ([[sync]]) and their state; nil: none.
 	Peers func() []Peer
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time

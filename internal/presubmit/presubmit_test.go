@@ -44,6 +44,8 @@ func TestImportBoundaries(t *testing.T) {
 		{"./host/wsconn", nil, []string{"github.com/nbd-wtf/go-nostr", module + "/host/relay", module + "/host/store", module + "/host/policy"}},
 		{"./host/store", nil, []string{"github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
 		{"./host/reconcile", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/relay", module + "/host/store", module + "/host/policy"}},
+		{"./host/peer", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/wasmhost", module + "/host/store/badgerstore", module + "/host/server"}},
+		{"./host/config", nil, []string{module + "/host/relay", module + "/host/store", module + "/host/policy", "github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
 		{"./sdk/...", wasm, []string{module + "/host/", "github.com/"}},
 		{"./plugins/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
 		{"./examples/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},

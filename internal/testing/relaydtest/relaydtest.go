@@ -28,10 +28,11 @@ type Relay struct {
 	// Config.MetricsListen is set (use "127.0.0.1:0" for any port).
 	MetricsURL string
 
-	logs   *syncBuffer
-	reload chan struct{}
-	stop   context.CancelFunc
-	done   chan error
+	logs    *syncBuffer
+	reload  chan struct{}
+	stop    context.CancelFunc
+	done    chan error
+	stopped sync.Once
 }
 
 // Start runs relayd with cfg (based on config.Default()), on 127.0.0.1:0
@@ -88,13 +89,16 @@ func Default(pluginDir string) config.Config {
 	return c
 }
 
-// Stop shuts the relay down and waits for it (idempotent).
+// Stop shuts the relay down and waits for it (idempotent: later calls
+// return at once).
 func (r *Relay) Stop() {
-	r.stop()
-	select {
-	case <-r.done:
-	case <-time.After(30 * time.Second):
-	}
+	r.stopped.Do(func() {
+		r.stop()
+		select {
+		case <-r.done:
+		case <-time.After(30 * time.Second):
+		}
+	})
 }
 
 // Reload asks the plugin manager to rescan, as SIGHUP does.
