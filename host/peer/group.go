@@ -12,8 +12,8 @@ import (
 	"github.com/relayd/relayd/host/store"
 )
 
-// Group is the running relay's sync peers. Build it with NewGroup before
-// the relay (its WriteMetrics goes into relay.Options), Start it once the
+// Group is the running relay's sync peers. Build it with NewGroup (its
+// Collector goes into relayd's metrics registry), Start it once the
 // policies are loaded, Close it before the relay shuts down. Its methods
 // are safe for concurrent use.
 type Group struct {
