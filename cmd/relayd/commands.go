@@ -18,7 +18,7 @@ Commands:
   fsck      check the store's events and indexes; -repair rebuilds them
   sync      sync with another relay by negentropy (NIP-77): download what
             is missing here, upload what it lacks, or both
-  plugin    tools for plugin authors: check, test, new
+  plugin    tools for plugin authors: check, test, bench, new, sdk
   help      this text; "relayd help COMMAND" for a command's flags
 
 The data commands take -data DIR and -config FILE like the relay and open
