@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/policy"
 
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
@@ -204,6 +207,33 @@ func testBadLines(t *testing.T, wasm string, fx fixtureSet) {
 	for i, tc := range tests {
 		if want := fmt.Sprintf("line %d: %s", i+1, tc.stderr); tc.stderr != "" && !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q", want)
+		}
+	}
+}
+
+// TestReadmeFixtureFormat keeps the README's description of the fixture
+// format honest: every hook a line may name is in its table, and every
+// field of a hook line is mentioned.
+func TestReadmeFixtureFormat(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n## Writing a policy\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	for h := policy.HookConnect; h <= policy.HookClose; h++ {
+		if h == policy.HookEventPre {
+			continue // run by event lines, not named by them
+		}
+		if !strings.Contains(section, "`"+h.String()+"`") {
+			t.Errorf("the README's fixture table lacks hook %s", h)
+		}
+	}
+	typ := reflect.TypeOf(hookLine{})
+	for i := range typ.NumField() {
+		tag := typ.Field(i).Tag.Get("json")
+		if !strings.Contains(section, "`"+tag+"`") && !strings.Contains(section, `"`+tag+`"`) {
+			t.Errorf("the README's fixture format does not mention field %q", tag)
 		}
 	}
 }
