@@ -52,7 +52,7 @@ const (
 // doubles it): half of what the relay accepts in a message, and of the
 // outbound queue, so an answer never trips the slow-reader cut by itself.
 func (r *Relay) negFrameSize() int {
-	return max(min(r.opts.MaxMessageBytes, r.opts.QueueBytes/2)/2-1024, reconcile.MinFrameSize)
+	return max(min(r.opts.Limits.MaxMessageBytes, r.opts.Limits.QueueBytes/2)/2-1024, reconcile.MinFrameSize)
 }
 
 // onNegOpen handles NEG-OPEN: it replaces a session of the same id, then
@@ -80,8 +80,8 @@ func (s *session) negStart(m envelope.Message) (*reconcile.Responder, int, strin
 	s.mu.Lock()
 	open := len(s.negs)
 	s.mu.Unlock()
-	if open >= s.r.opts.MaxNegentropySessions {
-		return nil, 0, "", "blocked: too many open negentropy sessions (max " + strconv.Itoa(s.r.opts.MaxNegentropySessions) + ")"
+	if open >= s.r.opts.Limits.MaxNegentropySessions {
+		return nil, 0, "", "blocked: too many open negentropy sessions (max " + strconv.Itoa(s.r.opts.Limits.MaxNegentropySessions) + ")"
 	}
 	filters, reason := s.admitFilters(policy.HookReq, m.SubID, m.Filters)
 	if reason != "" {
@@ -265,7 +265,7 @@ func (s *session) negReply(subID, msg string) {
 func (s *session) negSet(subID string, filters nostr.Filters) (*reconcile.Set, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	maxEvents := s.r.opts.MaxNegentropyEvents
+	maxEvents := s.r.opts.Limits.MaxNegentropyEvents
 	deliver := s.r.chain.Load()
 	if !deliver.Has(policy.HookDeliver) {
 		deliver = nil

@@ -31,22 +31,9 @@ type Info struct {
 // report (min_pow_difficulty, restricted_writes, auth_required, ...).
 func (r *Relay) Info() Info {
 	o := &r.opts
-	lim := map[string]any{
-		"max_message_length":     o.MaxMessageBytes,
-		"max_subscriptions":      o.MaxSubscriptions,
-		"max_filters":            o.MaxFilters,
-		"max_limit":              o.MaxLimit,
-		"default_limit":          o.DefaultLimit,
-		"max_subid_length":       o.MaxSubIDLength,
-		"max_event_tags":         o.MaxEventTags,
-		"max_content_length":     o.MaxContentBytes,
-		"auth_required":          o.AuthRequired,
-		"payment_required":       false,
-		"restricted_writes":      false,
-		"min_pow_difficulty":     0,
-		"created_at_lower_limit": o.CreatedAtLowerLimit,
-		"created_at_upper_limit": o.CreatedAtUpperLimit,
-	}
+	lim := o.Limits.Limitation()
+	// What the core does not do unless a policy does (MergeLimit below).
+	lim["payment_required"], lim["restricted_writes"], lim["min_pow_difficulty"] = false, false, 0
 	nips := append([]int(nil), supportedNIPs...)
 	if !o.DisableNegentropy {
 		nips = append(nips, 77)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
 	"github.com/relayd/relayd/host/subindex"
@@ -36,35 +37,21 @@ type Options struct {
 	// NIP-11 fields.
 	Name, Description, Pubkey, Contact, Icon, Software, Version string
 
-	MaxMessageBytes     int
-	MaxContentBytes     int
-	MaxSubscriptions    int
-	MaxFilters          int
-	MaxFilterValues     int
-	MaxLimit            int
-	DefaultLimit        int
-	MaxSubIDLength      int
-	MaxEventTags        int
-	CreatedAtLowerLimit int64 // seconds into the past; 0 = none
-	CreatedAtUpperLimit int64 // seconds into the future; 0 = none
-	AuthRequired        bool
-	MaxConnections      int
+	// Limits are the relay's limits; the zero value is limits.Default().
+	// The websocket server's and the envelope parser's options and the
+	// NIP-11 limitation are derived from them (wsOptions, envelopeLimits,
+	// Info).
+	Limits limits.Limits
 
 	// NIP-77 negentropy. DisableNegentropy refuses NEG-OPEN and leaves 77
-	// out of NIP-11. MaxNegentropyEvents bounds the events of one session
-	// (default 500000; 40 bytes each while it is open),
-	// MaxNegentropySessions the open sessions of one connection (default
-	// 4). A session that gets no message for NegentropyIdleTimeout
-	// (default 2 minutes) is closed with NEG-ERR "closed: ...".
+	// out of NIP-11; Limits bound the sessions. A session that gets no
+	// message for NegentropyIdleTimeout (default 2 minutes) is closed with
+	// NEG-ERR "closed: ...".
 	DisableNegentropy     bool
-	MaxNegentropyEvents   int
-	MaxNegentropySessions int
 	NegentropyIdleTimeout time.Duration
 
-	QueueBytes     int
-	WriteTimeout   time.Duration
-	PingInterval   time.Duration
-	IdleTimeout    time.Duration
+	// ExpireInterval is how often expired events are removed (NIP-40);
+	// default one minute.
 	ExpireInterval time.Duration
 
 	// Starting makes the relay refuse work until Started is called, while
@@ -143,7 +130,9 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	setDefaults(&opts)
+	if err := setDefaults(&opts); err != nil {
+		return nil, err
+	}
 	var want relayURL
 	if opts.RelayURL != "" {
 		u, ok := parseRelayURL(opts.RelayURL)
@@ -153,25 +142,14 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		want = u
 	}
 	r := &Relay{
-		opts:  opts,
-		log:   opts.Logger,
-		store: st,
-		chain: chain,
-		subs:  subindex.New[*sub](),
-		limits: envelope.Limits{
-			MaxSubIDLength:  opts.MaxSubIDLength,
-			MaxFilters:      opts.MaxFilters,
-			MaxFilterValues: opts.MaxFilterValues,
-		},
+		opts:   opts,
+		log:    opts.Logger,
+		store:  st,
+		chain:  chain,
+		subs:   subindex.New[*sub](),
+		limits: envelopeLimits(opts.Limits),
 	}
-	srv, err := wsconn.NewServer(wsconn.Options{
-		MaxMessageBytes: opts.MaxMessageBytes,
-		QueueBytes:      opts.QueueBytes,
-		WriteTimeout:    opts.WriteTimeout,
-		PingInterval:    opts.PingInterval,
-		IdleTimeout:     opts.IdleTimeout,
-		Logger:          opts.Logger,
-	}, (*handler)(r))
+	srv, err := wsconn.NewServer(wsOptions(opts.Limits, opts.Logger), (*handler)(r))
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -196,28 +174,14 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 	return r, nil
 }
 
-func setDefaults(o *Options) {
-	def := func(p *int, v int) {
-		if *p <= 0 {
-			*p = v
-		}
+// setDefaults fills the options left zero and checks the limits.
+func setDefaults(o *Options) error {
+	if o.Limits == (limits.Limits{}) {
+		o.Limits = limits.Default()
 	}
-	def(&o.MaxMessageBytes, 512<<10)
-	def(&o.MaxContentBytes, 256<<10)
-	def(&o.MaxSubscriptions, 50)
-	def(&o.MaxFilters, 10)
-	def(&o.MaxFilterValues, 1000)
-	def(&o.MaxLimit, 5000)
-	def(&o.DefaultLimit, 500)
-	def(&o.MaxSubIDLength, 64)
-	def(&o.MaxEventTags, 2500)
-	def(&o.MaxConnections, 50000)
-	def(&o.QueueBytes, 4<<20)
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second // as wsconn's default; waitQueue needs it
+	if err := o.Limits.Validate(); err != nil {
+		return fmt.Errorf("relay: %w", err)
 	}
-	def(&o.MaxNegentropyEvents, 500000)
-	def(&o.MaxNegentropySessions, 4)
 	if o.NegentropyIdleTimeout <= 0 {
 		o.NegentropyIdleTimeout = 2 * time.Minute
 	}
@@ -227,6 +191,24 @@ func setDefaults(o *Options) {
 	if o.Software == "" {
 		o.Software = "https://github.com/relayd/relayd"
 	}
+	return nil
+}
+
+// wsOptions are the websocket server's options for l.
+func wsOptions(l limits.Limits, log *slog.Logger) wsconn.Options {
+	return wsconn.Options{
+		MaxMessageBytes: l.MaxMessageBytes,
+		QueueBytes:      l.QueueBytes,
+		WriteTimeout:    l.WriteTimeout,
+		PingInterval:    l.PingInterval,
+		IdleTimeout:     l.IdleTimeout,
+		Logger:          log,
+	}
+}
+
+// envelopeLimits are the envelope parser's limits for l.
+func envelopeLimits(l limits.Limits) envelope.Limits {
+	return envelope.Limits{MaxSubIDLength: l.MaxSubIDLength, MaxFilters: l.MaxFilters, MaxFilterValues: l.MaxFilterValues}
 }
 
 // Started ends the Starting state: the policies are loaded and the relay

@@ -255,34 +255,16 @@ func closePlugins(ctx context.Context, m *wasmhost.Manager, loaded <-chan struct
 	}
 }
 
+// relayOptions are the relay's options for cfg.
 func relayOptions(cfg config.Config, log *slog.Logger, version string) relay.Options {
 	return relay.Options{
 		RelayURL: cfg.RelayURL, TrustedProxies: cfg.TrustedProxies,
 		Name: cfg.Name, Description: cfg.Description, Pubkey: cfg.Pubkey, Contact: cfg.Contact, Icon: cfg.Icon,
-		Version:             version,
-		MaxMessageBytes:     cfg.MaxMessageBytes,
-		MaxContentBytes:     cfg.MaxContentBytes,
-		MaxSubscriptions:    cfg.MaxSubscriptions,
-		MaxFilters:          cfg.MaxFilters,
-		MaxFilterValues:     cfg.MaxFilterValues,
-		MaxLimit:            cfg.MaxLimit,
-		DefaultLimit:        cfg.DefaultLimit,
-		MaxSubIDLength:      cfg.MaxSubIDLength,
-		MaxEventTags:        cfg.MaxEventTags,
-		CreatedAtLowerLimit: cfg.CreatedAtLowerLimit,
-		CreatedAtUpperLimit: cfg.CreatedAtUpperLimit,
-		AuthRequired:        cfg.AuthRequired,
-		MaxConnections:      cfg.MaxConnections,
-		QueueBytes:          cfg.QueueBytes,
-		WriteTimeout:        cfg.WriteTimeout.Duration,
-		PingInterval:        cfg.PingInterval.Duration,
-		IdleTimeout:         cfg.IdleTimeout.Duration,
-		ExpireInterval:      cfg.ExpireInterval.Duration,
-		Logger:              log,
-
-		DisableNegentropy:     !cfg.Negentropy,
-		MaxNegentropyEvents:   cfg.MaxNegentropyEvents,
-		MaxNegentropySessions: cfg.MaxNegentropySessions,
+		Version:           version,
+		Limits:            cfg.Limits,
+		DisableNegentropy: !cfg.Negentropy,
+		ExpireInterval:    cfg.ExpireInterval.Duration,
+		Logger:            log,
 	}
 }
 

@@ -13,22 +13,26 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/relayd/relayd/host/limits"
 )
 
-// Options configure a Server. Zero values get the defaults noted.
+// Options configure a Server. Zero values get the defaults of
+// host/limits (MaxMessageBytes, QueueBytes, WriteTimeout, PingInterval;
+// IdleTimeout three PingIntervals) or the one noted.
 type Options struct {
-	// MaxMessageBytes bounds one message, fragments included (512 KiB).
+	// MaxMessageBytes bounds one message, fragments included.
 	MaxMessageBytes int
 	// QueueBytes bounds the payload bytes queued to one connection; a
-	// client over it is disconnected (4 MiB).
+	// client over it is disconnected.
 	QueueBytes int
-	// WriteTimeout bounds one socket write (10 s).
+	// WriteTimeout bounds one socket write.
 	WriteTimeout time.Duration
 	// PingInterval is how long a connection may be silent before the
-	// server pings it (30 s).
+	// server pings it.
 	PingInterval time.Duration
 	// IdleTimeout closes a connection from which nothing, not even a pong,
-	// arrived for this long (90 s).
+	// arrived for this long.
 	IdleTimeout time.Duration
 	// ReadBufferBytes is the size of the large shared read buffers a busy
 	// connection switches to after filling a small one (64 KiB).
@@ -38,17 +42,18 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
+	def := limits.Default()
 	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = 512 << 10
+		o.MaxMessageBytes = def.MaxMessageBytes
 	}
 	if o.QueueBytes <= 0 {
-		o.QueueBytes = 4 << 20
+		o.QueueBytes = def.QueueBytes
 	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
+		o.WriteTimeout = def.WriteTimeout
 	}
 	if o.PingInterval <= 0 {
-		o.PingInterval = 30 * time.Second
+		o.PingInterval = def.PingInterval
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 3 * o.PingInterval
