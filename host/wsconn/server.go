@@ -90,7 +90,8 @@ type Handler interface {
 // epoll set, without a goroutine per idle connection, and writes them
 // through one bounded queue each. It is safe for concurrent use.
 type Server struct {
-	opts    Options
+	opts    Options                 // as NewServer got them; Logger and ReadBufferBytes hold for good
+	conns   atomic.Pointer[Options] // what connections served from now on get (SetOptions)
 	h       Handler
 	poll    *poller
 	nextID  atomic.Uint64
@@ -122,6 +123,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, h: h, poll: p, done: make(chan struct{})}
+	s.conns.Store(&opts)
 	for i := range s.shards {
 		s.shards[i].m = make(map[uint64]*Conn)
 	}
@@ -134,6 +136,16 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	go s.loop()
 	go s.sweep()
 	return s, nil
+}
+
+// SetOptions sets the options of the connections served from now on:
+// MaxMessageBytes, QueueBytes, WriteTimeout, PingInterval and IdleTimeout
+// (zero values get the defaults). Open connections keep the options they
+// were served with. ReadBufferBytes and Logger are NewServer's for good.
+func (s *Server) SetOptions(o Options) {
+	o.ReadBufferBytes, o.Logger = s.opts.ReadBufferBytes, s.opts.Logger
+	o.setDefaults()
+	s.conns.Store(&o)
 }
 
 // Len returns the number of open connections.
@@ -158,7 +170,7 @@ func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
 		nc.Close()
 		return nil, fmt.Errorf("wsconn: syscall conn: %w", err)
 	}
-	c := &Conn{srv: s, id: s.nextID.Add(1), nc: nc, value: value, pongAt: -1}
+	c := &Conn{srv: s, o: s.conns.Load(), id: s.nextID.Add(1), nc: nc, value: value, pongAt: -1}
 	if err := raw.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("wsconn: fd: %w", err)
@@ -249,8 +261,8 @@ func (s *Server) sweep() {
 		case now := <-t.C:
 			n := now.UnixNano()
 			s.now.Store(n)
-			ping, idle := int64(s.opts.PingInterval), int64(s.opts.IdleTimeout)
 			s.each(func(c *Conn) {
+				ping, idle := int64(c.o.PingInterval), int64(c.o.IdleTimeout)
 				quiet := n - c.lastRead.Load()
 				switch {
 				case quiet > idle:
@@ -301,7 +313,7 @@ func (s *Server) Close() {
 // Upgrade performs the websocket handshake on an HTTP request and hands the
 // connection to Serve. On failure the handshake response has been written.
 func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request, value any) (*Conn, error) {
-	u := ws.HTTPUpgrader{Timeout: s.opts.WriteTimeout}
+	u := ws.HTTPUpgrader{Timeout: s.conns.Load().WriteTimeout}
 	nc, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		return nil, fmt.Errorf("wsconn: upgrade: %w", err)
