@@ -145,15 +145,15 @@ func (r *Relay) storeOutcome(id string, err error) (Outcome, string) {
 // checkEventLimits applies the configured size and time limits, which need
 // neither the signature nor the session.
 func (r *Relay) checkEventLimits(ev *nostr.Event, now int64) string {
-	o := &r.opts
+	o := &r.cur().lim
 	switch {
-	case len(ev.Content) > o.Limits.MaxContentBytes:
-		return "invalid: content is longer than " + strconv.Itoa(o.Limits.MaxContentBytes) + " bytes"
-	case len(ev.Tags) > o.Limits.MaxEventTags:
-		return "invalid: more than " + strconv.Itoa(o.Limits.MaxEventTags) + " tags"
-	case o.Limits.CreatedAtLowerLimit > 0 && int64(ev.CreatedAt) < now-o.Limits.CreatedAtLowerLimit:
+	case len(ev.Content) > o.MaxContentBytes:
+		return "invalid: content is longer than " + strconv.Itoa(o.MaxContentBytes) + " bytes"
+	case len(ev.Tags) > o.MaxEventTags:
+		return "invalid: more than " + strconv.Itoa(o.MaxEventTags) + " tags"
+	case o.CreatedAtLowerLimit > 0 && int64(ev.CreatedAt) < now-o.CreatedAtLowerLimit:
 		return "invalid: created_at is too far in the past"
-	case o.Limits.CreatedAtUpperLimit > 0 && int64(ev.CreatedAt) > now+o.Limits.CreatedAtUpperLimit:
+	case o.CreatedAtUpperLimit > 0 && int64(ev.CreatedAt) > now+o.CreatedAtUpperLimit:
 		return "invalid: created_at is too far in the future"
 	}
 	return ""
@@ -175,7 +175,7 @@ func checkEventRules(ev *nostr.Event, now int64) *refusal {
 // relay-wide auth, protected events (NIP-70).
 func (s *session) checkSessionRules(ev *nostr.Event) string {
 	authed := s.ps.Authed()
-	if s.r.opts.Limits.AuthRequired && authed == "" {
+	if s.r.cur().lim.AuthRequired && authed == "" {
 		return "auth-required: this relay requires NIP-42 authentication"
 	}
 	if isProtected(ev) {

@@ -82,16 +82,16 @@ type Options struct {
 // path. It is an http.Handler: websocket upgrades, NIP-11 documents and
 // CORS preflights all arrive through ServeHTTP.
 type Relay struct {
-	opts   Options
-	log    *slog.Logger
-	store  store.Store
-	chain  *policy.Holder
-	ws     *wsconn.Server
-	subs   *subindex.Index[*sub]
-	limits envelope.Limits
-	// proxies and relayURL are Options.TrustedProxies and RelayURL, parsed.
-	proxies  trustedProxies
-	relayURL relayURL
+	opts  Options
+	log   *slog.Logger
+	store store.Store
+	chain *policy.Holder
+	ws    *wsconn.Server
+	subs  *subindex.Index[*sub]
+	// live holds the settings Reconfigure changes (live.go); reconf
+	// serialises Reconfigure.
+	live   atomic.Pointer[settings]
+	reconf sync.Mutex
 
 	sessionID atomic.Uint64
 	stats     Stats
@@ -133,22 +133,18 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 	if err := setDefaults(&opts); err != nil {
 		return nil, err
 	}
-	var want relayURL
-	if opts.RelayURL != "" {
-		u, ok := parseRelayURL(opts.RelayURL)
-		if !ok {
-			return nil, fmt.Errorf("relay: relay URL %q is not a ws:// or wss:// URL", opts.RelayURL)
-		}
-		want = u
+	live, err := newSettings(&opts)
+	if err != nil {
+		return nil, err
 	}
 	r := &Relay{
-		opts:   opts,
-		log:    opts.Logger,
-		store:  st,
-		chain:  chain,
-		subs:   subindex.New[*sub](),
-		limits: envelopeLimits(opts.Limits),
+		opts:  opts,
+		log:   opts.Logger,
+		store: st,
+		chain: chain,
+		subs:  subindex.New[*sub](),
 	}
+	r.live.Store(live)
 	srv, err := wsconn.NewServer(wsOptions(opts.Limits, opts.Logger), (*handler)(r))
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
@@ -161,12 +157,7 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		srv.Close()
 		return nil, err
 	}
-	r.proxies, r.relayURL = newTrustedProxies(opts.TrustedProxies), want
-	if len(r.proxies) > 0 && opts.RelayURL == "" {
-		r.log.Info("trusted_proxies without relay_url: NIP-42 AUTH takes this relay's URL from the proxy's "+
-			"X-Forwarded-Host and X-Forwarded-Proto, which the proxy must set itself; set relay_url to accept only "+
-			"AUTH events signed for it", "trusted_proxies", len(r.proxies))
-	}
+	r.logProxySetup(live)
 	r.starting.Store(opts.Starting)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.bg.Add(1)
