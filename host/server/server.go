@@ -32,8 +32,16 @@ type Hooks struct {
 	// Ready receives the listening address once the relay serves
 	// everything: listening, and the plugins loaded.
 	Ready chan<- string
-	// Reload makes the plugin manager rescan the plugin directory (SIGHUP).
+	// Reload reloads the config (if Config is set) and makes the plugin
+	// manager rescan the plugin directory (SIGHUP).
 	Reload <-chan struct{}
+	// Config is where cfg came from: with it, Reload and changes of the
+	// file reload the config in the running relayd (reload.go). nil: the
+	// config is cfg for good.
+	Config *config.Source
+	// LogLevel, if set, is the level of log's handler: a reload sets it to
+	// the new log_level.
+	LogLevel *slog.LevelVar
 	// Version is the relay version reported in NIP-11 and to plugins.
 	Version string
 	// MetricsListening receives the metrics_listen address once it
@@ -65,6 +73,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			log.Error("closing store", "err", err)
 		}
 	}()
+	live := config.NewLive(cfg)
+	reloads, err := newReloadMetrics(tel.reg)
+	if err != nil {
+		return err
+	}
 	holder := &policy.Holder{}
 	tel.observe(holder)
 	var m *wasmhost.Manager
@@ -103,6 +116,13 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
+	subscribe(live, m, tel, h.LogLevel, log)
+	var rl *reloader
+	if h.Config != nil {
+		rl = &reloader{src: *h.Config, live: live, relay: r, log: log, version: h.Version, m: reloads}
+	}
+	events, stopWatch := watchConfig(rl, log) // before Ready: a change after Ready is seen
+	defer stopWatch()
 	loaded := make(chan struct{})
 	if m != nil {
 		go runPlugins(bg, m, r, log, h, addr, loaded)
@@ -111,6 +131,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		log.Info("relayd ready", "addr", addr)
 		announce(ctx, h.Ready, addr)
 	}
+	go reloadLoop(bg, h.Reload, events, rl, m, loaded, log)
 
 	var serveErr error
 	select {
@@ -120,8 +141,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			serveErr = fmt.Errorf("serve: %w", err)
 		}
 	}
+	cfg = *live.Load()
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
-	stopBG()   // stop loading, watching and reloading plugins
+	stopBG()   // stop loading, watching and reloading plugins and the config
 	ln.Close() // stop accepting; upgraded connections are the relay's
 	shutdown(cfg, log, r, m, loaded)
 	return serveErr
@@ -198,6 +220,7 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 		Store:        st,
 		Holder:       holder,
 		RelayVersion: version,
+		Chain:        cfg.Chain,
 		Defaults: wasmhost.Settings{
 			TimeoutMS: int(cfg.PluginTimeout.Milliseconds()),
 			MemoryMB:  cfg.PluginMemoryMB,
@@ -211,7 +234,7 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 
 // runPlugins loads the plugin directory into the relay's chain, closes
 // loaded, ends the relay's Starting state, and then keeps reloading on
-// file changes and on h.Reload until bg ends.
+// file changes until bg ends (reloadLoop serves h.Reload).
 func runPlugins(bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *slog.Logger, h Hooks, addr string, loaded chan<- struct{}) {
 	err := m.Load(bg)
 	close(loaded)
@@ -225,18 +248,7 @@ func runPlugins(bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *sl
 	r.Started()
 	log.Info("relayd ready", "addr", addr)
 	announce(bg, h.Ready, addr)
-	go m.Run(bg)
-	for {
-		select {
-		case <-bg.Done():
-			return
-		case <-h.Reload:
-			log.Info("reloading plugins")
-			if err := m.Reload(bg); err != nil {
-				log.Error("plugin reload", "err", err)
-			}
-		}
-	}
+	m.Run(bg)
 }
 
 // closePlugins closes the plugin manager once its first load returned,
