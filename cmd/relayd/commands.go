@@ -17,6 +17,9 @@ Commands:
   compact   reclaim the space of deleted and replaced events
   fsck      check the store's events and indexes; -repair rebuilds them
   plugin    tools for plugin authors: check, test, new
+  check-config FILE
+            validate a relayd.toml without starting (exit 1 and the key
+            at fault if it is wrong)
   help      this text; "relayd help COMMAND" for a command's flags
 
 The data commands take -data DIR and -config FILE like the relay and open
@@ -27,7 +30,8 @@ Flags of the relay:
   -listen ADDR    address to listen on (default 127.0.0.1:7447)
   -data DIR       data directory: badger store, wasm cache (default ./data)
   -plugins DIR    plugin directory (NAME.wasm with optional NAME.toml)
-  -config FILE    TOML config file; flags override it
+  -config FILE    TOML config file; flags override it, also when SIGHUP or
+                  a change of the file reloads it
   -version        print the version and exit
 `
 
@@ -46,6 +50,8 @@ func commands() map[string]command {
 		"compact": compactCommand,
 		"fsck":    fsckCommand,
 		"plugin":  pluginCommand,
+
+		"check-config": checkConfigCommand,
 	}
 }
 
