@@ -1,6 +1,9 @@
 // Package server wires relayd together from a config.Config: the badger
 // store, the WASM plugin manager, the relay, the listener and the debug
-// server. cmd/relayd runs it; tests run it in-process to get a real relayd.
+// server, and keeps the config live: SIGHUP and changes of relayd.toml
+// reload it into the running parts (reload.go; config.Live holds the
+// running config for any part to read). cmd/relayd runs it; tests run it
+// in-process to get a real relayd.
 package server
 
 import (
