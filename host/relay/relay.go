@@ -22,7 +22,10 @@ import (
 	"github.com/relayd/relayd/host/wsconn"
 )
 
-// Options configure a Relay. cmd/relayd fills them from host/config.
+// Options configure a Relay. host/server fills them from host/config.
+// Reconfigure changes the live ones in a running relay: the NIP-11 fields,
+// RelayURL, TrustedProxies, DisableNegentropy and Limits but
+// MaxMessageBytes (live.go).
 type Options struct {
 	// RelayURL is the public websocket URL checked in NIP-42 AUTH; empty
 	// accepts a URL whose host is the connection's Host header, or the
