@@ -159,8 +159,17 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
-// Validate checks that every value is usable.
+// Validate checks that every value is usable; the error names each key
+// at fault.
 func (c Config) Validate() error {
+	if err := c.problems(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// problems are Validate's errors, joined.
+func (c Config) problems() error {
 	var errs []error
 	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
@@ -210,10 +219,7 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log_level %q is not debug, info, warn or error", c.LogLevel))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // checkChain refuses an empty or repeated name in chain.

@@ -44,7 +44,13 @@ func (s Source) Load() (Config, error) {
 	if s.Flags != nil {
 		s.Flags(&c)
 	}
-	return c, c.Validate()
+	if s.Path == "" {
+		return c, c.Validate()
+	}
+	if err := c.problems(); err != nil {
+		return c, fmt.Errorf("config %s: %w", s.Path, err)
+	}
+	return c, nil
 }
 
 // Apply returns the config a running relayd takes from loaded: loaded,
