@@ -1,5 +1,7 @@
 // Package config turns relayd's config file and flags into one typed, flat
-// Config, checked once by Validate and never changed afterwards.
+// Config, checked by Validate and never changed afterwards: a reload makes
+// a new Config and swaps it whole (reload.go). The limits are
+// host/limits', embedded.
 package config
 
 import (

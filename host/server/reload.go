@@ -68,6 +68,14 @@ func readState(path string) fileState {
 	return fileState{sum: sha256.Sum256(b)}
 }
 
+// newReloader returns the reloader of h.Config, or nil without one.
+func newReloader(h Hooks, live *config.Live, r *relay.Relay, tel *telemetry, log *slog.Logger) *reloader {
+	if h.Config == nil {
+		return nil
+	}
+	return &reloader{src: *h.Config, live: live, relay: r, log: log, version: h.Version, m: tel.reloads}
+}
+
 // reload loads the config and applies it; why is the trigger, for the log.
 func (rl *reloader) reload(why string) {
 	if rl.src.Path != "" {

@@ -77,10 +77,6 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		}
 	}()
 	live := config.NewLive(cfg)
-	reloads, err := newReloadMetrics(tel.reg)
-	if err != nil {
-		return err
-	}
 	holder := &policy.Holder{}
 	tel.observe(holder)
 	var m *wasmhost.Manager
@@ -120,20 +116,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	subscribe(live, m, tel, h.LogLevel, log)
-	var rl *reloader
-	if h.Config != nil {
-		rl = &reloader{src: *h.Config, live: live, relay: r, log: log, version: h.Version, m: reloads}
-	}
+	rl := newReloader(h, live, r, tel, log)
 	events, stopWatch := watchConfig(rl, log) // before Ready: a change after Ready is seen
 	defer stopWatch()
-	loaded := make(chan struct{})
-	if m != nil {
-		go runPlugins(bg, m, r, log, h, addr, loaded)
-	} else {
-		close(loaded)
-		log.Info("relayd ready", "addr", addr)
-		announce(ctx, h.Ready, addr)
-	}
+	loaded := startPlugins(ctx, bg, m, r, log, h, addr)
 	go reloadLoop(bg, h.Reload, events, rl, m, loaded, log)
 
 	var serveErr error
@@ -233,6 +219,21 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 		return nil, fmt.Errorf("plugins: %w", err)
 	}
 	return m, nil
+}
+
+// startPlugins starts loading the plugins, if any, and returns a channel
+// closed once the first load returned; without plugins the relay is ready
+// at once.
+func startPlugins(ctx, bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *slog.Logger, h Hooks, addr string) <-chan struct{} {
+	loaded := make(chan struct{})
+	if m != nil {
+		go runPlugins(bg, m, r, log, h, addr, loaded)
+		return loaded
+	}
+	close(loaded)
+	log.Info("relayd ready", "addr", addr)
+	announce(ctx, h.Ready, addr)
+	return loaded
 }
 
 // runPlugins loads the plugin directory into the relay's chain, closes

@@ -29,6 +29,7 @@ type telemetry struct {
 	plugins *metrics.Plugins
 	store   *metrics.Store
 	status  *status.Handler
+	reloads reloadMetrics
 }
 
 func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
@@ -38,6 +39,9 @@ func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
 		return nil, err
 	}
 	if t.store, err = metrics.NewStore(t.reg, storeDir(cfg)); err != nil {
+		return nil, err
+	}
+	if t.reloads, err = newReloadMetrics(t.reg); err != nil {
 		return nil, err
 	}
 	t.status, err = status.New(status.Options{
