@@ -88,3 +88,25 @@ func TestRelayReconfigureProxies(t *testing.T) {
 		t.Fatalf("forwarded by a trusted proxy for a local client: got %d, want 200", got)
 	}
 }
+
+// TestRelayReconfigureRelayURL: relay_url applies to the next AUTH.
+func TestRelayReconfigureRelayURL(t *testing.T) {
+	opts := relay.Options{}
+	tr := start(t, opts)
+	const url = "wss://relay.example.com"
+	k := wsc.NewKey()
+	if ok := wsc.Dial(t, tr.url).Auth(k.SK, url); ok.Accepted {
+		t.Fatalf("before: AUTH for %s accepted without relay_url: %v", url, ok)
+	}
+	opts.RelayURL = url
+	if err := tr.r.Reconfigure(opts); err != nil {
+		t.Fatal(err)
+	}
+	if ok := wsc.Dial(t, tr.url).Auth(k.SK, url); !ok.Accepted {
+		t.Fatalf("after: AUTH for %s: %v", url, ok)
+	}
+	opts.RelayURL = "https://not-a-relay"
+	if err := tr.r.Reconfigure(opts); err == nil {
+		t.Fatal("a relay_url that is not ws:// or wss:// was accepted")
+	}
+}
