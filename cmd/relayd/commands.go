@@ -19,6 +19,9 @@ Commands:
   sync      sync with another relay by negentropy (NIP-77): download what
             is missing here, upload what it lacks, or both
   plugin    tools for plugin authors: check, test, new
+  check-config FILE
+            validate a relayd.toml without starting (exit 1 and the key
+            at fault if it is wrong)
   help      this text; "relayd help COMMAND" for a command's flags
 
 The data commands take -data DIR and -config FILE like the relay and open
@@ -29,7 +32,8 @@ Flags of the relay:
   -listen ADDR    address to listen on (default 127.0.0.1:7447)
   -data DIR       data directory: badger store, wasm cache (default ./data)
   -plugins DIR    plugin directory (NAME.wasm with optional NAME.toml)
-  -config FILE    TOML config file; flags override it
+  -config FILE    TOML config file; flags override it, also when SIGHUP or
+                  a change of the file reloads it
   -version        print the version and exit
 `
 
@@ -49,6 +53,8 @@ func commands() map[string]command {
 		"fsck":    fsckCommand,
 		"sync":    syncCommand,
 		"plugin":  pluginCommand,
+
+		"check-config": checkConfigCommand,
 	}
 }
 

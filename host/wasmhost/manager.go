@@ -1,7 +1,6 @@
 package wasmhost
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -58,6 +57,9 @@ type Options struct {
 	DrainGrace time.Duration
 	// RelayVersion is what plugins read as FieldRelayVersion.
 	RelayVersion string
+	// Chain is the chain's order by plugin name (relayd.toml's chain);
+	// SetChain changes it. See chainLess.
+	Chain []string
 	// NoInstrument runs plugins as they are, interrupted through wazero's
 	// WithCloseOnContextDone and a function listener (the same stop and
 	// stack checks at every guest call) instead of the checks package
@@ -79,7 +81,8 @@ type Manager struct {
 	log     *slog.Logger // through flood
 	flood   *floodState
 	holder  *policy.Holder
-	mu      sync.Mutex // serialises Load, Reload and Close
+	mu      sync.Mutex // serialises Load, Reload, SetChain and Close
+	order   []string   // Options.Chain, then SetChain's
 	plugins map[string]*Plugin
 	failed  map[string][3][32]byte // versions that failed to load, reported once
 	spaces  map[string]*state.Space
@@ -126,7 +129,7 @@ func NewManager(opts Options) (*Manager, error) {
 		}
 	}
 	return &Manager{
-		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder,
+		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder, order: slices.Clone(opts.Chain),
 		env:     &env{cache: cache, store: opts.Store, relayVersion: opts.RelayVersion, noInstrument: opts.NoInstrument},
 		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
 	}, nil
@@ -260,15 +263,13 @@ func (m *Manager) swap(next map[string]*Plugin) bool {
 	return true
 }
 
-// chain builds the policy chain: by order, then name.
+// chain builds the policy chain in the order chainLess gives.
 func (m *Manager) chain() *policy.Chain {
 	ps := make([]*Plugin, 0, len(m.plugins))
 	for _, p := range m.plugins {
 		ps = append(ps, p)
 	}
-	slices.SortFunc(ps, func(a, b *Plugin) int {
-		return cmp.Or(cmp.Compare(a.set.order, b.set.order), strings.Compare(a.name, b.name))
-	})
+	slices.SortFunc(ps, chainLess(m.order))
 	entries := make([]policy.Entry, len(ps))
 	for i, p := range ps {
 		entries[i] = policy.Entry{Policy: p, Mode: p.set.mode, OnErr: p.set.onErr, Kinds: p.set.kinds}
@@ -277,13 +278,13 @@ func (m *Manager) chain() *policy.Chain {
 }
 
 func (m *Manager) logChain(ps map[string]*Plugin) {
-	for _, e := range m.holder.Load().Entries() {
+	for i, e := range m.holder.Load().Entries() {
 		p := ps[e.Policy.Name()]
 		var hooks []string
 		for _, h := range p.hooks.List() {
 			hooks = append(hooks, h.String())
 		}
-		args := []any{"plugin", p.name, "file", p.file, "order", p.set.order,
+		args := []any{"plugin", p.name, "file", p.file, "position", i, "order", p.set.order,
 			"hooks", hooks, "mode", modeName(p.set.mode), "on_error", failName(p.set.onErr),
 			"pool", p.set.pool, "timeout", p.set.timeout, "memory_mb", p.set.memPages / 16}
 		if len(p.set.files) > 0 {
@@ -294,6 +295,7 @@ func (m *Manager) logChain(ps map[string]*Plugin) {
 	if len(ps) == 0 {
 		m.log.Info("wasm plugins: none loaded", "dir", m.opts.Dir)
 	}
+	m.logMissing(ps)
 }
 
 func modeName(md policy.Mode) string {

@@ -14,7 +14,9 @@ import (
 // Settings are a plugin's host settings, read from NAME.toml beside
 // NAME.wasm. Zero fields take the Manager's defaults.
 type Settings struct {
-	// Order places the plugin in the chain (ascending; ties by name).
+	// Order places the plugin among those relayd.toml's chain does not
+	// list, which run after the listed ones (ascending; ties by name). It
+	// is a fallback: the chain setting is the place for the order.
 	Order int `toml:"order"`
 	// Hooks, if set, restricts the hooks the relay calls to these names
 	// ("connect", "event_pre", "event", "req", "count", "auth", "deliver",
