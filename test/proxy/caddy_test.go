@@ -15,6 +15,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/internal/testing/deploytest"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -28,7 +29,7 @@ func TestCaddyClientIP(t *testing.T) {
 	plugins := t.TempDir()
 	relaydtest.CopyPlugin(t, plugins, "lists", wasmbuild.Build(t, "../../plugins/lists"),
 		"[config]\nip_deny = [\""+banned+"\"]\n")
-	r := relaydtest.Start(t, deployConfig(t, plugins))
+	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", plugins))
 	r.WaitLog(t, `msg="wasm plugin loaded" plugin=lists`, time.Minute)
 	f := startCaddy(t, caddy, r.URL)
 
@@ -67,7 +68,7 @@ func TestCaddyClientIP(t *testing.T) {
 // sets make the URL the client dialed the accepted one.
 func TestCaddyAuth(t *testing.T) {
 	caddy := toolPath(t, "caddy", "RELAYD_REQUIRE_CADDY")
-	cfg := deployConfig(t, "")
+	cfg := deploytest.Config(t, "relayd.toml", "")
 	public := cfg.RelayURL
 	pinned := relaydtest.Start(t, cfg)
 	cfg.RelayURL = ""
@@ -110,7 +111,7 @@ func TestCaddyAuth(t *testing.T) {
 // published by another client.
 func TestCaddyPublishSubscribe(t *testing.T) {
 	caddy := toolPath(t, "caddy", "RELAYD_REQUIRE_CADDY")
-	r := relaydtest.Start(t, deployConfig(t, ""))
+	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", ""))
 	f := startCaddy(t, caddy, r.URL)
 	dial := func() *wsc.Client {
 		return wsc.DialDialer(t, "wss://"+f.tls, ws.Dialer{NetDial: dialFrom(client), TLSConfig: f.client})
@@ -147,10 +148,10 @@ func startCaddy(t *testing.T, caddy, upstream string) front {
 	for attempt := 1; ; attempt++ {
 		port := freePort(t, frontHost)
 		f := front{tls: net.JoinHostPort(frontHost, port)}
-		file := applyEdits(t, "deploy/caddy/Caddyfile", readDeploy(t, "caddy/Caddyfile"), []edit{
-			{[]string{"{"}, "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n\thttps_port " + port, 1},
-			{[]string{"relay.example.com", "{"}, f.tls + " {", 1},
-			{[]string{"reverse_proxy", "127.0.0.1:7447"}, "reverse_proxy " + strings.TrimPrefix(upstream, "ws://"), 1},
+		file := deploytest.Apply(t, "deploy/caddy/Caddyfile", deploytest.Read(t, "caddy/Caddyfile"), []deploytest.Edit{
+			deploytest.Swap("{", "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n\thttps_port "+port),
+			deploytest.Swap("relay.example.com {", f.tls+" {"),
+			deploytest.Swap("reverse_proxy 127.0.0.1:7447", "reverse_proxy "+strings.TrimPrefix(upstream, "ws://")),
 		})
 		home := t.TempDir()
 		path := filepath.Join(home, "Caddyfile")
@@ -166,6 +167,7 @@ func startCaddy(t *testing.T, caddy, upstream string) front {
 		}
 		p.waitLog(t, `"msg":"certificate obtained successfully","identifier":"`+frontHost+`"`)
 		f.client = caddyCA(t, filepath.Join(home, "data", "caddy", "pki", "authorities", "local", "root.crt"))
+		p.waitTLS(t, f.tls, f.client)
 		return f
 	}
 }
@@ -197,6 +199,29 @@ func (p *proc) waitLog(t *testing.T, s string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("never said %q", s)
+		}
+	}
+}
+
+// waitTLS waits until a TLS handshake with addr succeeds: Caddy logs that
+// it obtained the certificate a moment before it serves it.
+func (p *proc) waitTLS(t *testing.T, addr string, tc *tls.Config) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: wsc.Timeout}, "tcp", addr, tc)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case err := <-p.exited:
+			p.exited <- err
+			t.Fatalf("exited before serving TLS on %s: %v", addr, err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no TLS handshake with %s after 30s: %v", addr, err)
 		}
 	}
 }

@@ -18,89 +18,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/relayd/relayd/host/config"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
-
-// deployFile is the path of a file in the repository's deploy directory,
-// the one docs/deploy.md shows.
-func deployFile(name string) string { return filepath.Join("..", "..", "deploy", name) }
-
-// readDeploy returns a file of the deploy directory.
-func readDeploy(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(deployFile(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// deployConfig is deploy/relayd.toml as relayd loads it, with the plugin
-// directory set and no data dir (relaydtest.Start makes one and listens on
-// a port of its own).
-func deployConfig(t *testing.T, plugins string) config.Config {
-	t.Helper()
-	cfg, err := config.Load(deployFile("relayd.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir, cfg.PluginDir = "", plugins
-	return cfg
-}
-
-// edit is one change a test makes to a deployed config file: every line
-// whose fields start with match is replaced by repl (dropped if repl is
-// empty), and there must be exactly n such lines. A test fails when the
-// file no longer has the lines it swaps, rather than running something
-// else than the file.
-type edit struct {
-	match []string
-	repl  string
-	n     int
-}
-
-// applyEdits returns text with edits applied, keeping each line's
-// indentation.
-func applyEdits(t *testing.T, name, text string, edits []edit) string {
-	t.Helper()
-	lines := strings.SplitAfter(text, "\n")
-	seen := make([]int, len(edits))
-	var b strings.Builder
-	for _, l := range lines {
-		i := matchEdit(l, edits)
-		if i < 0 {
-			b.WriteString(l)
-			continue
-		}
-		seen[i]++
-		if edits[i].repl != "" {
-			indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
-			b.WriteString(indent + edits[i].repl + "\n")
-		}
-	}
-	for i, e := range edits {
-		if seen[i] != e.n {
-			t.Fatalf("%s: %d lines start with %q, the test expects %d: update the test with the file", name, seen[i], strings.Join(e.match, " "), e.n)
-		}
-	}
-	return b.String()
-}
-
-func matchEdit(line string, edits []edit) int {
-	f := strings.Fields(line)
-	for i, e := range edits {
-		if len(f) >= len(e.match) && strings.Join(f[:len(e.match)], " ") == strings.Join(e.match, " ") {
-			return i
-		}
-	}
-	return -1
-}
 
 // freePort returns a port nothing listens on at host right now. Another
 // process may take it before the caller binds it; callers retry.

@@ -28,6 +28,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/relayd/relayd/host/config"
+	"github.com/relayd/relayd/internal/testing/deploytest"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -48,7 +49,7 @@ func TestNginxClientIP(t *testing.T) {
 	plugins := t.TempDir()
 	relaydtest.CopyPlugin(t, plugins, "lists", wasmbuild.Build(t, "../../plugins/lists"),
 		"[config]\nip_deny = [\""+banned+"\"]\n")
-	r := relaydtest.Start(t, deployConfig(t, plugins))
+	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", plugins))
 	r.WaitLog(t, `msg="wasm plugin loaded" plugin=lists`, time.Minute)
 	front := startNginx(t, nginx, r.URL)
 	relayAddr := strings.TrimPrefix(r.URL, "ws://")
@@ -94,7 +95,7 @@ func TestNginxClientIP(t *testing.T) {
 // client's own X-Forwarded-Host is not.
 func TestNginxAuth(t *testing.T) {
 	nginx := toolPath(t, "nginx", "RELAYD_REQUIRE_NGINX", "/usr/sbin")
-	cfg := deployConfig(t, "")
+	cfg := deploytest.Config(t, "relayd.toml", "")
 	public := cfg.RelayURL
 	pinned := relaydtest.Start(t, cfg)
 	cfg.RelayURL = ""
@@ -137,7 +138,7 @@ func TestNginxAuth(t *testing.T) {
 // ACME challenges to https.
 func TestNginxRedirect(t *testing.T) {
 	nginx := toolPath(t, "nginx", "RELAYD_REQUIRE_NGINX", "/usr/sbin")
-	r := relaydtest.Start(t, deployConfig(t, ""))
+	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", ""))
 	f := startNginx(t, nginx, r.URL)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get("http://" + f.plain + "/some/path")
@@ -154,8 +155,8 @@ func TestNginxRedirect(t *testing.T) {
 // idle_timeout (and so its ping_interval), in deploy/relayd.toml and by
 // default, so that nginx never cuts a connection relayd still keeps.
 func TestNginxTimeouts(t *testing.T) {
-	site := readDeploy(t, "nginx/relayd.conf")
-	cfgs := map[string]config.Config{"deploy/relayd.toml": deployConfig(t, ""), "default": config.Default()}
+	site := deploytest.Read(t, "nginx/relayd.conf")
+	cfgs := map[string]config.Config{"deploy/relayd.toml": deploytest.Config(t, "relayd.toml", ""), "default": config.Default()}
 	for _, directive := range []string{"proxy_read_timeout", "proxy_send_timeout"} {
 		v := directiveValue(t, site, directive)
 		for name, cfg := range cfgs {
@@ -211,14 +212,14 @@ func startNginx(t *testing.T, nginx, upstream string) front {
 	cert, key, client := testCA(t, frontHost)
 	for attempt := 1; ; attempt++ {
 		f := front{tls: net.JoinHostPort(frontHost, freePort(t, frontHost)), plain: net.JoinHostPort(frontHost, freePort(t, frontHost)), client: client}
-		site := applyEdits(t, "deploy/nginx/relayd.conf", readDeploy(t, "nginx/relayd.conf"), []edit{
-			{[]string{"server", "127.0.0.1:7447;"}, "server " + strings.TrimPrefix(upstream, "ws://") + ";", 1},
-			{[]string{"listen", "443", "ssl;"}, "listen " + f.tls + " ssl;", 1},
-			{[]string{"listen", "80;"}, "listen " + f.plain + ";", 1},
-			{[]string{"listen", "[::]:443"}, "", 1}, // the loopback test needs no IPv6
-			{[]string{"listen", "[::]:80;"}, "", 1},
-			{[]string{"ssl_certificate"}, "ssl_certificate " + cert + ";", 1},
-			{[]string{"ssl_certificate_key"}, "ssl_certificate_key " + key + ";", 1},
+		site := deploytest.Apply(t, "deploy/nginx/relayd.conf", deploytest.Read(t, "nginx/relayd.conf"), []deploytest.Edit{
+			deploytest.Swap("server 127.0.0.1:7447;", "server "+strings.TrimPrefix(upstream, "ws://")+";"),
+			deploytest.Swap("listen 443 ssl;", "listen "+f.tls+" ssl;"),
+			deploytest.Swap("listen 80;", "listen "+f.plain+";"),
+			deploytest.Drop("listen [::]:443"), // the loopback test needs no IPv6
+			deploytest.Drop("listen [::]:80;"),
+			deploytest.Swap("ssl_certificate", "ssl_certificate "+cert+";"),
+			deploytest.Swap("ssl_certificate_key", "ssl_certificate_key "+key+";"),
 		})
 		prefix := t.TempDir()
 		writeFile(t, filepath.Join(prefix, "relayd.conf"), []byte(site))
