@@ -141,7 +141,7 @@ func openUp(t *testing.T, dir string) {
 }
 
 // ownedDir makes an empty directory in tmpRoot owned by uid:gid (when
-// root), for relayd's data.
+// root) that every user may read, for relayd's data or config.
 func ownedDir(t *testing.T, name string, uid, gid int) string {
 	t.Helper()
 	dir, err := os.MkdirTemp(tmpRoot, name)
@@ -154,8 +154,10 @@ func ownedDir(t *testing.T, name string, uid, gid int) string {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Chmod(tmpRoot, 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{dir, tmpRoot} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return dir
 }
