@@ -16,6 +16,8 @@ Commands:
   stats     events by kind and age, authors, bytes on disk
   compact   reclaim the space of deleted and replaced events
   fsck      check the store's events and indexes; -repair rebuilds them
+  backup    write a copy of the whole store (badger's dump, checksummed)
+  restore   make a new data dir's store from a backup
   plugin    tools for plugin authors: check, test, new
   help      this text; "relayd help COMMAND" for a command's flags
 
@@ -45,6 +47,8 @@ func commands() map[string]command {
 		"stats":   statsCommand,
 		"compact": compactCommand,
 		"fsck":    fsckCommand,
+		"backup":  backupCommand,
+		"restore": restoreCommand,
 		"plugin":  pluginCommand,
 	}
 }
