@@ -60,7 +60,7 @@ func (b *build) local(p string) string { return filepath.Join(b.root, filepath.F
 // GOTOOLCHAIN=local: the module cache must hold what go.mod needs, as
 // .ci/run's go mod download makes sure). Only the base image differs: the
 // machine's Go and C compiler stand in for golang:*-bookworm's.
-func buildStage(t *testing.T) *build {
+func buildStage(t testing.TB) *build {
 	t.Helper()
 	built.once.Do(func() {
 		// Set first: a t.Fatal inside runBuildStage ends this test and
@@ -78,7 +78,7 @@ func buildStage(t *testing.T) *build {
 	return built.b
 }
 
-func runBuildStage(t *testing.T) (*build, error) {
+func runBuildStage(t testing.TB) (*build, error) {
 	b := &build{df: parseDockerfile(t, deploytest.Read(t, "docker/Dockerfile"))}
 	b.context = filepath.Join(tmpRoot, "context")
 	b.root = filepath.Join(tmpRoot, "build")
@@ -133,7 +133,7 @@ func runBuildStage(t *testing.T) (*build, error) {
 // **/ for any depth). An exception (!) fails the test.
 type dockerignore []string
 
-func parseDockerignore(t *testing.T, text string) dockerignore {
+func parseDockerignore(t testing.TB, text string) dockerignore {
 	t.Helper()
 	var d dockerignore
 	for _, l := range strings.Split(text, "\n") {

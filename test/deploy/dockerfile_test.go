@@ -29,7 +29,7 @@ var knownInstrs = map[string]bool{
 	"EXPOSE": true, "HEALTHCHECK": true, "ENTRYPOINT": true, "CMD": true, "ENV": true,
 }
 
-func parseDockerfile(t *testing.T, text string) dockerfile {
+func parseDockerfile(t testing.TB, text string) dockerfile {
 	t.Helper()
 	var d dockerfile
 	for _, line := range logicalLines(text) {
@@ -117,7 +117,7 @@ func (d dockerfile) last(t *testing.T, i int, cmd string) instr {
 }
 
 // stageIndex returns the index of the stage named name.
-func (d dockerfile) stageIndex(t *testing.T, name string) int {
+func (d dockerfile) stageIndex(t testing.TB, name string) int {
 	t.Helper()
 	for i, n := range d.stages {
 		if n == name {
