@@ -3,11 +3,13 @@ package proxy_test
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +137,27 @@ func TestCaddyPublishSubscribe(t *testing.T) {
 	}
 }
 
+// TestCaddyReloadClosesWebsockets: what docs/deploy.md tells operators
+// about Caddy 2.6 holds: a config reload closes every proxied websocket
+// (close code 1001, going away): clients must reconnect.
+func TestCaddyReloadClosesWebsockets(t *testing.T) {
+	caddy := toolPath(t, "caddy", "RELAYD_REQUIRE_CADDY")
+	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", ""))
+	f, run := runCaddy(t, caddy, r.URL, net.JoinHostPort("127.0.0.1", freePort(t, "127.0.0.1")))
+	c := wsc.DialDialer(t, "wss://"+f.tls, ws.Dialer{NetDial: dialFrom(client), TLSConfig: f.client})
+	writeFile(t, run.path, []byte(strings.Replace(run.file, "reverse_proxy", "header X-Reloaded 1\n\treverse_proxy", 1)))
+	admin := regexp.MustCompile(`admin (\S+)`).FindStringSubmatch(run.file)[1]
+	reload := exec.Command(caddy, "reload", "--config", run.path, "--adapter", "caddyfile", "--address", admin)
+	reload.Env = run.env
+	if out, err := reload.CombinedOutput(); err != nil {
+		t.Fatalf("caddy reload: %v\n%s", err, out)
+	}
+	fr, err := c.Frame()
+	if err != nil || fr.Header.OpCode != ws.OpClose || len(fr.Payload) < 2 || binary.BigEndian.Uint16(fr.Payload) != 1001 {
+		t.Fatalf("after caddy reload: frame %v %q, %v; want a close frame with 1001", fr.Header.OpCode, fr.Payload, err)
+	}
+}
+
 // startCaddy runs `caddy run` with deploy/caddy/Caddyfile in front of the
 // relay at upstream (ws://HOST:PORT): the site address and the upstream
 // swapped for the test's, and global options added for a test (no admin
@@ -145,19 +168,35 @@ func TestCaddyPublishSubscribe(t *testing.T) {
 // ends. A port taken meanwhile is retried as in startNginx.
 func startCaddy(t *testing.T, caddy, upstream string) front {
 	t.Helper()
+	f, _ := runCaddy(t, caddy, upstream, "off")
+	return f
+}
+
+// caddyRun is a running Caddy's Caddyfile and environment, for `caddy
+// reload`.
+type caddyRun struct {
+	path, file string
+	env        []string
+}
+
+// runCaddy is startCaddy with Caddy's admin endpoint at admin ("off" for
+// none).
+func runCaddy(t *testing.T, caddy, upstream, admin string) (front, caddyRun) {
+	t.Helper()
 	for attempt := 1; ; attempt++ {
 		port := freePort(t, frontHost)
 		f := front{tls: net.JoinHostPort(frontHost, port)}
 		file := deploytest.Apply(t, "deploy/caddy/Caddyfile", deploytest.Read(t, "caddy/Caddyfile"), []deploytest.Edit{
-			deploytest.Swap("{", "{\n\tadmin off\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n\thttps_port "+port),
+			deploytest.Swap("{", "{\n\tadmin "+admin+"\n\tlocal_certs\n\tskip_install_trust\n\tauto_https disable_redirects\n\thttps_port "+port),
 			deploytest.Swap("relay.example.com {", f.tls+" {"),
 			deploytest.Swap("reverse_proxy 127.0.0.1:7447", "reverse_proxy "+strings.TrimPrefix(upstream, "ws://")),
 		})
 		home := t.TempDir()
-		path := filepath.Join(home, "Caddyfile")
-		writeFile(t, path, []byte(file))
-		cmd := exec.Command(caddy, "run", "--config", path, "--adapter", "caddyfile")
-		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"))
+		run := caddyRun{path: filepath.Join(home, "Caddyfile"), file: file,
+			env: append(os.Environ(), "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"))}
+		writeFile(t, run.path, []byte(file))
+		cmd := exec.Command(caddy, "run", "--config", run.path, "--adapter", "caddyfile")
+		cmd.Env = run.env
 		p, logs, err := startProc(t, cmd, file, f.tls)
 		if err != nil {
 			if attempt == 3 || !strings.Contains(logs, "address already in use") {
@@ -168,7 +207,7 @@ func startCaddy(t *testing.T, caddy, upstream string) front {
 		p.waitLog(t, `"msg":"certificate obtained successfully","identifier":"`+frontHost+`"`)
 		f.client = caddyCA(t, filepath.Join(home, "data", "caddy", "pki", "authorities", "local", "root.crt"))
 		p.waitTLS(t, f.tls, f.client)
-		return f
+		return f, run
 	}
 }
 
