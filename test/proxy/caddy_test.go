@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,50 +18,8 @@ import (
 
 	"github.com/relayd/relayd/internal/testing/deploytest"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
-	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
-
-// TestCaddyClientIP: behind deploy/caddy/Caddyfile, the address the relay
-// acts on (an IP ban in the lists plugin) is the client's, whatever the
-// client writes in X-Forwarded-For, X-Real-IP or Forwarded.
-func TestCaddyClientIP(t *testing.T) {
-	caddy := toolPath(t, "caddy", "RELAYD_REQUIRE_CADDY")
-	plugins := t.TempDir()
-	relaydtest.CopyPlugin(t, plugins, "lists", wasmbuild.Build(t, "../../plugins/lists"),
-		"[config]\nip_deny = [\""+banned+"\"]\n")
-	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", plugins))
-	r.WaitLog(t, `msg="wasm plugin loaded" plugin=lists`, time.Minute)
-	f := startCaddy(t, caddy, r.URL)
-
-	tests := []struct {
-		name  string
-		from  string
-		lines []string // extra request header lines, sent as written
-		want  int
-	}{
-		{"banned client", banned, nil, http.StatusForbidden},
-		{"banned client, spoofed X-Forwarded-For", banned, []string{"X-Forwarded-For: 198.51.100.7"}, http.StatusForbidden},
-		{"banned client posing as the proxy", banned, []string{"X-Forwarded-For: 127.0.0.1"}, http.StatusForbidden},
-		{"banned client, two spoofed lines", banned,
-			[]string{"X-Forwarded-For: 198.51.100.7", "X-Forwarded-For: 198.51.100.8"}, http.StatusForbidden},
-		{"banned client, spoofed X-Real-IP", banned, []string{"X-Real-IP: 198.51.100.7"}, http.StatusForbidden},
-		{"banned client, spoofed Forwarded", banned, []string{"Forwarded: for=198.51.100.7"}, http.StatusForbidden},
-		{"other client", client, nil, http.StatusSwitchingProtocols},
-		{"other client framing the banned one", client, []string{"X-Forwarded-For: " + banned}, http.StatusSwitchingProtocols},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body := handshake(t, tc.from, f.tls, f.client, tc.lines)
-			if status != tc.want {
-				t.Fatalf("got HTTP %d %q, want %d", status, body, tc.want)
-			}
-			if status == http.StatusForbidden && !strings.HasPrefix(body, "blocked: your address is blocked") {
-				t.Fatalf("got body %q, want the ban's reason", body)
-			}
-		})
-	}
-}
 
 // TestCaddyAuth: NIP-42 AUTH through deploy/caddy/Caddyfile, as
 // TestNginxAuth: with relay_url (deploy/relayd.toml) only relay_url is

@@ -40,48 +40,64 @@ const (
 	client    = "127.0.0.6" // a client nobody bans
 )
 
-// TestNginxClientIP: behind deploy/nginx/relayd.conf, the address the
-// relay acts on (an IP ban in the lists plugin) is the client's, whatever
-// the client writes in X-Forwarded-For or X-Real-IP, and a client that
-// bypasses nginx cannot use those headers either.
-func TestNginxClientIP(t *testing.T) {
-	nginx := toolPath(t, "nginx", "RELAYD_REQUIRE_NGINX", "/usr/sbin")
+// TestProxyClientIP: behind deploy/nginx/relayd.conf and behind
+// deploy/caddy/Caddyfile, the address the relay acts on (an IP ban in the
+// lists plugin) is the client's, whatever the client writes in
+// X-Forwarded-For, X-Real-IP or Forwarded, and a client that bypasses the
+// proxy cannot use those headers either. Both proxies front one relay, so
+// that the plugin compiles once (slow under the race detector).
+func TestProxyClientIP(t *testing.T) {
 	plugins := t.TempDir()
 	relaydtest.CopyPlugin(t, plugins, "lists", wasmbuild.Build(t, "../../plugins/lists"),
 		"[config]\nip_deny = [\""+banned+"\"]\n")
 	r := relaydtest.Start(t, deploytest.Config(t, "relayd.toml", plugins))
 	r.WaitLog(t, `msg="wasm plugin loaded" plugin=lists`, time.Minute)
-	front := startNginx(t, nginx, r.URL)
 	relayAddr := strings.TrimPrefix(r.URL, "ws://")
-
-	tests := []struct {
+	proxies := []struct {
 		name  string
-		addr  string // nginx or relayd itself
-		tls   *tls.Config
-		from  string
-		lines []string // extra request header lines, sent as written
-		want  int
+		start func(t *testing.T) front
 	}{
-		{"banned client", front.tls, front.client, banned, nil, http.StatusForbidden},
-		{"banned client, spoofed X-Forwarded-For", front.tls, front.client, banned, []string{"X-Forwarded-For: 198.51.100.7"}, http.StatusForbidden},
-		{"banned client posing as the proxy", front.tls, front.client, banned, []string{"X-Forwarded-For: 127.0.0.1"}, http.StatusForbidden},
-		{"banned client, two spoofed lines", front.tls, front.client, banned,
-			[]string{"X-Forwarded-For: 198.51.100.7", "X-Forwarded-For: 198.51.100.8"}, http.StatusForbidden},
-		{"banned client, spoofed X-Real-IP", front.tls, front.client, banned, []string{"X-Real-IP: 198.51.100.7"}, http.StatusForbidden},
-		{"banned client, spoofed Forwarded", front.tls, front.client, banned, []string{"Forwarded: for=198.51.100.7"}, http.StatusForbidden},
-		{"other client", front.tls, front.client, client, nil, http.StatusSwitchingProtocols},
-		{"other client framing the banned one", front.tls, front.client, client, []string{"X-Forwarded-For: " + banned}, http.StatusSwitchingProtocols},
-		{"banned client bypassing nginx, spoofed header", relayAddr, nil, banned, []string{"X-Forwarded-For: 198.51.100.7"}, http.StatusForbidden},
-		{"other client bypassing nginx, framing", relayAddr, nil, client, []string{"X-Forwarded-For: " + banned}, http.StatusSwitchingProtocols},
+		{"nginx", func(t *testing.T) front {
+			return startNginx(t, toolPath(t, "nginx", "RELAYD_REQUIRE_NGINX", "/usr/sbin"), r.URL)
+		}},
+		{"caddy", func(t *testing.T) front { return startCaddy(t, toolPath(t, "caddy", "RELAYD_REQUIRE_CADDY"), r.URL) }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			status, body := handshake(t, tc.from, tc.addr, tc.tls, tc.lines)
-			if status != tc.want {
-				t.Fatalf("got HTTP %d %q, want %d", status, body, tc.want)
-			}
-			if status == http.StatusForbidden && !strings.HasPrefix(body, "blocked: your address is blocked") {
-				t.Fatalf("got body %q, want the ban's reason", body)
+	tests := []struct {
+		name   string
+		direct bool // to relayd itself, bypassing the proxy
+		from   string
+		lines  []string // extra request header lines, sent as written
+		want   int
+	}{
+		{"banned client", false, banned, nil, http.StatusForbidden},
+		{"banned client, spoofed X-Forwarded-For", false, banned, []string{"X-Forwarded-For: 198.51.100.7"}, http.StatusForbidden},
+		{"banned client posing as the proxy", false, banned, []string{"X-Forwarded-For: 127.0.0.1"}, http.StatusForbidden},
+		{"banned client, two spoofed lines", false, banned,
+			[]string{"X-Forwarded-For: 198.51.100.7", "X-Forwarded-For: 198.51.100.8"}, http.StatusForbidden},
+		{"banned client, spoofed X-Real-IP", false, banned, []string{"X-Real-IP: 198.51.100.7"}, http.StatusForbidden},
+		{"banned client, spoofed Forwarded", false, banned, []string{"Forwarded: for=198.51.100.7"}, http.StatusForbidden},
+		{"other client", false, client, nil, http.StatusSwitchingProtocols},
+		{"other client framing the banned one", false, client, []string{"X-Forwarded-For: " + banned}, http.StatusSwitchingProtocols},
+		{"banned client bypassing the proxy, spoofed header", true, banned, []string{"X-Forwarded-For: 198.51.100.7"}, http.StatusForbidden},
+		{"other client bypassing the proxy, framing", true, client, []string{"X-Forwarded-For: " + banned}, http.StatusSwitchingProtocols},
+	}
+	for _, p := range proxies {
+		t.Run(p.name, func(t *testing.T) {
+			f := p.start(t)
+			for _, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					addr, tlsConf := f.tls, f.client
+					if tc.direct {
+						addr, tlsConf = relayAddr, nil
+					}
+					status, body := handshake(t, tc.from, addr, tlsConf, tc.lines)
+					if status != tc.want {
+						t.Fatalf("got HTTP %d %q, want %d", status, body, tc.want)
+					}
+					if status == http.StatusForbidden && !strings.HasPrefix(body, "blocked: your address is blocked") {
+						t.Fatalf("got body %q, want the ban's reason", body)
+					}
+				})
 			}
 		})
 	}
