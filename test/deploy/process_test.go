@@ -14,13 +14,10 @@ import (
 	"time"
 )
 
-// The account the tests run relayd as when they run as root, as the
-// image and the unit do (USER 10001, User=relayd): the uid the
-// Dockerfile gives its user, and nobody for the unit (whose relayd user
-// does not exist here).
-const (
-	nobody = 65534
-)
+// nobody is the uid the unit's commands run as when the test runs as
+// root (the unit's relayd user does not exist here); the image's run
+// uses the Dockerfile's USER.
+const nobody = 65534
 
 // relaydProc is a relayd binary the test started, as a deployment
 // starts it.
