@@ -18,6 +18,8 @@ Commands:
   fsck      check the store's events and indexes; -repair rebuilds them
   sync      sync with another relay by negentropy (NIP-77): download what
             is missing here, upload what it lacks, or both
+  backup    write a copy of the whole store (badger's dump, checksummed)
+  restore   make a new data dir's store from a backup
   plugin    tools for plugin authors: check, test, new
   check-config FILE
             validate a relayd.toml without starting (exit 1 and the key
@@ -52,6 +54,8 @@ func commands() map[string]command {
 		"compact": compactCommand,
 		"fsck":    fsckCommand,
 		"sync":    syncCommand,
+		"backup":  backupCommand,
+		"restore": restoreCommand,
 		"plugin":  pluginCommand,
 
 		"check-config": checkConfigCommand,

@@ -143,4 +143,14 @@
 // accepted; the links go once the store checks out. Options.AcceptRollback
 // opens such a store as it is, rewrites the record, and goes on with
 // serials above both.
+//
+// # Backup
+//
+// Store.Backup writes badger's own dump of every live key (DB.Backup, one
+// read snapshot) between a header line and an end marker with a sha256
+// of everything before it (backup.go); Restore loads it into a new
+// directory with DB.Load, removes the directory unless the whole file
+// checks out, then opens it as a store, so the count check and the
+// rollback record apply as at any start. Every key is carried whatever
+// its prefix: a new kind of key needs nothing here.
 package badgerstore
