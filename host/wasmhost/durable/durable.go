@@ -1,0 +1,475 @@
+// Package durable is a plugin's durable state: the persistent key-value
+// namespace the db_* host functions reach (sdk/abi/ABI.md, "Durable
+// state"), kept in the relay's event store (store.PluginState, one keyspace
+// per plugin name).
+//
+// One Space belongs to one plugin name and is owned by the wasmhost
+// Manager, so every instance of the plugin sees the same keys, and they
+// survive reloads, instance recycling and (through the store) restarts.
+// Its methods are safe for concurrent use and implement the ABI's
+// semantics, error codes included; the host functions only move bytes in
+// and out of guest memory.
+//
+// # Durability
+//
+// A hook has a deadline of ~50 ms and must not wait for an fsync per call,
+// so Put and Delete do not wait for the disk. They check the bounds and the
+// store's mode, record the write in the Space's overlay (pending) and wake
+// the Space's flusher goroutine; every read looks at the overlay first, so
+// a write is visible to every instance as soon as the call returns. The
+// flusher hands the overlay's writes to the store's writer (StateWrite),
+// which commits them with its next batch of events, in one fsync'd
+// transaction; once committed they leave the overlay. While one flush is in
+// flight the next writes gather, so a busy plugin costs about one state
+// request per commit. A crash loses the writes not yet committed (a few
+// milliseconds' worth); Flush and Close wait for them. A flush the store
+// refuses (its disk fell below the reserve after the writes were taken)
+// keeps the writes in the overlay, visible, and is retried with a backoff
+// until the store takes writes again; meanwhile new writes get
+// ErrReadOnly, so the overlay cannot grow.
+//
+// # Bounds
+//
+// The Space counts the keys and bytes (each key's length plus its value's)
+// of the namespace as the plugin sees it, overlay included, read from the
+// store once (Load) and then kept up to date by every write. A write that
+// would take the namespace past Limits, and grows it, fails with
+// ErrFull; there is no eviction.
+package durable
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/sdk/abi"
+)
+
+// Limits bound a plugin's namespace: the NAME.toml settings db_max_keys and
+// db_max_bytes. Zero fields take abi.DBDefaultMaxKeys and
+// abi.DBDefaultMaxBytes.
+type Limits struct {
+	MaxKeys  int64
+	MaxBytes int64
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxKeys <= 0 {
+		l.MaxKeys = abi.DBDefaultMaxKeys
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = abi.DBDefaultMaxBytes
+	}
+	return l
+}
+
+// Usage is what db_usage reports: the namespace's keys and bytes and its
+// limits.
+type Usage struct {
+	Keys, Bytes       int64
+	MaxKeys, MaxBytes int64
+}
+
+// Space is the durable state of one plugin. Lock order: mu only; the
+// backend is never called with mu held, except for the lookups of Put and
+// Delete and the first Load, which are store reads that do not wait.
+type Space struct {
+	ns  string
+	be  store.PluginState
+	log *slog.Logger
+
+	mu          sync.Mutex
+	limits      Limits
+	loaded      bool
+	keys, bytes int64          // the namespace as the plugin sees it
+	pending     map[string]*op // written, not yet committed
+	seq         uint64         // writes accepted
+	durable     uint64         // writes accepted and committed
+	flushed     chan struct{}  // closed when durable moves
+	closed      bool
+	failing     bool  // the last flush failed; logged
+	lastErr     error // why the last flush failed
+
+	wake chan struct{} // to the flusher
+	stop chan struct{}
+	done chan struct{} // the flusher ended
+}
+
+// op is a pending write: a value, or a deletion. Never changed once made,
+// so readers may use it without mu.
+type op struct {
+	val []byte
+	del bool
+}
+
+// New returns the Space of plugin ns in be and starts its flusher. Call
+// Load before the first use (it is also done lazily) and Close at the end.
+func New(ns string, be store.PluginState, limits Limits, log *slog.Logger) *Space {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Space{ns: ns, be: be, log: log, limits: limits.withDefaults(), pending: map[string]*op{},
+		flushed: make(chan struct{}), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go s.run()
+	return s
+}
+
+// SetLimits changes the limits; writes already made stay, even over them.
+func (s *Space) SetLimits(l Limits) {
+	s.mu.Lock()
+	s.limits = l.withDefaults()
+	s.mu.Unlock()
+}
+
+// Load reads the namespace's size from the store, once. A Space that could
+// not load retries at its first write or Usage.
+func (s *Space) Load() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadLocked()
+}
+
+func (s *Space) loadLocked() error {
+	if s.loaded {
+		return nil
+	}
+	keys, size, err := s.be.StateUsage(s.ns)
+	if err != nil {
+		return fmt.Errorf("durable: plugin %s: %w", s.ns, err)
+	}
+	// Nothing is pending yet: writes wait for the load.
+	s.keys, s.bytes, s.loaded = keys, size, true
+	return nil
+}
+
+// storedLocked returns the bytes of key (its length plus its value's) as
+// committed in the store.
+func (s *Space) storedLocked(key []byte) (int64, bool, error) {
+	var n int64
+	found, err := s.be.StateGet(s.ns, key, func(v []byte) { n = int64(len(key) + len(v)) })
+	return n, found, err
+}
+
+// readErrno maps a store read error to its ABI code.
+func readErrno(err error) abi.Errno {
+	if errors.Is(err, store.ErrBusy) || errors.Is(err, store.ErrClosed) {
+		return abi.ErrUnavailable
+	}
+	return abi.ErrInternal
+}
+
+func checkKey(key []byte) abi.Errno {
+	switch {
+	case len(key) == 0:
+		return abi.ErrInvalid
+	case len(key) > abi.MaxKeyLen:
+		return abi.ErrTooLarge
+	}
+	return abi.OK
+}
+
+// put writes v into buf if it fits and returns its length (the ABI's
+// (buf, buf_limit) rule).
+func put(buf, v []byte) int32 {
+	if len(v) <= len(buf) {
+		copy(buf, v)
+	}
+	return int32(len(v))
+}
+
+// Get is db_get: it writes key's value into buf if it fits and returns its
+// length, or a negative abi.Errno.
+func (s *Space) Get(key, buf []byte) int32 {
+	if e := checkKey(key); e != abi.OK {
+		return int32(e)
+	}
+	s.mu.Lock()
+	o, ok := s.pending[string(key)]
+	s.mu.Unlock()
+	if ok {
+		if o.del {
+			return int32(abi.ErrNotFound)
+		}
+		return put(buf, o.val)
+	}
+	var n int32
+	found, err := s.be.StateGet(s.ns, key, func(v []byte) { n = put(buf, v) })
+	switch {
+	case err != nil:
+		return int32(readErrno(err))
+	case !found:
+		return int32(abi.ErrNotFound)
+	}
+	return n
+}
+
+// Put is db_put: it stores a copy of val under key, with flags 0 or
+// abi.DBPutIfAbsent.
+func (s *Space) Put(key, val []byte, flags uint32) abi.Errno {
+	if e := checkKey(key); e != abi.OK {
+		return e
+	}
+	if flags&^abi.DBPutIfAbsent != 0 {
+		return abi.ErrInvalid
+	}
+	if len(val) > abi.MaxValueLen {
+		return abi.ErrTooLarge
+	}
+	return s.write(key, &op{val: append([]byte{}, val...)}, flags&abi.DBPutIfAbsent != 0)
+}
+
+// Delete is db_delete.
+func (s *Space) Delete(key []byte) abi.Errno {
+	if e := checkKey(key); e != abi.OK {
+		return e
+	}
+	return s.write(key, &op{del: true}, false)
+}
+
+// write records o for key after the checks shared by Put and Delete.
+func (s *Space) write(key []byte, o *op, ifAbsent bool) abi.Errno {
+	if err := s.be.StateWritable(); err != nil {
+		return abi.ErrReadOnly
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return abi.ErrReadOnly
+	}
+	if err := s.loadLocked(); err != nil {
+		return readErrno(err)
+	}
+	old, found := int64(0), false
+	if p, ok := s.pending[string(key)]; ok {
+		if found = !p.del; found {
+			old = int64(len(key) + len(p.val))
+		}
+	} else {
+		var err error
+		if old, found, err = s.storedLocked(key); err != nil {
+			return readErrno(err)
+		}
+	}
+	keys, size := s.keys, s.bytes-old
+	switch {
+	case o.del && !found:
+		return abi.ErrNotFound
+	case o.del:
+		keys--
+	case found && ifAbsent:
+		return abi.ErrMismatch
+	default:
+		if !found {
+			keys++
+		}
+		size += int64(len(key) + len(o.val))
+	}
+	if keys > s.limits.MaxKeys && keys > s.keys || size > s.limits.MaxBytes && size > s.bytes {
+		return abi.ErrFull
+	}
+	s.keys, s.bytes = keys, size
+	s.pending[string(key)] = o
+	s.seq++
+	s.kick()
+	return abi.OK
+}
+
+func (s *Space) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Usage is db_usage.
+func (s *Space) Usage() (Usage, abi.Errno) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.loadLocked(); err != nil {
+		return Usage{}, readErrno(err)
+	}
+	return Usage{Keys: s.keys, Bytes: s.bytes, MaxKeys: s.limits.MaxKeys, MaxBytes: s.limits.MaxBytes}, abi.OK
+}
+
+// Pending returns the number of writes not yet committed.
+func (s *Space) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// Flush waits until every write accepted before the call is committed, or
+// ctx ends.
+func (s *Space) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	target := s.seq
+	for s.durable < target {
+		if errors.Is(s.lastErr, store.ErrClosed) {
+			err := fmt.Errorf("durable: plugin %s: %d writes not committed: %w", s.ns, len(s.pending), s.lastErr)
+			s.mu.Unlock()
+			return err
+		}
+		ch := s.flushed
+		s.kick()
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("durable: plugin %s: %d writes not committed: %w", s.ns, s.Pending(), ctx.Err())
+		}
+		s.mu.Lock()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Close flushes, waiting at most until ctx ends, and stops the flusher.
+// Later writes fail with ErrReadOnly. Writes it could not commit are lost;
+// the error says how many.
+func (s *Space) Close(ctx context.Context) error {
+	err := s.Flush(ctx)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.stop)
+	select {
+	case <-s.done:
+	case <-ctx.Done(): // a flush in flight ends when the store answers it
+	}
+	if err != nil {
+		s.log.Error("plugin state: writes lost at close", "err", err)
+	}
+	return err
+}
+
+// retry bounds for a failed flush.
+const (
+	minRetry = 100 * time.Millisecond
+	maxRetry = 5 * time.Second
+)
+
+// run is the flusher: it commits the pending writes when woken, and
+// retries a failed flush with a backoff.
+func (s *Space) run() {
+	defer close(s.done)
+	var retry <-chan time.Time
+	backoff := minRetry
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.wake:
+		case <-retry:
+		}
+		retry = nil
+		if err := s.flush(); err != nil {
+			s.flushFailed(err, backoff)
+			retry = time.After(backoff)
+			backoff = min(2*backoff, maxRetry)
+			continue
+		}
+		backoff = minRetry
+	}
+}
+
+func (s *Space) flushFailed(err error, backoff time.Duration) {
+	s.mu.Lock()
+	first := !s.failing
+	s.failing, s.lastErr = true, err
+	n := len(s.pending)
+	// Wake Flush: it gives up on a closed store.
+	close(s.flushed)
+	s.flushed = make(chan struct{})
+	s.mu.Unlock()
+	if first {
+		s.log.Error("plugin state: writes not committed yet; retrying, and they stay visible meanwhile",
+			"plugin", s.ns, "pending", n, "retry", backoff, "err", err)
+	}
+}
+
+// flush commits the pending writes, in requests of at most
+// store.MaxStateWriteBytes, and drops from the overlay those that were not
+// written again meanwhile.
+func (s *Space) flush() error {
+	s.mu.Lock()
+	if len(s.pending) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	upto := s.seq
+	keys := make([]string, 0, len(s.pending))
+	ops := make([]*op, 0, len(s.pending))
+	for k, o := range s.pending {
+		keys = append(keys, k)
+		ops = append(ops, o)
+	}
+	s.mu.Unlock()
+
+	var reqs []request
+	start, size := 0, 0
+	for i, k := range keys {
+		n := len(k) + len(ops[i].val)
+		if size+n > store.MaxStateWriteBytes && i > start {
+			reqs = append(reqs, s.submit(keys[start:i], ops[start:i]))
+			start, size = i, 0
+		}
+		size += n
+	}
+	reqs = append(reqs, s.submit(keys[start:], ops[start:]))
+
+	errs := make([]error, len(reqs))
+	for i, r := range reqs {
+		errs[i] = <-r.res
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for j, r := range reqs {
+		if errs[j] != nil {
+			continue
+		}
+		for i, k := range r.keys {
+			if s.pending[k] == r.ops[i] {
+				delete(s.pending, k)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("durable: plugin %s: %w", s.ns, err)
+	}
+	if s.failing {
+		s.failing, s.lastErr = false, nil
+		s.log.Info("plugin state: pending writes committed", "plugin", s.ns)
+	}
+	s.durable = upto
+	if len(s.pending) == 0 {
+		s.durable = s.seq
+	}
+	close(s.flushed)
+	s.flushed = make(chan struct{})
+	return nil
+}
+
+// request is one StateWrite in flight.
+type request struct {
+	keys []string
+	ops  []*op
+	res  chan error
+}
+
+func (s *Space) submit(keys []string, ops []*op) request {
+	r := request{keys: keys, ops: ops, res: make(chan error, 1)}
+	w := make([]store.StateOp, len(keys))
+	for i, k := range keys {
+		w[i] = store.StateOp{Key: []byte(k), Value: ops[i].val, Delete: ops[i].del}
+	}
+	s.be.StateWrite(s.ns, w, func(err error) { r.res <- err })
+	return r
+}
