@@ -37,14 +37,24 @@ type DBLimits struct {
 }
 
 // NewDB returns an empty DB with limits.
-func NewDB(limits DBLimits) *DB {
-	if limits.MaxKeys <= 0 {
-		limits.MaxKeys = abi.DBDefaultMaxKeys
+func NewDB(limits DBLimits) *DB { return &DB{limits: limits.withDefaults(), vals: map[string][]byte{}} }
+
+func (l DBLimits) withDefaults() DBLimits {
+	if l.MaxKeys <= 0 {
+		l.MaxKeys = abi.DBDefaultMaxKeys
 	}
-	if limits.MaxBytes <= 0 {
-		limits.MaxBytes = abi.DBDefaultMaxBytes
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = abi.DBDefaultMaxBytes
 	}
-	return &DB{limits: limits, vals: map[string][]byte{}}
+	return l
+}
+
+// SetLimits changes the limits, as an operator editing the plugin's
+// settings does; what the DB holds stays, even over them.
+func (d *DB) SetLimits(limits DBLimits) {
+	d.mu.Lock()
+	d.limits = limits.withDefaults()
+	d.mu.Unlock()
 }
 
 // SetReadOnly makes writes fail with abi.ErrReadOnly (sdk.ErrReadOnly), as

@@ -15,7 +15,10 @@ func TestDBConformance(t *testing.T) {
 		db := sdktest.NewDB(sdktest.DBLimits{MaxKeys: l.MaxKeys, MaxBytes: l.MaxBytes})
 		return dbtest.Target{
 			DB:          sdktest.New(sdktest.Options{DB: db}),
-			Restart:     func(*testing.T) dbtest.DB { return sdktest.New(sdktest.Options{DB: db}) },
+			Restart: func(_ *testing.T, l dbtest.Limits) dbtest.DB {
+				db.SetLimits(sdktest.DBLimits{MaxKeys: l.MaxKeys, MaxBytes: l.MaxBytes})
+				return sdktest.New(sdktest.Options{DB: db})
+			},
 			SetReadOnly: func(_ *testing.T, ro bool) { db.SetReadOnly(ro) },
 		}
 	})

@@ -98,7 +98,7 @@ func TestConformance(t *testing.T) {
 		})
 		return dbtest.Target{
 			DB: spaceDB{sp},
-			Restart: func(t *testing.T) dbtest.DB {
+			Restart: func(t *testing.T, l dbtest.Limits) dbtest.DB {
 				if err := sp.Close(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -106,7 +106,7 @@ func TestConformance(t *testing.T) {
 					t.Fatal(err)
 				}
 				st = openStore(t, dir, d)
-				sp = newSpace(t, st, limits)
+				sp = newSpace(t, st, durable.Limits{MaxKeys: l.MaxKeys, MaxBytes: l.MaxBytes})
 				return spaceDB{sp}
 			},
 			SetReadOnly: func(t *testing.T, ro bool) {

@@ -47,9 +47,9 @@ type Target struct {
 	// DB is the state as the plugin sees it.
 	DB DB
 	// Restart stops the relay (or what stands for it) cleanly and starts
-	// it again on the same data, and returns the state as the plugin then
-	// sees it.
-	Restart func(t *testing.T) DB
+	// it again on the same data, with the plugin's limits now l, and
+	// returns the state as the plugin then sees it.
+	Restart func(t *testing.T, l Limits) DB
 	// SetReadOnly makes the store refuse writes (true), as when its disk
 	// is below the reserve, or take them again (false), and returns once
 	// the state says so.
@@ -69,6 +69,7 @@ func Run(t *testing.T, newTarget func(t *testing.T, l Limits) Target) {
 	t.Run("ListPaging", s.testListPaging)
 	t.Run("ListBuffer", s.testListBuffer)
 	t.Run("Restart", s.testRestart)
+	t.Run("LoweredLimits", s.testLoweredLimits)
 	t.Run("ReadOnly", s.testReadOnly)
 }
 
@@ -352,7 +353,9 @@ func (s suite) testListPaging(t *testing.T) {
 				if rc < 0 {
 					t.Fatalf("list after %q: %s", after, code(rc))
 				}
-				calls++
+				if calls++; calls > len(all)+1 {
+					t.Fatalf("still listing after %d calls (after %q)", calls, after)
+				}
 				if rc == 0 {
 					break
 				}
@@ -433,7 +436,7 @@ func (s suite) testRestart(t *testing.T) {
 	put(t, db, "changed", "new")
 	want(t, "delete", db.DBDelete("gone"), abi.OK)
 	before := usage(t, db)
-	db = tg.Restart(t)
+	db = tg.Restart(t, Limits{MaxKeys: 10})
 	for k, v := range map[string]string{"kept": "1", "changed": "new", "gone": "<ErrNotFound>"} {
 		if got := get(db, k); got != v {
 			t.Errorf("after restart, %s = %q, want %q", k, got, v)
@@ -447,9 +450,29 @@ func (s suite) testRestart(t *testing.T) {
 		t.Errorf("list after restart: %v", es)
 	}
 	put(t, db, "later", "2")
-	db = tg.Restart(t)
+	db = tg.Restart(t, Limits{MaxKeys: 10})
 	if got := get(db, "later"); got != "2" {
 		t.Errorf("after a second restart: %q", got)
+	}
+}
+
+// testLoweredLimits: limits lowered below what the plugin holds refuse
+// the writes that grow it, and take the others.
+func (s suite) testLoweredLimits(t *testing.T) {
+	tg := s.newTarget(t, Limits{})
+	for _, k := range []string{"a", "b", "c"} {
+		put(t, tg.DB, k, "123456789") // 10 bytes each
+	}
+	db := tg.Restart(t, Limits{MaxKeys: 2, MaxBytes: 15})
+	want(t, "same size", db.DBPut("a", []byte("987654321"), 0), abi.OK)
+	want(t, "grow", db.DBPut("a", []byte("9876543210"), 0), abi.ErrFull)
+	want(t, "new key", db.DBPut("d", nil, 0), abi.ErrFull)
+	want(t, "shrink", db.DBPut("b", []byte("1"), 0), abi.OK)
+	want(t, "delete", db.DBDelete("c"), abi.OK)
+	want(t, "new key at the key limit", db.DBPut("d", nil, 0), abi.ErrFull)
+	want(t, "grow within the byte limit", db.DBPut("b", []byte("123"), 0), abi.OK)
+	if u := usage(t, db); u != [4]int64{2, 14, 2, 15} {
+		t.Errorf("usage %v", u)
 	}
 }
 
