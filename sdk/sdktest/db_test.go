@@ -14,7 +14,7 @@ func TestDBConformance(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, l dbtest.Limits) dbtest.Target {
 		db := sdktest.NewDB(sdktest.DBLimits{MaxKeys: l.MaxKeys, MaxBytes: l.MaxBytes})
 		return dbtest.Target{
-			DB:          sdktest.New(sdktest.Options{DB: db}),
+			DB: sdktest.New(sdktest.Options{DB: db}),
 			Restart: func(_ *testing.T, l dbtest.Limits) dbtest.DB {
 				db.SetLimits(sdktest.DBLimits{MaxKeys: l.MaxKeys, MaxBytes: l.MaxBytes})
 				return sdktest.New(sdktest.Options{DB: db})
