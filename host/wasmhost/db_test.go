@@ -16,6 +16,7 @@ import (
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store/badgerstore"
 	"github.com/relayd/relayd/host/wasmhost"
+	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	"github.com/relayd/relayd/sdk/abi"
 )
 
@@ -379,5 +380,46 @@ func TestWasmCheckDB(t *testing.T) {
 	}
 	if r, _ := wasmhost.Check(ctx, filepath.Join(dir, "db.wasm")); r.OK() || !strings.Contains(strings.Join(r.Problems, " "), "db_max_keys -1") {
 		t.Errorf("a negative db_max_keys: problems %v", r.Problems)
+	}
+}
+
+// TestWasmGoDB runs package sdk/db through the real host and a real badger
+// store (testdata/go/db), and checks what it wrote after a restart of both.
+// A Go plugin that does not use sdk/db does not import the db_* functions,
+// so it loads on relays older than FeatureDB.
+func TestWasmGoDB(t *testing.T) {
+	bin := wasmbuild.Build(t, "testdata/go/db")
+	dir, pdir, d := t.TempDir(), t.TempDir(), newDisk()
+	st := dbStore(t, dir, d)
+	m, _, err := newManager(t, wasmhost.Options{Store: st, Dir: pdir}, guest{name: "db", wasm: bin, toml: "timeout_ms = 10000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "blocked: ok keys=1502 k=1500 members=[y] big=60000"
+	if v, err := plugin(t, m, "db").Event(ctx, event(1)); err != nil || v.Reason() != want {
+		t.Fatalf("got %q, %v; want %q", v.Reason(), err, want)
+	}
+	m.Close()
+	st.Close()
+	st = dbStore(t, dir, d)
+	m, _, err = newManager(t, wasmhost.Options{Store: st, Dir: pdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const after = "blocked: keys=1502 k=1500 members=[y] big=60000"
+	if v, err := plugin(t, m, "db").Event(ctx, event(2)); err != nil || v.Reason() != after {
+		t.Errorf("after restart: got %q, %v; want %q", v.Reason(), err, after)
+	}
+
+	for _, tc := range []struct {
+		name, pkg string
+		uses      bool
+	}{{"accept", "testdata/go/accept", false}, {"db", "testdata/go/db", true}} {
+		cdir := t.TempDir()
+		install(t, cdir, guest{name: tc.name, wasm: wasmbuild.Build(t, tc.pkg)})
+		r, err := wasmhost.Check(ctx, filepath.Join(cdir, tc.name+".wasm"))
+		if err != nil || r.UsesDB != tc.uses {
+			t.Errorf("%s: UsesDB %v, %v; want %v (imports %v)", tc.name, r.UsesDB, err, tc.uses, r.Imports)
+		}
 	}
 }
