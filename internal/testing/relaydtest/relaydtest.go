@@ -32,6 +32,8 @@ type Relay struct {
 	reload chan struct{}
 	stop   context.CancelFunc
 	done   chan error
+	// stopped makes Stop idempotent: done yields once.
+	stopped sync.Once
 }
 
 // Start runs relayd with cfg (based on config.Default()), on 127.0.0.1:0
@@ -91,10 +93,12 @@ func Default(pluginDir string) config.Config {
 // Stop shuts the relay down and waits for it (idempotent).
 func (r *Relay) Stop() {
 	r.stop()
-	select {
-	case <-r.done:
-	case <-time.After(30 * time.Second):
-	}
+	r.stopped.Do(func() {
+		select {
+		case <-r.done:
+		case <-time.After(30 * time.Second):
+		}
+	})
 }
 
 // Reload asks the plugin manager to rescan, as SIGHUP does.
