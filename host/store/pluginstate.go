@@ -21,11 +21,6 @@ type PluginState interface {
 	// rather than wait for the store to reopen.
 	StateScan(ns string, prefix, after []byte, values bool, fn func(key, val []byte) bool) error
 
-	// StateUsage returns the number of keys of ns's keyspace and their
-	// bytes: the sum of the lengths of each key and its value. It reads
-	// keys only.
-	StateUsage(ns string) (keys, bytes int64, err error)
-
 	// StateWrite applies ops to ns's keyspace in order, in one commit made
 	// durable as the store's writes are, and then calls done with nil, or
 	// with why nothing was written (ErrDiskFull while the store takes no

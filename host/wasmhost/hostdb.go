@@ -1,7 +1,6 @@
 package wasmhost
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 
@@ -11,9 +10,10 @@ import (
 )
 
 // The durable state functions (db_*): they check guest memory and hand
-// views of it to the plugin's durable.Space, which has the semantics. A
-// value is written straight into the guest's buffer, without a copy in
-// between.
+// views of it to the plugin's durable.Space, which has the semantics and
+// copies what it keeps (List copies prefix and after before it writes into
+// buf, so overlapping buffers cannot change them). A value is written
+// straight into the guest's buffer.
 
 // view returns a writable view of the guest buffer (buf, limit); ok is
 // false when it is outside memory.
@@ -97,9 +97,7 @@ func hostDBList(ctx context.Context, mod api.Module, s []uint64) {
 		s[0] = errno(abi.ErrMemory)
 		return
 	}
-	// prefix and after are views of guest memory, like buf: copy them, so
-	// that a buffer overlapping them cannot change them during the scan.
-	s[0] = api.EncodeI32(db.List(bytes.Clone(prefix), bytes.Clone(after), api.DecodeI32(s[4]), api.DecodeU32(s[5]), buf))
+	s[0] = api.EncodeI32(db.List(prefix, after, api.DecodeI32(s[4]), api.DecodeU32(s[5]), buf))
 }
 
 func hostDBUsage(ctx context.Context, mod api.Module, s []uint64) {

@@ -119,34 +119,6 @@ func scanState(txn *badger.Txn, p, prefix, after []byte, values bool, fn func(ke
 	return nil
 }
 
-// StateUsage implements store.PluginState. It reads the values, since
-// badger knows the exact size of a value only by reading it.
-func (s *Store) StateUsage(ns string) (keys, size int64, err error) {
-	p, err := statePrefix(ns)
-	if err != nil {
-		return 0, 0, err
-	}
-	err = s.tryReading(func() error {
-		return s.db.View(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: true, PrefetchSize: 64})
-			defer it.Close()
-			for it.Rewind(); it.Valid(); it.Next() {
-				n := 0
-				if err := it.Item().Value(func(v []byte) error { n = len(v); return nil }); err != nil {
-					return err
-				}
-				keys++
-				size += int64(len(it.Item().Key())-len(p)) + int64(n)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("badgerstore: plugin state of %s: %w", ns, err)
-	}
-	return keys, size, nil
-}
-
 // StateWrite implements store.PluginState: the ops go to the writer as one
 // request, applied in its place among the saves of a batch and committed
 // with them.

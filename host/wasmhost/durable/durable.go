@@ -10,31 +10,38 @@
 // semantics, error codes included; the host functions only move bytes in
 // and out of guest memory.
 //
+// # Reads come from memory
+//
+// The Space holds the whole namespace in memory: a map of the values and an
+// ordered index of the keys (index), read from the store once (Load). No
+// call from a hook reads the store, because a badger read transaction waits
+// for the commits in flight, fsync included (its read timestamp waits for
+// their watermark): a read from a hook would wait for the disk. The store
+// is where the namespace persists; the memory, bounded by the plugin's
+// limits, is where it is read.
+//
 // # Durability
 //
-// A hook has a deadline of ~50 ms and must not wait for an fsync per call,
-// so Put and Delete do not wait for the disk. They check the bounds and the
-// store's mode, record the write in the Space's overlay (pending) and wake
-// the Space's flusher goroutine; every read looks at the overlay first, so
-// a write is visible to every instance as soon as the call returns. The
-// flusher hands the overlay's writes to the store's writer (StateWrite),
-// which commits them with its next batch of events, in one fsync'd
-// transaction; once committed they leave the overlay. While one flush is in
-// flight the next writes gather, so a busy plugin costs about one state
-// request per commit. A crash loses the writes not yet committed (a few
-// milliseconds' worth); Flush and Close wait for them. A flush the store
-// refuses (its disk fell below the reserve after the writes were taken)
-// keeps the writes in the overlay, visible, and is retried with a backoff
-// until the store takes writes again; meanwhile new writes get
-// ErrReadOnly, so the overlay cannot grow.
+// A hook must not wait for an fsync per call either, so Put and Delete do
+// not wait for the disk. They check the bounds and the store's mode, change
+// the namespace in memory, record the write as pending and wake the Space's
+// flusher goroutine: a write is visible to every instance as soon as the
+// call returns. The flusher hands the pending writes to the store's writer
+// (StateWrite), which commits them with its next batch of events, in one
+// fsync'd transaction. While one flush is in flight the next writes gather,
+// so a busy plugin costs about one state request per commit. A crash loses
+// the writes not yet committed (a few milliseconds' worth); Flush and Close
+// wait for them. A flush the store refuses (its disk fell below the reserve
+// after the writes were taken) keeps them pending, visible, and is retried
+// with a backoff until the store takes writes again; meanwhile new writes
+// get ErrReadOnly, so nothing more piles up.
 //
 // # Bounds
 //
 // The Space counts the keys and bytes (each key's length plus its value's)
-// of the namespace as the plugin sees it, overlay included, read from the
-// store once (Load) and then kept up to date by every write. A write that
-// would take the namespace past Limits, and grows it, fails with
-// ErrFull; there is no eviction.
+// of the namespace. A write that would take it past Limits, and grows it,
+// fails with ErrFull; there is no eviction. The memory it takes is about
+// the bytes plus ~100 bytes per key.
 package durable
 
 import (
@@ -75,32 +82,32 @@ type Usage struct {
 }
 
 // Space is the durable state of one plugin. Lock order: mu only; the
-// backend is never called with mu held, except for the lookups of Put and
-// Delete and the first Load, which are store reads that do not wait.
+// store is called with mu held only by Load.
 type Space struct {
 	ns  string
 	be  store.PluginState
 	log *slog.Logger
 
-	mu          sync.Mutex
-	limits      Limits
-	loaded      bool
-	keys, bytes int64          // the namespace as the plugin sees it
-	pending     map[string]*op // written, not yet committed
-	seq         uint64         // writes accepted
-	durable     uint64         // writes accepted and committed
-	flushed     chan struct{}  // closed when durable moves
-	closed      bool
-	failing     bool  // the last flush failed; logged
-	lastErr     error // why the last flush failed
+	mu      sync.RWMutex
+	limits  Limits
+	loaded  bool
+	vals    map[string][]byte // the namespace; values are never changed in place
+	keys    index             // vals' keys, in order
+	bytes   int64             // of vals: keys and values
+	pending map[string]*op    // written, not yet committed
+	seq     uint64            // writes accepted
+	durable uint64            // writes accepted and committed
+	flushed chan struct{}     // closed when durable moves or a flush fails
+	closed  bool
+	failing bool  // the last flush failed; logged
+	lastErr error // why the last flush failed
 
 	wake chan struct{} // to the flusher
 	stop chan struct{}
 	done chan struct{} // the flusher ended
 }
 
-// op is a pending write: a value, or a deletion. Never changed once made,
-// so readers may use it without mu.
+// op is a pending write: a value, or a deletion. Never changed once made.
 type op struct {
 	val []byte
 	del bool
@@ -112,7 +119,7 @@ func New(ns string, be store.PluginState, limits Limits, log *slog.Logger) *Spac
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Space{ns: ns, be: be, log: log, limits: limits.withDefaults(), pending: map[string]*op{},
+	s := &Space{ns: ns, be: be, log: log, limits: limits.withDefaults(), vals: map[string][]byte{}, pending: map[string]*op{},
 		flushed: make(chan struct{}), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
 	return s
@@ -125,41 +132,32 @@ func (s *Space) SetLimits(l Limits) {
 	s.mu.Unlock()
 }
 
-// Load reads the namespace's size from the store, once. A Space that could
-// not load retries at its first write or Usage.
+// Load reads the namespace from the store into memory, once. Until it
+// succeeds every call reports ErrUnavailable; a Space that could not load
+// keeps trying in the background.
 func (s *Space) Load() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.loadLocked()
-}
-
-func (s *Space) loadLocked() error {
 	if s.loaded {
 		return nil
 	}
-	keys, size, err := s.be.StateUsage(s.ns)
+	vals, x, size := map[string][]byte{}, index{}, int64(0)
+	err := s.be.StateScan(s.ns, nil, nil, true, func(k, v []byte) bool {
+		key := string(k)
+		vals[key] = append([]byte{}, v...)
+		x.insert(key)
+		size += int64(len(k) + len(v))
+		return true
+	})
 	if err != nil {
 		return fmt.Errorf("durable: plugin %s: %w", s.ns, err)
 	}
-	// Nothing is pending yet: writes wait for the load.
-	s.keys, s.bytes, s.loaded = keys, size, true
-	return nil
-}
-
-// storedLocked returns the bytes of key (its length plus its value's) as
-// committed in the store.
-func (s *Space) storedLocked(key []byte) (int64, bool, error) {
-	var n int64
-	found, err := s.be.StateGet(s.ns, key, func(v []byte) { n = int64(len(key) + len(v)) })
-	return n, found, err
-}
-
-// readErrno maps a store read error to its ABI code.
-func readErrno(err error) abi.Errno {
-	if errors.Is(err, store.ErrBusy) || errors.Is(err, store.ErrClosed) {
-		return abi.ErrUnavailable
+	s.vals, s.keys, s.bytes, s.loaded = vals, x, size, true
+	if s.failing {
+		s.failing = false
+		s.log.Info("plugin state: read from the store", "plugin", s.ns, "keys", len(vals))
 	}
-	return abi.ErrInternal
+	return nil
 }
 
 func checkKey(key []byte) abi.Errno {
@@ -187,24 +185,17 @@ func (s *Space) Get(key, buf []byte) int32 {
 	if e := checkKey(key); e != abi.OK {
 		return int32(e)
 	}
-	s.mu.Lock()
-	o, ok := s.pending[string(key)]
-	s.mu.Unlock()
-	if ok {
-		if o.del {
-			return int32(abi.ErrNotFound)
-		}
-		return put(buf, o.val)
-	}
-	var n int32
-	found, err := s.be.StateGet(s.ns, key, func(v []byte) { n = put(buf, v) })
+	s.mu.RLock()
+	v, ok := s.vals[string(key)]
+	loaded := s.loaded
+	s.mu.RUnlock()
 	switch {
-	case err != nil:
-		return int32(readErrno(err))
-	case !found:
+	case !loaded:
+		return int32(abi.ErrUnavailable)
+	case !ok:
 		return int32(abi.ErrNotFound)
 	}
-	return n
+	return put(buf, v)
 }
 
 // Put is db_put: it stores a copy of val under key, with flags 0 or
@@ -237,24 +228,19 @@ func (s *Space) write(key []byte, o *op, ifAbsent bool) abi.Errno {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	switch {
+	case s.closed:
 		return abi.ErrReadOnly
+	case !s.loaded:
+		return abi.ErrUnavailable
 	}
-	if err := s.loadLocked(); err != nil {
-		return readErrno(err)
+	cur, found := s.vals[string(key)]
+	old := int64(0)
+	if found {
+		old = int64(len(key) + len(cur))
 	}
-	old, found := int64(0), false
-	if p, ok := s.pending[string(key)]; ok {
-		if found = !p.del; found {
-			old = int64(len(key) + len(p.val))
-		}
-	} else {
-		var err error
-		if old, found, err = s.storedLocked(key); err != nil {
-			return readErrno(err)
-		}
-	}
-	keys, size := s.keys, s.bytes-old
+	n := int64(len(s.vals))
+	keys, size := n, s.bytes-old
 	switch {
 	case o.del && !found:
 		return abi.ErrNotFound
@@ -268,11 +254,22 @@ func (s *Space) write(key []byte, o *op, ifAbsent bool) abi.Errno {
 		}
 		size += int64(len(key) + len(o.val))
 	}
-	if keys > s.limits.MaxKeys && keys > s.keys || size > s.limits.MaxBytes && size > s.bytes {
+	if keys > s.limits.MaxKeys && keys > n || size > s.limits.MaxBytes && size > s.bytes {
 		return abi.ErrFull
 	}
-	s.keys, s.bytes = keys, size
-	s.pending[string(key)] = o
+	k := string(key)
+	switch {
+	case o.del:
+		delete(s.vals, k)
+		s.keys.remove(k)
+	case !found:
+		s.keys.insert(k)
+		fallthrough
+	default:
+		s.vals[k] = o.val
+	}
+	s.bytes = size
+	s.pending[k] = o
 	s.seq++
 	s.kick()
 	return abi.OK
@@ -287,18 +284,18 @@ func (s *Space) kick() {
 
 // Usage is db_usage.
 func (s *Space) Usage() (Usage, abi.Errno) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.loadLocked(); err != nil {
-		return Usage{}, readErrno(err)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.loaded {
+		return Usage{}, abi.ErrUnavailable
 	}
-	return Usage{Keys: s.keys, Bytes: s.bytes, MaxKeys: s.limits.MaxKeys, MaxBytes: s.limits.MaxBytes}, abi.OK
+	return Usage{Keys: int64(len(s.vals)), Bytes: s.bytes, MaxKeys: s.limits.MaxKeys, MaxBytes: s.limits.MaxBytes}, abi.OK
 }
 
 // Pending returns the number of writes not yet committed.
 func (s *Space) Pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return len(s.pending)
 }
 
@@ -363,20 +360,35 @@ func (s *Space) run() {
 	var retry <-chan time.Time
 	backoff := minRetry
 	for {
+		retry = nil
+		if err := s.Load(); err != nil {
+			s.loadFailed(err, backoff)
+			retry = time.After(backoff)
+			backoff = min(2*backoff, maxRetry)
+		} else if err := s.flush(); err != nil {
+			s.flushFailed(err, backoff)
+			retry = time.After(backoff)
+			backoff = min(2*backoff, maxRetry)
+		} else {
+			backoff = minRetry
+		}
 		select {
 		case <-s.stop:
 			return
 		case <-s.wake:
 		case <-retry:
 		}
-		retry = nil
-		if err := s.flush(); err != nil {
-			s.flushFailed(err, backoff)
-			retry = time.After(backoff)
-			backoff = min(2*backoff, maxRetry)
-			continue
-		}
-		backoff = minRetry
+	}
+}
+
+func (s *Space) loadFailed(err error, backoff time.Duration) {
+	s.mu.Lock()
+	first := !s.failing
+	s.failing = true
+	s.mu.Unlock()
+	if first {
+		s.log.Error("plugin state: cannot read it from the store; its calls report ErrUnavailable until it can",
+			"plugin", s.ns, "retry", backoff, "err", err)
 	}
 }
 
