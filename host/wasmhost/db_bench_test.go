@@ -33,7 +33,7 @@ func (op dbOp) input() *policy.EventInput {
 func BenchmarkWasmDB(b *testing.B) {
 	st := dbStore(b, b.TempDir(), newDisk())
 	m, _, err := newManager(b, wasmhost.Options{Store: st},
-		guest{name: "db", wasm: "db", toml: "pool = 1\ndb_max_keys = 10000000\ndb_max_bytes = 4294967296"})
+		guest{name: "db", wasm: "db", toml: "pool = 1\ndb_max_keys = 10000000\ndb_max_bytes = 1073741824"})
 	if err != nil {
 		b.Fatal(err)
 	}

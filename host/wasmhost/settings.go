@@ -57,8 +57,9 @@ type Settings struct {
 	DBMaxKeys int64 `toml:"db_max_keys"`
 	// DBMaxBytes bounds the bytes of the plugin's durable state, each
 	// key's length plus its value's; default abi.DBDefaultMaxBytes
-	// (64 MiB), at most 4 GiB. Past it a write that grows the state fails
-	// with ErrFull.
+	// (64 MiB), at most 1 GiB. Past it a write that grows the state fails
+	// with ErrFull. The relay holds the state in memory too (about this
+	// plus ~100 bytes per key).
 	DBMaxBytes int64 `toml:"db_max_bytes"`
 	// Config is the [config] table, handed to the plugin as JSON.
 	Config map[string]any `toml:"config"`
@@ -67,7 +68,7 @@ type Settings struct {
 // Bounds of the durable state settings.
 const (
 	maxDBKeys  = 10_000_000
-	maxDBBytes = 4 << 30
+	maxDBBytes = 1 << 30
 )
 
 // resolved are Settings checked and with defaults applied.
