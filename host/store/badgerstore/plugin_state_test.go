@@ -270,7 +270,8 @@ func TestPluginStateDiskFull(t *testing.T) {
 
 // Test_pluginStateNoWait: while the writer holds the database to reopen
 // it, state reads and StateWritable fail at once with ErrBusy instead of
-// waiting; after Close they fail with ErrClosed.
+// waiting; while it is unavailable they say why; after Close they fail
+// with ErrClosed.
 func Test_pluginStateNoWait(t *testing.T) {
 	s, err := Open(t.TempDir(), Options{})
 	if err != nil {
@@ -286,6 +287,24 @@ func Test_pluginStateNoWait(t *testing.T) {
 			t.Errorf("call %d while reopening: got %v, want ErrBusy", i, err)
 		}
 	}
+	// A store whose reopen failed (damaged, unavailable) refuses state
+	// writes with the reason, at once and through the writer.
+	damaged := errors.New("the store could not be reopened")
+	s.dbMu.Lock()
+	db := s.db
+	s.db, s.dbErr = nil, damaged
+	s.dbMu.Unlock()
+	if err := s.StateWritable(); !errors.Is(err, damaged) {
+		t.Errorf("writable while unavailable: %v", err)
+	}
+	// The writer tries to reopen the store first (in vain: the test holds
+	// it open), and answers with why that failed.
+	if err := writeState(t, s, "p", set("k", "v")); err == nil || !strings.Contains(err.Error(), "could not be reopened") {
+		t.Errorf("write while unavailable: %v", err)
+	}
+	s.dbMu.Lock()
+	s.db, s.dbErr = db, nil
+	s.dbMu.Unlock()
 	s.Close()
 	_, err1 = s.StateGet("p", []byte("k"), func([]byte) {})
 	err2 = writeState(t, s, "p", set("k", "v"))
