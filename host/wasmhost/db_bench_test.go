@@ -9,6 +9,7 @@ import (
 
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/wasmhost"
+	"github.com/relayd/relayd/internal/testing/wasmbuild"
 )
 
 // input is op's event, built once.
@@ -88,6 +89,37 @@ func BenchmarkWasmDB(b *testing.B) {
 	})
 	run("list-10-keys", fixed(dbOp{kind: opList, key: "l/", buf: 500, limit: 10}))
 	run("list-10-values", fixed(dbOp{kind: opListValues, key: "l/", buf: 500, limit: 10}))
+	if err := m.FlushState(ctx, "db"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkWasmDBGo is the same from a Go plugin (testdata/go/db), one
+// hook call per operation: "pubkey" reads the pubkey and accepts (the
+// baseline), "has" checks "ban/<pubkey>" with db.Has, "put" writes
+// "seen/<pubkey>" with db.Put (the same key each time).
+func BenchmarkWasmDBGo(b *testing.B) {
+	bin := wasmbuild.Build(b, "testdata/go/db")
+	st := dbStore(b, b.TempDir(), newDisk())
+	m, _, err := newManager(b, wasmhost.Options{Store: st}, guest{name: "db", wasm: bin, toml: "pool = 1"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := plugin(b, m, "db")
+	for _, tc := range []struct {
+		name string
+		kind int
+	}{{"pubkey", 5}, {"has", 3}, {"put", 4}} {
+		in := event(tc.kind)
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Event(ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	if err := m.FlushState(ctx, "db"); err != nil {
 		b.Fatal(err)
 	}
