@@ -323,3 +323,70 @@ func BenchmarkPutFlush(b *testing.B) {
 		i++
 	}
 }
+
+// counting is a real store that counts the reads of plugin state.
+type counting struct {
+	*badgerstore.Store
+	reads atomic.Int32
+}
+
+func (c *counting) StateGet(ns string, key []byte, fn func([]byte)) (bool, error) {
+	c.reads.Add(1)
+	return c.Store.StateGet(ns, key, fn)
+}
+
+func (c *counting) StateScan(ns string, prefix, after []byte, values bool, fn func(k, v []byte) bool) error {
+	c.reads.Add(1)
+	return c.Store.StateScan(ns, prefix, after, values, fn)
+}
+
+// TestCallsDoNotReadTheStore: after Load, no call reads the store. A badger
+// read transaction waits for the commits in flight, fsync included, so a
+// call that read it would wait for the disk under a hook's deadline.
+func TestCallsDoNotReadTheStore(t *testing.T) {
+	d := &disk{}
+	d.free.Store(1 << 40)
+	st := openStore(t, t.TempDir(), d)
+	defer st.Close()
+	done := make(chan error, 1)
+	st.StateWrite("p", []store.StateOp{{Key: []byte("a"), Value: []byte("1")}}, func(err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c := &counting{Store: st}
+	sp := newSpace(t, c, durable.Limits{})
+	defer sp.Close(ctx)
+	loads := c.reads.Load()
+	db, buf := spaceDB{sp}, make([]byte, 256)
+	for i := range 100 {
+		k := fmt.Sprint("k", i%7)
+		db.DBPut(k, []byte("v"), 0)
+		db.DBPut(k, []byte("w"), abi.DBPutIfAbsent)
+		db.DBGet(k, buf)
+		db.DBGet("a", buf)
+		db.DBList("k", "", 3, abi.DBListValues, buf)
+		if i%3 == 0 {
+			db.DBDelete(k)
+		}
+		var u [4]int64
+		db.DBUsage(&u)
+	}
+	if err := sp.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.reads.Load() - loads; n != 0 {
+		t.Errorf("%d reads of the store after Load", n)
+	}
+	if got := get(db, "a"); got != "1" {
+		t.Errorf("a = %q", got)
+	}
+}
+
+func get(db dbtest.DB, k string) string {
+	buf := make([]byte, 64)
+	n := db.DBGet(k, buf)
+	if n < 0 {
+		return fmt.Sprint(n)
+	}
+	return string(buf[:n])
+}
