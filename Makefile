@@ -12,7 +12,7 @@ CLANG   ?= clang
 WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-all -I sdk/c
 C_PLUGIN_DIRS := $(wildcard plugins/*/main.c examples/policies/*/main.c)
 
-.PHONY: all build plugins run test check bench fmt vet tidy testdata
+.PHONY: all build plugins plugins-default run test check bench fmt vet tidy testdata
 
 all: build plugins
 
@@ -30,14 +30,18 @@ plugins:
 	  echo "clang $$d -> bin/plugins/$$n.wasm"; \
 	  $(CLANG) $(WASM_CFLAGS) -o bin/plugins/$$n.wasm $$d/*.c sdk/c/relayd.c || exit 1; done; fi
 
-# run starts relayd with the default plugin set: for each
-# plugins/defaults/NAME.toml, bin/plugins/NAME.wasm and its settings are
-# copied to bin/plugins-default (rebuilt on every run; edit the copies there
-# while it runs, the relay reloads them, or plugins/defaults to keep them).
-run: build plugins
+# plugins-default is the default plugin set in bin/plugins-default: for
+# each plugins/defaults/NAME.toml, bin/plugins/NAME.wasm and its settings
+# (rebuilt every time; the Dockerfile in deploy/docker ships this directory).
+plugins-default: plugins
 	@rm -rf bin/plugins-default && mkdir -p bin/plugins-default
 	@for f in plugins/defaults/*.toml; do n=$$(basename $$f .toml); \
 	  cp bin/plugins/$$n.wasm bin/plugins-default/ && cp $$f bin/plugins-default/ || exit 1; done
+
+# run starts relayd with the default plugin set (edit the copies in
+# bin/plugins-default while it runs, the relay reloads them, or
+# plugins/defaults to keep them).
+run: build plugins-default
 	./bin/relayd -listen 127.0.0.1:7447 -data ./data -plugins ./bin/plugins-default
 
 # Packages with concurrency run under the race detector; plugin, example

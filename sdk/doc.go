@@ -60,7 +60,10 @@
 // instance at any time, so Go globals are per instance and short-lived.
 // Anything shared (counters, rate limits, caches) belongs in the host's
 // shared state: CounterAdd, Take, KVGet and friends. It is shared by every
-// instance of the plugin and survives reloads.
+// instance of the plugin and survives reloads, but not a restart of the
+// relay. What must survive restarts (bans, first-seen times) belongs in the
+// plugin's durable state, package sdk/db, which the relay keeps in its
+// store.
 //
 // # Files
 //
@@ -76,6 +79,8 @@
 //
 //   - sdk/config decodes the [config] table into a struct, strictly if you
 //     like (encoding/json, about 1 MB of wasm).
+//   - sdk/db is the plugin's durable state: keys, values and sets of keys
+//     that survive restarts.
 //   - sdk/filter reads and rewrites REQ and COUNT filters without
 //     encoding/json: raw members, or NIP-01 fields (Req.Filters).
 //   - sdk/kinds reads kinds and "lo-hi" kind ranges, and per-kind

@@ -35,6 +35,12 @@ var (
 	ErrUnavailable = &Error{Code: abi.ErrUnavailable}
 	ErrTimeout     = &Error{Code: abi.ErrTimeout}
 	ErrMismatch    = &Error{Code: abi.ErrMismatch}
+	// ErrFull: the plugin's durable state is at its db_max_keys or
+	// db_max_bytes (see package sdk/db).
+	ErrFull = &Error{Code: abi.ErrFull}
+	// ErrReadOnly: the relay's store takes no writes now (its disk is below
+	// the reserve, or it is damaged or closing); reads go on.
+	ErrReadOnly = &Error{Code: abi.ErrReadOnly}
 )
 
 func errnoText(c Errno) string {
@@ -53,6 +59,10 @@ func errnoText(c Errno) string {
 		return "timeout"
 	case abi.ErrMismatch:
 		return "value mismatch"
+	case abi.ErrFull:
+		return "durable state full"
+	case abi.ErrReadOnly:
+		return "store read-only"
 	}
 	return "host error"
 }

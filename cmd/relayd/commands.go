@@ -18,7 +18,12 @@ Commands:
   fsck      check the store's events and indexes; -repair rebuilds them
   sync      sync with another relay by negentropy (NIP-77): download what
             is missing here, upload what it lacks, or both
+  backup    write a copy of the whole store (badger's dump, checksummed)
+  restore   make a new data dir's store from a backup
   plugin    tools for plugin authors: check, test, bench, new, sdk
+  check-config FILE
+            validate a relayd.toml without starting (exit 1 and the key
+            at fault if it is wrong)
   help      this text; "relayd help COMMAND" for a command's flags
 
 The data commands take -data DIR and -config FILE like the relay and open
@@ -29,7 +34,8 @@ Flags of the relay:
   -listen ADDR    address to listen on (default 127.0.0.1:7447)
   -data DIR       data directory: badger store, wasm cache (default ./data)
   -plugins DIR    plugin directory (NAME.wasm with optional NAME.toml)
-  -config FILE    TOML config file; flags override it
+  -config FILE    TOML config file; flags override it, also when SIGHUP or
+                  a change of the file reloads it
   -version        print the version and exit
 `
 
@@ -48,7 +54,11 @@ func commands() map[string]command {
 		"compact": compactCommand,
 		"fsck":    fsckCommand,
 		"sync":    syncCommand,
+		"backup":  backupCommand,
+		"restore": restoreCommand,
 		"plugin":  pluginCommand,
+
+		"check-config": checkConfigCommand,
 	}
 }
 

@@ -7,7 +7,9 @@
 //
 // Flags override the config file, which overrides the built-in defaults.
 // SIGINT and SIGTERM shut down gracefully (queues flushed for a bounded
-// time, the store closed cleanly); SIGHUP reloads the plugins.
+// time, the store closed cleanly); SIGHUP reloads the config file (the
+// flags stay over it) and the plugins, and a change of the config file
+// reloads it too. "relayd check-config FILE" validates a config file.
 package main
 
 import (
@@ -35,7 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if code, handled := dispatch(args, stdout, stderr); handled {
 		return code
 	}
-	cfg, err := parseFlags(args, stderr)
+	cfg, src, err := parseFlags(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -43,7 +45,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "relayd:", err)
 		return 2
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	level := new(slog.LevelVar)
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1)
@@ -57,7 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
-	if err := server.Run(ctx, cfg, log, server.Hooks{Reload: reload, Version: version()}); err != nil {
+	hooks := server.Hooks{Reload: reload, Config: &src, LogLevel: level, Version: version()}
+	if err := server.Run(ctx, cfg, log, hooks); err != nil {
 		log.Error("relayd stopped", "err", err)
 		return 1
 	}
@@ -65,7 +70,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // parseFlags loads -config and applies the flags that were set over it.
-func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
+// The source it returns does the same again at each reload.
+func parseFlags(args []string, stderr io.Writer) (config.Config, config.Source, error) {
 	fs := flag.NewFlagSet("relayd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	def := config.Default()
@@ -79,34 +85,27 @@ func parseFlags(args []string, stderr io.Writer) (config.Config, error) {
 	rollback := fs.Bool("accept-store-rollback", false,
 		"start on a store that has gone backwards against its rollback record (lost or replaced files), serving it as it is")
 	if err := fs.Parse(args); err != nil {
-		return config.Config{}, err
+		return config.Config{}, config.Source{}, err
 	}
 	if fs.NArg() > 0 {
-		return config.Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return config.Config{}, config.Source{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := config.Load(*file)
-	if err != nil {
-		return cfg, err
-	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "listen":
-			cfg.Listen = *listen
-		case "data":
-			cfg.DataDir = *data
-		case "plugins":
-			cfg.PluginDir = *plugins
-		case "accept-store-rollback":
-			cfg.AcceptStoreRollback = *rollback
-		}
-	})
-	return cfg, cfg.Validate()
-}
-
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	src := config.Source{Path: *file, Flags: func(cfg *config.Config) {
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "listen":
+				cfg.Listen = *listen
+			case "data":
+				cfg.DataDir = *data
+			case "plugins":
+				cfg.PluginDir = *plugins
+			case "accept-store-rollback":
+				cfg.AcceptStoreRollback = *rollback
+			}
+		})
+	}}
+	cfg, err := src.Load()
+	return cfg, src, err
 }
 
 func version() string {

@@ -92,6 +92,11 @@ func printReport(w io.Writer, r wasmhost.Report, settings string) {
 		}
 	}
 	line("memory", fmt.Sprintf("%d pages (%d KiB) initial", r.InitialPages, r.InitialPages*64))
+	use := "not used"
+	if r.UsesDB {
+		use = "used"
+	}
+	line("db", fmt.Sprintf("%s (db_max_keys %d, db_max_bytes %d)", use, r.DBMaxKeys, r.DBMaxBytes))
 	for i, f := range r.Files {
 		k := ""
 		if i == 0 {

@@ -106,7 +106,34 @@ func TestPluginCheckAndTest(t *testing.T) {
 	buildWasm(t, "../../plugins/auth", auth)
 	buildWasm(t, "../../plugins/spam", spam)
 	t.Run("check", func(t *testing.T) { testCheck(t, dir, auth) })
+	t.Run("check durable state", func(t *testing.T) { testCheckDB(t, dir) })
 	t.Run("test", func(t *testing.T) { testReplay(t, dir, auth, spam) })
+}
+
+// testCheckDB: check says whether a plugin uses durable state and shows
+// its limits, defaults applied.
+func testCheckDB(t *testing.T, dir string) {
+	strikes := filepath.Join(dir, "strikes.wasm")
+	buildWasm(t, "../../examples/policies/strikes", strikes)
+	limits := writeFile(t, filepath.Join(dir, "strikes-limits.toml"), "db_max_keys = 5\n[config]\nwords = [\"x\"]\n")
+	words := writeFile(t, filepath.Join(dir, "strikes-words.toml"), "[config]\nwords = [\"x\"]\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not used", []string{filepath.Join(dir, "auth.wasm")}, "db:         not used (db_max_keys 100000, db_max_bytes 67108864)\n"},
+		{"used", []string{"-config", words, strikes}, "db:         used (db_max_keys 100000, db_max_bytes 67108864)\n"},
+		{"limits set", []string{"-config", limits, strikes}, "db:         used (db_max_keys 5, db_max_bytes 67108864)\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runPlugin("", append([]string{"check"}, tc.args...)...)
+			if code != 0 || !strings.Contains(stdout, tc.want) {
+				t.Errorf("exit %d; stdout lacks %q:\n%s%s", code, tc.want, stdout, stderr)
+			}
+		})
+	}
 }
 
 func testCheck(t *testing.T, dir, auth string) {

@@ -381,7 +381,7 @@ func TestParseFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseFlags(tc.args, io.Discard)
+			c, _, err := parseFlags(tc.args, io.Discard)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("got %v, want error containing %q", err, tc.wantErr)
@@ -396,12 +396,12 @@ func TestParseFlags(t *testing.T) {
 			}
 		})
 	}
-	c, err := parseFlags([]string{"-accept-store-rollback"}, io.Discard)
+	c, _, err := parseFlags([]string{"-accept-store-rollback"}, io.Discard)
 	if err != nil || !c.AcceptStoreRollback {
 		t.Fatalf("-accept-store-rollback: got %v, %v", c.AcceptStoreRollback, err)
 	}
 	bad := writeConfig(t, "max_limit = 10\ndefault_limit = 20\nbogus_key = 1\n")
-	if _, err := parseFlags([]string{"-config", bad}, io.Discard); err == nil || !strings.Contains(err.Error(), "bogus_key") {
+	if _, _, err := parseFlags([]string{"-config", bad}, io.Discard); err == nil || !strings.Contains(err.Error(), "bogus_key") {
 		t.Fatalf("unknown key: got %v", err)
 	}
 }

@@ -1,5 +1,7 @@
 // Package config turns relayd's config file and flags into one typed, flat
-// Config, checked once by Validate and never changed afterwards.
+// Config, checked by Validate and never changed afterwards: a reload makes
+// a new Config and swaps it whole (reload.go). The limits are
+// host/limits', embedded.
 package config
 
 import (
@@ -11,108 +13,96 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/relayd/relayd/host/limits"
 )
 
 // Config is everything relayd can be told. Zero values are replaced by
 // Default's values in Load; Validate checks the result.
 type Config struct {
 	// Listen is the address to serve websocket and HTTP on.
-	Listen string `toml:"listen"`
+	Listen string `toml:"listen" reload:"restart"`
 	// DataDir holds the badger store and the wasm compilation cache.
-	DataDir string `toml:"data"`
+	DataDir string `toml:"data" reload:"restart"`
 	// PluginDir holds NAME.wasm policy plugins and their NAME.toml files.
 	// Empty disables plugins.
-	PluginDir string `toml:"plugins"`
+	PluginDir string `toml:"plugins" reload:"restart"`
+	// Chain is the order of the plugin chain, by plugin name (NAME of
+	// NAME.wasm). Plugins it does not list run after the listed ones, by
+	// the order key of their NAME.toml, then by name; a listed plugin that
+	// is not loaded is logged and skipped.
+	Chain []string `toml:"chain" reload:"live"`
 	// RelayURL is the relay's public websocket URL (ws:// or wss://),
 	// checked against the "relay" tag of NIP-42 AUTH events. Empty accepts
 	// a URL whose host is the connection's Host header, or the
 	// X-Forwarded-Host (and X-Forwarded-Proto) of a trusted proxy. Set it
 	// whenever relayd is behind a proxy.
-	RelayURL string `toml:"relay_url"`
+	RelayURL string `toml:"relay_url" reload:"live"`
 	// TrustedProxies are the addresses (or CIDR prefixes) of the reverse
 	// proxies in front of relayd. Only a connection from one of them has
 	// its X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto headers
 	// read; the client IP is the rightmost X-Forwarded-For entry that is
 	// not a trusted proxy. Empty: those headers are ignored.
-	TrustedProxies Prefixes `toml:"trusted_proxies"`
+	TrustedProxies Prefixes `toml:"trusted_proxies" reload:"live"`
 
 	// NIP-11 document.
-	Name        string `toml:"name"`
-	Description string `toml:"description"`
-	Pubkey      string `toml:"pubkey"`
-	Contact     string `toml:"contact"`
-	Icon        string `toml:"icon"`
+	Name        string `toml:"name" reload:"live"`
+	Description string `toml:"description" reload:"live"`
+	Pubkey      string `toml:"pubkey" reload:"live"`
+	Contact     string `toml:"contact" reload:"live"`
+	Icon        string `toml:"icon" reload:"live"`
 
-	// Limits, all advertised in NIP-11 "limitation".
-	MaxMessageBytes     int   `toml:"max_message_bytes"`
-	MaxContentBytes     int   `toml:"max_content_bytes"`
-	MaxSubscriptions    int   `toml:"max_subscriptions"`
-	MaxFilters          int   `toml:"max_filters"`
-	MaxFilterValues     int   `toml:"max_filter_values"`
-	MaxLimit            int   `toml:"max_limit"`
-	DefaultLimit        int   `toml:"default_limit"`
-	MaxSubIDLength      int   `toml:"max_subid_length"`
-	MaxEventTags        int   `toml:"max_event_tags"`
-	CreatedAtLowerLimit int64 `toml:"created_at_lower_limit"` // seconds into the past; 0 = none
-	CreatedAtUpperLimit int64 `toml:"created_at_upper_limit"` // seconds into the future; 0 = none
-	AuthRequired        bool  `toml:"auth_required"`          // require NIP-42 AUTH for everything
-	MaxConnections      int   `toml:"max_connections"`
+	// Limits are the relay's limits (host/limits: their keys, defaults,
+	// NIP-11 names and how a reload applies each).
+	limits.Limits
 
-	// NIP-77 negentropy: Negentropy answers NEG-OPEN (and lists 77 in
-	// NIP-11); a session may reconcile at most MaxNegentropyEvents events
-	// (40 bytes each while it is open) and a connection may hold
-	// MaxNegentropySessions sessions at once.
-	Negentropy            bool `toml:"negentropy"`
-	MaxNegentropyEvents   int  `toml:"max_negentropy_events"`
-	MaxNegentropySessions int  `toml:"max_negentropy_sessions"`
+	// Negentropy answers NIP-77 NEG-OPEN (and lists 77 in NIP-11); its
+	// bounds are max_negentropy_events and max_negentropy_sessions.
+	Negentropy bool `toml:"negentropy" reload:"live"`
 
-	// Per-session outbound queue and timing.
-	QueueBytes   int      `toml:"queue_bytes"`
-	WriteTimeout Duration `toml:"write_timeout"`
-	PingInterval Duration `toml:"ping_interval"`
-	IdleTimeout  Duration `toml:"idle_timeout"`
 	// ShutdownTimeout bounds how long queues are flushed on SIGTERM.
-	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout" reload:"live"`
 	// ExpireInterval is how often expired (NIP-40) events are removed.
-	ExpireInterval Duration `toml:"expire_interval"`
+	ExpireInterval Duration `toml:"expire_interval" reload:"restart"`
 
 	// DiskReserveMB is the free space, in MiB, kept on the data dir's
 	// filesystem. Below it the store turns read-only: EVENTs get
 	// "error: disk full", REQs and ephemeral events go on; it takes events
 	// again once the free space is back above the reserve plus a tenth.
 	// 0 turns the check off, and a full disk then kills relayd (SIGBUS).
-	DiskReserveMB int `toml:"disk_reserve_mb"`
+	DiskReserveMB int `toml:"disk_reserve_mb" reload:"restart"`
 	// DiskCheckInterval is how often the free space is measured when no
 	// writes do it (they do every MiB written).
-	DiskCheckInterval Duration `toml:"disk_check_interval"`
+	DiskCheckInterval Duration `toml:"disk_check_interval" reload:"restart"`
 	// AcceptStoreRollback opens a store that has gone backwards against
 	// its rollback record instead of refusing to start. Set only by the
 	// -accept-store-rollback flag, for one start: never from the file.
 	AcceptStoreRollback bool `toml:"-"`
 
 	// Plugin defaults, overridable per plugin in NAME.toml.
-	PluginTimeout  Duration `toml:"plugin_timeout"`
-	PluginMemoryMB int      `toml:"plugin_memory_mb"`
+	PluginTimeout  Duration `toml:"plugin_timeout" reload:"restart"`
+	PluginMemoryMB int      `toml:"plugin_memory_mb" reload:"restart"`
 
 	// DebugListen, if set, serves Go's pprof handlers on that address.
 	// Keep it on loopback.
-	DebugListen string `toml:"debug_listen"`
+	DebugListen string `toml:"debug_listen" reload:"restart"`
 	// MetricsListen, if set, serves /metrics and the status page on that
 	// address, apart from the relay's port, to whoever can reach it. Unset,
 	// /metrics is served on the relay's port to clients on this host only
 	// (behind trusted proxies: whose forwarded client IP is loopback).
-	MetricsListen string `toml:"metrics_listen"`
+	MetricsListen string `toml:"metrics_listen" reload:"restart"`
 	// StatusPage says who gets the status page (the relay's root in a
 	// browser, and /status.json) on the relay's port: "public" (anyone),
 	// "local" (clients on this host, as /metrics) or "off". It shows plugin
 	// names, versions, settings and counts, no secrets.
-	StatusPage string `toml:"status_page"`
+	StatusPage string `toml:"status_page" reload:"restart"`
 
 	// LogLevel is debug, info, warn or error.
-	LogLevel string `toml:"log_level"`
+	LogLevel string `toml:"log_level" reload:"live"`
 
-	// Sync lists the relays to sync with ([[sync]] tables).
-	Sync []SyncPeer `toml:"sync"`
+	// Sync lists the relays to sync with ([[sync]] tables). A reload that
+	// changes them restarts the sync peers.
+	Sync []SyncPeer `toml:"sync" reload:"live"`
 }
 
 // Duration is a time.Duration that reads "10s" style strings from TOML.
@@ -134,38 +124,20 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // Default returns the configuration relayd runs with when nothing is set.
 func Default() Config {
 	return Config{
-		Listen:              "127.0.0.1:7447",
-		DataDir:             "./data",
-		Name:                "relayd",
-		Description:         "A Nostr relay with WebAssembly policies",
-		StatusPage:          "public",
-		MaxMessageBytes:     512 << 10,
-		MaxContentBytes:     256 << 10,
-		MaxSubscriptions:    50,
-		MaxFilters:          10,
-		MaxFilterValues:     1000,
-		MaxLimit:            5000,
-		DefaultLimit:        500,
-		MaxSubIDLength:      64,
-		MaxEventTags:        2500,
-		CreatedAtLowerLimit: 0,
-		CreatedAtUpperLimit: 15 * 60,
-		MaxConnections:      50000,
-		QueueBytes:          4 << 20,
-		WriteTimeout:        Duration{10 * time.Second},
-		PingInterval:        Duration{30 * time.Second},
-		IdleTimeout:         Duration{90 * time.Second},
-		ShutdownTimeout:     Duration{5 * time.Second},
-		ExpireInterval:      Duration{time.Minute},
-		DiskReserveMB:       1024,
-		DiskCheckInterval:   Duration{5 * time.Second},
-		PluginTimeout:       Duration{50 * time.Millisecond},
-		PluginMemoryMB:      64,
-		LogLevel:            "info",
-
-		Negentropy:            true,
-		MaxNegentropyEvents:   500000,
-		MaxNegentropySessions: 4,
+		Limits:            limits.Default(),
+		Listen:            "127.0.0.1:7447",
+		DataDir:           "./data",
+		Name:              "relayd",
+		Description:       "A Nostr relay with WebAssembly policies",
+		StatusPage:        "public",
+		ShutdownTimeout:   Duration{5 * time.Second},
+		ExpireInterval:    Duration{time.Minute},
+		DiskReserveMB:     1024,
+		DiskCheckInterval: Duration{5 * time.Second},
+		PluginTimeout:     Duration{50 * time.Millisecond},
+		PluginMemoryMB:    64,
+		LogLevel:          "info",
+		Negentropy:        true,
 	}
 }
 
@@ -193,58 +165,37 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
-// Validate checks that every value is usable.
+// Validate checks that every value is usable; the error names each key
+// at fault.
 func (c Config) Validate() error {
-	var errs []error
-	positive := []struct {
-		name string
-		v    int
-	}{
-		{"max_message_bytes", c.MaxMessageBytes},
-		{"max_content_bytes", c.MaxContentBytes},
-		{"max_subscriptions", c.MaxSubscriptions},
-		{"max_filters", c.MaxFilters},
-		{"max_filter_values", c.MaxFilterValues},
-		{"max_limit", c.MaxLimit},
-		{"default_limit", c.DefaultLimit},
-		{"max_subid_length", c.MaxSubIDLength},
-		{"max_event_tags", c.MaxEventTags},
-		{"max_connections", c.MaxConnections},
-		{"max_negentropy_events", c.MaxNegentropyEvents},
-		{"max_negentropy_sessions", c.MaxNegentropySessions},
-		{"queue_bytes", c.QueueBytes},
-		{"plugin_memory_mb", c.PluginMemoryMB},
+	if err := c.problems(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
-	for _, p := range positive {
-		if p.v <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be > 0, got %d", p.name, p.v))
-		}
+	return nil
+}
+
+// problems are Validate's errors, joined.
+func (c Config) problems() error {
+	var errs []error
+	if err := c.Limits.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PluginMemoryMB <= 0 {
+		errs = append(errs, fmt.Errorf("plugin_memory_mb must be > 0, got %d", c.PluginMemoryMB))
 	}
 	if c.DiskReserveMB < 0 {
 		errs = append(errs, fmt.Errorf("disk_reserve_mb must be >= 0 (0 turns the check off), got %d", c.DiskReserveMB))
 	}
-	if c.DefaultLimit > c.MaxLimit {
-		errs = append(errs, fmt.Errorf("default_limit %d is above max_limit %d", c.DefaultLimit, c.MaxLimit))
-	}
-	if c.QueueBytes < c.MaxMessageBytes {
-		errs = append(errs, fmt.Errorf("queue_bytes %d must hold at least one max_message_bytes (%d)", c.QueueBytes, c.MaxMessageBytes))
-	}
-	if c.CreatedAtLowerLimit < 0 || c.CreatedAtUpperLimit < 0 {
-		errs = append(errs, errors.New("created_at limits must be >= 0"))
-	}
 	for _, d := range []struct {
 		name string
 		v    Duration
-	}{{"write_timeout", c.WriteTimeout}, {"ping_interval", c.PingInterval}, {"idle_timeout", c.IdleTimeout},
-		{"shutdown_timeout", c.ShutdownTimeout}, {"expire_interval", c.ExpireInterval}, {"plugin_timeout", c.PluginTimeout},
+	}{{"shutdown_timeout", c.ShutdownTimeout}, {"expire_interval", c.ExpireInterval}, {"plugin_timeout", c.PluginTimeout},
 		{"disk_check_interval", c.DiskCheckInterval}} {
 		if d.v.Duration <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be > 0", d.name))
 		}
 	}
-	if c.IdleTimeout.Duration <= c.PingInterval.Duration {
-		errs = append(errs, fmt.Errorf("idle_timeout %v must be longer than ping_interval %v", c.IdleTimeout, c.PingInterval))
-	}
+	errs = append(errs, checkChain(c.Chain)...)
 	if c.RelayURL != "" {
 		if u, err := url.Parse(c.RelayURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("relay_url %q is not a ws:// or wss:// URL", c.RelayURL))
@@ -275,8 +226,21 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log_level %q is not debug, info, warn or error", c.LogLevel))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("config: %w", err)
+	return errors.Join(errs...)
+}
+
+// checkChain refuses an empty or repeated name in chain.
+func checkChain(chain []string) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, name := range chain {
+		switch {
+		case name == "" || strings.ContainsAny(name, "/\\") || strings.HasSuffix(name, ".wasm"):
+			errs = append(errs, fmt.Errorf("chain entry %d (%q) is not a plugin name (NAME of NAME.wasm)", i, name))
+		case seen[name]:
+			errs = append(errs, fmt.Errorf("chain lists %q twice", name))
+		}
+		seen[name] = true
 	}
-	return nil
+	return errs
 }

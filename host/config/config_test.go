@@ -28,7 +28,7 @@ func TestLoad(t *testing.T) {
 		{"empty file keeps defaults", "", func(c config.Config) bool { return c.MaxLimit == config.Default().MaxLimit }, ""},
 		{"values and durations", "max_limit = 10\ndefault_limit = 5\nwrite_timeout = \"3s\"\nname = \"x\"\n",
 			func(c config.Config) bool {
-				return c.MaxLimit == 10 && c.WriteTimeout.Duration == 3*time.Second && c.Name == "x"
+				return c.MaxLimit == 10 && c.WriteTimeout == 3*time.Second && c.Name == "x"
 			}, ""},
 		{"negentropy on by default", "", func(c config.Config) bool {
 			return c.Negentropy && c.MaxNegentropyEvents == 500000 && c.MaxNegentropySessions == 4
@@ -81,7 +81,7 @@ func TestValidate(t *testing.T) {
 		{"queue smaller than a message", func(c *config.Config) { c.QueueBytes = c.MaxMessageBytes - 1 }, "queue_bytes"},
 		{"negative created_at limit", func(c *config.Config) { c.CreatedAtLowerLimit = -1 }, "created_at"},
 		{"idle not above ping", func(c *config.Config) { c.IdleTimeout = c.PingInterval }, "idle_timeout"},
-		{"zero write timeout", func(c *config.Config) { c.WriteTimeout.Duration = 0 }, "write_timeout"},
+		{"zero write timeout", func(c *config.Config) { c.WriteTimeout = 0 }, "write_timeout"},
 		{"empty listen", func(c *config.Config) { c.Listen = "" }, "listen"},
 		{"bad log level", func(c *config.Config) { c.LogLevel = "loud" }, "log_level"},
 		{"zero negentropy events", func(c *config.Config) { c.MaxNegentropyEvents = 0 }, "max_negentropy_events"},

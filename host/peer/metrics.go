@@ -13,7 +13,13 @@ import (
 // it in relayd's registry (docs/metrics.md lists the metrics). It reads
 // the peers' atomics when scraped, which costs the sync paths nothing.
 func (g *Group) Collector() prometheus.Collector {
-	return &collector{g: g,
+	return NewCollector(func() *Group { return g })
+}
+
+// NewCollector is Collector for whichever Group current returns when
+// scraped (nil: none), for a relay whose peers a config reload replaces.
+func NewCollector(current func() *Group) prometheus.Collector {
+	return &collector{current: current,
 		in: prometheus.NewDesc("relayd_sync_events_in_total",
 			"Events received from each sync peer, by what the relay made of them.", []string{"peer", "url", "outcome"}, nil),
 		out: prometheus.NewDesc("relayd_sync_events_out_total",
@@ -33,7 +39,7 @@ func (g *Group) Collector() prometheus.Collector {
 
 // collector reads the peers' counters when scraped.
 type collector struct {
-	g                                           *Group
+	current                                     func() *Group
 	in, out, dropped, errors, syncs, last, live *prometheus.Desc
 }
 
@@ -44,7 +50,11 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	for i, p := range c.g.peers {
+	g := c.current()
+	if g == nil {
+		return
+	}
+	for i, p := range g.peers {
 		id, url, s := strconv.Itoa(i), p.cfg.URL, &p.stats
 		for o := relay.OutcomeStored; o <= relay.OutcomeFailed; o++ {
 			ch <- prometheus.MustNewConstMetric(c.in, prometheus.CounterValue, float64(s.In[o].Load()), id, url, o.String())

@@ -68,8 +68,8 @@ func (r *Relay) sameRelay(u, host, scheme string) bool {
 	if !ok {
 		return false
 	}
-	if r.opts.RelayURL != "" {
-		return got == r.relayURL
+	if st := r.cur(); st.hasURL {
+		return got == st.relayURL
 	}
 	if scheme != "" && got.scheme != scheme {
 		return false

@@ -9,6 +9,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -66,7 +67,7 @@ func BenchmarkRelayBroadcastDeliverHook(b *testing.B) {
 }
 
 func benchBroadcast(b *testing.B, policies ...policy.Entry) {
-	tr := start(b, relay.Options{QueueBytes: 256 << 20}, policies...)
+	tr := start(b, relay.Options{Limits: lim(func(l *limits.Limits) { l.QueueBytes = 256 << 20 })}, policies...)
 	const subs = 100
 	clients := make([]*wsc.Client, subs)
 	for i := range clients {

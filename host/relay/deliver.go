@@ -63,7 +63,7 @@ func (sb *sub) pushLocked(ev *nostr.Event, raw []byte, hook bool) {
 	size := len(sb.prefix) + len(raw) + len(closeBracket)
 	q.mu.Lock()
 	p := pending{sb: sb, ev: ev, raw: raw, size: size}
-	if q.bytes+size > s.r.opts.QueueBytes {
+	if q.bytes+size > s.conn.QueueCap() {
 		sb.lagging = true
 		p = pending{sb: sb}
 	} else {
@@ -97,7 +97,7 @@ func (s *session) drainDeliveries() {
 		q.mu.Unlock()
 		if p.ev == nil {
 			s.r.log.Info("closing a subscription whose deliveries fell behind", "session", s.ps.ID, "sub", p.sb.id,
-				"queue_bytes", s.r.opts.QueueBytes)
+				"queue_bytes", s.conn.QueueCap())
 			s.r.closeSub(p.sb, reasonLagging)
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -107,7 +108,7 @@ func TestRelaySlowDeliverHookSlowsOnlyItsSession(t *testing.T) {
 // subscription; nothing of it after.
 func TestRelaySlowDeliverHookOverflowClosesSub(t *testing.T) {
 	g := newGatedHook("slow")
-	tr := start(t, relay.Options{QueueBytes: 64 << 10}, g.policy())
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.QueueBytes = 64 << 10; l.MaxMessageBytes = 64 << 10 })}, g.policy())
 	t.Cleanup(g.open)
 	slow, fast, pub := wsc.Dial(t, tr.url), wsc.Dial(t, tr.url), wsc.Dial(t, tr.url)
 	slow.Req("slow", nostr.Filter{Kinds: []int{1}})

@@ -36,12 +36,21 @@
 //   - no frame of a subscription follows its kill (frames are enqueued
 //     with sub.mu held and kill takes it), so none follows CLOSED or a
 //     replacing REQ's EOSE;
-//   - the queue is bounded by Options.QueueBytes of frames;
+//   - the queue is bounded by the connection's queue_bytes of frames;
 //     a subscription whose event does not fit gets, after the events
 //     queued before it, CLOSED "error: ..." and nothing more.
 //
 // Stored events go through the deliver hook on the session's own reader
 // (sendStored), which is the session's own time.
+//
+// # Live settings
+//
+// Reconfigure swaps the settings a config reload may change (NIP-11
+// fields, limits, negentropy, relay_url, trusted_proxies) as one immutable
+// snapshot behind an atomic pointer; code reads it once per message,
+// connection or request (Relay.cur) and never locks for it. A connection's
+// queue_bytes, write_timeout, ping and idle timeouts and max_message_bytes
+// are its Conn's, fixed when it was served (live.go).
 //
 // # Locking
 //

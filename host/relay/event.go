@@ -145,7 +145,7 @@ func (r *Relay) storeOutcome(id string, err error) (Outcome, string) {
 // checkEventLimits applies the configured size and time limits, which need
 // neither the signature nor the session.
 func (r *Relay) checkEventLimits(ev *nostr.Event, now int64) string {
-	o := &r.opts
+	o := &r.cur().lim
 	switch {
 	case len(ev.Content) > o.MaxContentBytes:
 		return "invalid: content is longer than " + strconv.Itoa(o.MaxContentBytes) + " bytes"
@@ -175,7 +175,7 @@ func checkEventRules(ev *nostr.Event, now int64) *refusal {
 // relay-wide auth, protected events (NIP-70).
 func (s *session) checkSessionRules(ev *nostr.Event) string {
 	authed := s.ps.Authed()
-	if s.r.opts.AuthRequired && authed == "" {
+	if s.r.cur().lim.AuthRequired && authed == "" {
 		return "auth-required: this relay requires NIP-42 authentication"
 	}
 	if isProtected(ev) {

@@ -61,13 +61,13 @@ func isStatusPage(req *http.Request) bool {
 // Forwarded) is not local even from loopback: it came through a proxy
 // relayd was not told about, on behalf of a client it cannot see.
 func (r *Relay) localClient(req *http.Request) bool {
-	peer := peerAddr(req.RemoteAddr)
-	if !r.proxies.contains(peer) {
+	peer, proxies := peerAddr(req.RemoteAddr), r.cur().proxies
+	if !proxies.contains(peer) {
 		h := req.Header
 		if h.Get("X-Forwarded-For") != "" || h.Get("X-Real-IP") != "" || h.Get("Forwarded") != "" {
 			return false
 		}
 		return peer.IsLoopback()
 	}
-	return r.proxies.clientIP(peer, req.Header.Values("X-Forwarded-For")).IsLoopback()
+	return proxies.clientIP(peer, req.Header.Values("X-Forwarded-For")).IsLoopback()
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nbd-wtf/go-nostr"
 
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -55,7 +56,7 @@ func TestIngestOutcomes(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var inputs []seen
-	tr := start(t, relay.Options{MaxContentBytes: 100},
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxContentBytes = 100 })},
 		enforce(&fnPolicy{name: "nolikes", event: func(in *policy.EventInput) policy.Verdict {
 			mu.Lock()
 			inputs = append(inputs, seen{in.Source, in.SourceInfo, in.ReceivedAt, in.Session != nil})

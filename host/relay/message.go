@@ -17,7 +17,7 @@ import (
 // connection stays usable.
 func (s *session) onMessage(msg []byte) {
 	s.recvAt = time.Now()
-	m, err := envelope.Parse(msg, s.r.limits)
+	m, err := envelope.Parse(msg, s.r.cur().env)
 	if err != nil {
 		s.badMessage(err)
 		return
@@ -124,7 +124,7 @@ func (s *session) closedReply(subID, reason string) {
 // NOTICE otherwise.
 func (s *session) tooLarge(head []byte, size int64) {
 	reason := "invalid: message is " + strconv.FormatInt(size, 10) + " bytes, more than the " +
-		strconv.Itoa(s.r.opts.MaxMessageBytes) + " this relay accepts"
+		strconv.Itoa(s.conn.MaxMessageBytes()) + " this relay accepts"
 	label, first := envelope.Peek(head)
 	switch {
 	case label == envelope.LabelEvent && store.IsHex64(first):

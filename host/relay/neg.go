@@ -51,14 +51,14 @@ const (
 // negFrameSize is the most bytes the engine puts in one answer (hex
 // doubles it): half of what the relay accepts in a message, and of the
 // outbound queue, so an answer never trips the slow-reader cut by itself.
-func (r *Relay) negFrameSize() int {
-	return max(min(r.opts.MaxMessageBytes, r.opts.QueueBytes/2)/2-1024, reconcile.MinFrameSize)
+func (s *session) negFrameSize() int {
+	return max(min(s.conn.MaxMessageBytes(), s.conn.QueueCap()/2)/2-1024, reconcile.MinFrameSize)
 }
 
 // onNegOpen handles NEG-OPEN: it replaces a session of the same id, then
 // opens a new one and answers the client's first message.
 func (s *session) onNegOpen(m envelope.Message) {
-	if s.r.opts.DisableNegentropy {
+	if s.r.cur().noNeg {
 		s.negErr(m.SubID, negDisabled)
 		return
 	}
@@ -80,8 +80,8 @@ func (s *session) negStart(m envelope.Message) (*reconcile.Responder, int, strin
 	s.mu.Lock()
 	open := len(s.negs)
 	s.mu.Unlock()
-	if open >= s.r.opts.MaxNegentropySessions {
-		return nil, 0, "", "blocked: too many open negentropy sessions (max " + strconv.Itoa(s.r.opts.MaxNegentropySessions) + ")"
+	if max := s.r.cur().lim.MaxNegentropySessions; open >= max {
+		return nil, 0, "", "blocked: too many open negentropy sessions (max " + strconv.Itoa(max) + ")"
 	}
 	filters, reason := s.admitFilters(policy.HookReq, m.SubID, m.Filters)
 	if reason != "" {
@@ -91,7 +91,7 @@ func (s *session) negStart(m envelope.Message) (*reconcile.Responder, int, strin
 	if reason != "" {
 		return nil, 0, "", reason
 	}
-	resp, err := reconcile.NewResponder(set, s.r.negFrameSize())
+	resp, err := reconcile.NewResponder(set, s.negFrameSize())
 	if err != nil {
 		s.r.log.Error("negentropy responder", "err", err)
 		return nil, 0, "", "error: could not start the session"
@@ -265,7 +265,7 @@ func (s *session) negReply(subID, msg string) {
 func (s *session) negSet(subID string, filters nostr.Filters) (*reconcile.Set, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	maxEvents := s.r.opts.MaxNegentropyEvents
+	maxEvents := s.r.cur().lim.MaxNegentropyEvents
 	deliver := s.r.chain.Load()
 	if !deliver.Has(policy.HookDeliver) {
 		deliver = nil

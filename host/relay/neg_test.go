@@ -16,6 +16,7 @@ import (
 	"github.com/nbd-wtf/go-nostr/nip77/negentropy"
 	"github.com/nbd-wtf/go-nostr/nip77/negentropy/storage/vector"
 
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/reconcile"
 	"github.com/relayd/relayd/host/relay"
@@ -162,7 +163,7 @@ func waitNegSessions(t testing.TB, r *relay.Relay, n int64) {
 // TestNegTooManyEvents: past max events a NEG-OPEN gets NEG-ERR blocked;
 // at the maximum, or with a filter limit under it, it is answered.
 func TestNegTooManyEvents(t *testing.T) {
-	tr := start(t, relay.Options{MaxNegentropyEvents: 10})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxNegentropyEvents = 10 })})
 	k := wsc.NewKey()
 	evs := seed(t, tr.st, k, 1, 11, now()-100)
 	c := wsc.Dial(t, tr.url)
@@ -193,7 +194,7 @@ func TestNegTooManyEvents(t *testing.T) {
 // TestNegSessionLimit: a connection holds at most MaxNegentropySessions;
 // replacing one does not count, closing one frees a place.
 func TestNegSessionLimit(t *testing.T) {
-	tr := start(t, relay.Options{MaxNegentropySessions: 2})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxNegentropySessions = 2 })})
 	seed(t, tr.st, wsc.NewKey(), 1, 3, now()-10)
 	c := wsc.Dial(t, tr.url)
 	open := func(sub string) { c.Send("NEG-OPEN", sub, nostr.Filter{}, initial()) }
@@ -228,7 +229,7 @@ func TestNegSessionLimit(t *testing.T) {
 // usable session id) or NOTICE, free the session, and the connection goes
 // on.
 func TestNegMalformedKeepsConnection(t *testing.T) {
-	tr := start(t, relay.Options{MaxSubIDLength: 10})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxSubIDLength = 10 })})
 	seed(t, tr.st, wsc.NewKey(), 1, 40, now()-100)
 	c := wsc.Dial(t, tr.url)
 	tests := []struct {
@@ -296,7 +297,7 @@ func TestNegMalformedKeepsConnection(t *testing.T) {
 // TestNegTooLargeMessage: a NEG-MSG over max_message_bytes gets NEG-ERR
 // and ends its session.
 func TestNegTooLargeMessage(t *testing.T) {
-	tr := start(t, relay.Options{MaxMessageBytes: 4096})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxMessageBytes = 4096 })})
 	c := wsc.Dial(t, tr.url)
 	c.Send("NEG-OPEN", "n", nostr.Filter{}, initial())
 	wantNegMsg(t, c, "n")
@@ -350,7 +351,7 @@ func TestNegAdmission(t *testing.T) {
 		t.Fatalf("rewritten filter: relay offered %d ids, want only the newest", len(res.Need))
 	}
 
-	authed := start(t, relay.Options{AuthRequired: true})
+	authed := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.AuthRequired = true })})
 	c = wsc.Dial(t, authed.url)
 	c.Send("NEG-OPEN", "n", nostr.Filter{}, initial())
 	wantNegErr(t, c, "n", "auth-required:")

@@ -30,25 +30,12 @@ type Info struct {
 // every limit the core enforces, merged with what the loaded policies
 // report (min_pow_difficulty, restricted_writes, auth_required, ...).
 func (r *Relay) Info() Info {
-	o := &r.opts
-	lim := map[string]any{
-		"max_message_length":     o.MaxMessageBytes,
-		"max_subscriptions":      o.MaxSubscriptions,
-		"max_filters":            o.MaxFilters,
-		"max_limit":              o.MaxLimit,
-		"default_limit":          o.DefaultLimit,
-		"max_subid_length":       o.MaxSubIDLength,
-		"max_event_tags":         o.MaxEventTags,
-		"max_content_length":     o.MaxContentBytes,
-		"auth_required":          o.AuthRequired,
-		"payment_required":       false,
-		"restricted_writes":      false,
-		"min_pow_difficulty":     0,
-		"created_at_lower_limit": o.CreatedAtLowerLimit,
-		"created_at_upper_limit": o.CreatedAtUpperLimit,
-	}
+	o := r.cur()
+	lim := o.lim.Limitation()
+	// What the core does not do unless a policy does (MergeLimit below).
+	lim["payment_required"], lim["restricted_writes"], lim["min_pow_difficulty"] = false, false, 0
 	nips := append([]int(nil), supportedNIPs...)
-	if !o.DisableNegentropy {
+	if !o.noNeg {
 		nips = append(nips, 77)
 	}
 	for k, v := range r.chain.Load().Limitation() {
@@ -65,8 +52,8 @@ func (r *Relay) Info() Info {
 		nips = appendNIPs(nips, []int{13})
 	}
 	return Info{
-		Name: o.Name, Description: o.Description, Pubkey: o.Pubkey, Contact: o.Contact, Icon: o.Icon,
-		SupportedNIPs: nips, Software: o.Software, Version: o.Version, Limitation: lim,
+		Name: o.name, Description: o.description, Pubkey: o.pubkey, Contact: o.contact, Icon: o.icon,
+		SupportedNIPs: nips, Software: r.opts.Software, Version: r.opts.Version, Limitation: lim,
 	}
 }
 
@@ -118,7 +105,7 @@ func appendNIPs(nips, extra []int) []int {
 func (r *Relay) serveInfo(w http.ResponseWriter, req *http.Request) {
 	if !strings.Contains(req.Header.Get("Accept"), "application/nostr+json") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte(r.opts.Name + ": a Nostr relay. Connect with a websocket client.\n"))
+		w.Write([]byte(r.cur().name + ": a Nostr relay. Connect with a websocket client.\n"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/nostr+json")

@@ -138,10 +138,11 @@ type origin struct {
 // header.
 func (r *Relay) originOf(remote, host string, h http.Header) origin {
 	peer := peerAddr(remote)
-	if !r.proxies.contains(peer) {
+	proxies := r.cur().proxies
+	if !proxies.contains(peer) {
 		return origin{ip: peer, host: host}
 	}
-	o := origin{ip: r.proxies.clientIP(peer, h.Values("X-Forwarded-For")), host: host}
+	o := origin{ip: proxies.clientIP(peer, h.Values("X-Forwarded-For")), host: host}
 	if fh := lastEntry(h.Values("X-Forwarded-Host")); fh != "" {
 		o.host = fh
 	}

@@ -104,7 +104,8 @@ func Test_originOf(t *testing.T) {
 		{"X-Real-IP and Forwarded are not read", "10.0.0.2:5000", "X-Real-IP: 6.6.6.6\nForwarded: for=6.6.6.6;host=evil.example;proto=https",
 			origin{ip: netip.MustParseAddr("10.0.0.2"), host: "relay.internal:7447"}},
 	}
-	r := &Relay{proxies: testProxies()}
+	r := &Relay{}
+	r.live.Store(&settings{proxies: testProxies()})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := http.Header{}
@@ -152,10 +153,12 @@ func Test_sameRelay(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &Relay{opts: Options{RelayURL: tc.relayURL}}
-			if tc.relayURL != "" {
-				r.relayURL, _ = parseRelayURL(tc.relayURL)
+			st, err := newSettings(&Options{RelayURL: tc.relayURL})
+			if err != nil {
+				t.Fatal(err)
 			}
+			r := &Relay{}
+			r.live.Store(st)
 			if got := r.sameRelay(tc.tag, tc.host, tc.scheme); got != tc.want {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}

@@ -15,13 +15,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
 	"github.com/relayd/relayd/host/subindex"
 	"github.com/relayd/relayd/host/wsconn"
 )
 
-// Options configure a Relay. cmd/relayd fills them from host/config.
+// Options configure a Relay. host/server fills them from host/config.
+// Reconfigure changes the live ones in a running relay: the NIP-11 fields,
+// RelayURL, TrustedProxies, DisableNegentropy and Limits but
+// MaxMessageBytes (live.go).
 type Options struct {
 	// RelayURL is the public websocket URL checked in NIP-42 AUTH; empty
 	// accepts a URL whose host is the connection's Host header, or the
@@ -36,35 +40,21 @@ type Options struct {
 	// NIP-11 fields.
 	Name, Description, Pubkey, Contact, Icon, Software, Version string
 
-	MaxMessageBytes     int
-	MaxContentBytes     int
-	MaxSubscriptions    int
-	MaxFilters          int
-	MaxFilterValues     int
-	MaxLimit            int
-	DefaultLimit        int
-	MaxSubIDLength      int
-	MaxEventTags        int
-	CreatedAtLowerLimit int64 // seconds into the past; 0 = none
-	CreatedAtUpperLimit int64 // seconds into the future; 0 = none
-	AuthRequired        bool
-	MaxConnections      int
+	// Limits are the relay's limits; the zero value is limits.Default().
+	// The websocket server's and the envelope parser's options and the
+	// NIP-11 limitation are derived from them (wsOptions, envelopeLimits,
+	// Info).
+	Limits limits.Limits
 
 	// NIP-77 negentropy. DisableNegentropy refuses NEG-OPEN and leaves 77
-	// out of NIP-11. MaxNegentropyEvents bounds the events of one session
-	// (default 500000; 40 bytes each while it is open),
-	// MaxNegentropySessions the open sessions of one connection (default
-	// 4). A session that gets no message for NegentropyIdleTimeout
-	// (default 2 minutes) is closed with NEG-ERR "closed: ...".
+	// out of NIP-11; Limits bound the sessions. A session that gets no
+	// message for NegentropyIdleTimeout (default 2 minutes) is closed with
+	// NEG-ERR "closed: ...".
 	DisableNegentropy     bool
-	MaxNegentropyEvents   int
-	MaxNegentropySessions int
 	NegentropyIdleTimeout time.Duration
 
-	QueueBytes     int
-	WriteTimeout   time.Duration
-	PingInterval   time.Duration
-	IdleTimeout    time.Duration
+	// ExpireInterval is how often expired events are removed (NIP-40);
+	// default one minute.
 	ExpireInterval time.Duration
 
 	// Starting makes the relay refuse work until Started is called, while
@@ -95,16 +85,16 @@ type Options struct {
 // path. It is an http.Handler: websocket upgrades, NIP-11 documents and
 // CORS preflights all arrive through ServeHTTP.
 type Relay struct {
-	opts   Options
-	log    *slog.Logger
-	store  store.Store
-	chain  *policy.Holder
-	ws     *wsconn.Server
-	subs   *subindex.Index[*sub]
-	limits envelope.Limits
-	// proxies and relayURL are Options.TrustedProxies and RelayURL, parsed.
-	proxies  trustedProxies
-	relayURL relayURL
+	opts  Options
+	log   *slog.Logger
+	store store.Store
+	chain *policy.Holder
+	ws    *wsconn.Server
+	subs  *subindex.Index[*sub]
+	// live holds the settings Reconfigure changes (live.go); reconf
+	// serialises Reconfigure.
+	live   atomic.Pointer[settings]
+	reconf sync.Mutex
 
 	sessionID atomic.Uint64
 	stats     Stats
@@ -143,14 +133,12 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	setDefaults(&opts)
-	var want relayURL
-	if opts.RelayURL != "" {
-		u, ok := parseRelayURL(opts.RelayURL)
-		if !ok {
-			return nil, fmt.Errorf("relay: relay URL %q is not a ws:// or wss:// URL", opts.RelayURL)
-		}
-		want = u
+	if err := setDefaults(&opts); err != nil {
+		return nil, err
+	}
+	live, err := newSettings(&opts)
+	if err != nil {
+		return nil, err
 	}
 	r := &Relay{
 		opts:  opts,
@@ -158,20 +146,9 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		store: st,
 		chain: chain,
 		subs:  subindex.New[*sub](),
-		limits: envelope.Limits{
-			MaxSubIDLength:  opts.MaxSubIDLength,
-			MaxFilters:      opts.MaxFilters,
-			MaxFilterValues: opts.MaxFilterValues,
-		},
 	}
-	srv, err := wsconn.NewServer(wsconn.Options{
-		MaxMessageBytes: opts.MaxMessageBytes,
-		QueueBytes:      opts.QueueBytes,
-		WriteTimeout:    opts.WriteTimeout,
-		PingInterval:    opts.PingInterval,
-		IdleTimeout:     opts.IdleTimeout,
-		Logger:          opts.Logger,
-	}, (*handler)(r))
+	r.live.Store(live)
+	srv, err := wsconn.NewServer(wsOptions(opts.Limits, opts.Logger), (*handler)(r))
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
@@ -183,12 +160,7 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 		srv.Close()
 		return nil, err
 	}
-	r.proxies, r.relayURL = newTrustedProxies(opts.TrustedProxies), want
-	if len(r.proxies) > 0 && opts.RelayURL == "" {
-		r.log.Info("trusted_proxies without relay_url: NIP-42 AUTH takes this relay's URL from the proxy's "+
-			"X-Forwarded-Host and X-Forwarded-Proto, which the proxy must set itself; set relay_url to accept only "+
-			"AUTH events signed for it", "trusted_proxies", len(r.proxies))
-	}
+	r.logProxySetup(live)
 	r.starting.Store(opts.Starting)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	r.bg.Add(1)
@@ -196,28 +168,14 @@ func New(opts Options, st store.Store, chain *policy.Holder) (*Relay, error) {
 	return r, nil
 }
 
-func setDefaults(o *Options) {
-	def := func(p *int, v int) {
-		if *p <= 0 {
-			*p = v
-		}
+// setDefaults fills the options left zero and checks the limits.
+func setDefaults(o *Options) error {
+	if o.Limits == (limits.Limits{}) {
+		o.Limits = limits.Default()
 	}
-	def(&o.MaxMessageBytes, 512<<10)
-	def(&o.MaxContentBytes, 256<<10)
-	def(&o.MaxSubscriptions, 50)
-	def(&o.MaxFilters, 10)
-	def(&o.MaxFilterValues, 1000)
-	def(&o.MaxLimit, 5000)
-	def(&o.DefaultLimit, 500)
-	def(&o.MaxSubIDLength, 64)
-	def(&o.MaxEventTags, 2500)
-	def(&o.MaxConnections, 50000)
-	def(&o.QueueBytes, 4<<20)
-	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second // as wsconn's default; waitQueue needs it
+	if err := o.Limits.Validate(); err != nil {
+		return fmt.Errorf("relay: %w", err)
 	}
-	def(&o.MaxNegentropyEvents, 500000)
-	def(&o.MaxNegentropySessions, 4)
 	if o.NegentropyIdleTimeout <= 0 {
 		o.NegentropyIdleTimeout = 2 * time.Minute
 	}
@@ -227,6 +185,24 @@ func setDefaults(o *Options) {
 	if o.Software == "" {
 		o.Software = "https://github.com/relayd/relayd"
 	}
+	return nil
+}
+
+// wsOptions are the websocket server's options for l.
+func wsOptions(l limits.Limits, log *slog.Logger) wsconn.Options {
+	return wsconn.Options{
+		MaxMessageBytes: l.MaxMessageBytes,
+		QueueBytes:      l.QueueBytes,
+		WriteTimeout:    l.WriteTimeout,
+		PingInterval:    l.PingInterval,
+		IdleTimeout:     l.IdleTimeout,
+		Logger:          log,
+	}
+}
+
+// envelopeLimits are the envelope parser's limits for l.
+func envelopeLimits(l limits.Limits) envelope.Limits {
+	return envelope.Limits{MaxSubIDLength: l.MaxSubIDLength, MaxFilters: l.MaxFilters, MaxFilterValues: l.MaxFilterValues}
 }
 
 // Started ends the Starting state: the policies are loaded and the relay

@@ -16,6 +16,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/metrics"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
@@ -125,7 +126,12 @@ func TestRelayPublishThenQuery(t *testing.T) {
 }
 
 func TestRelayRejectsBadEvents(t *testing.T) {
-	tr := start(t, relay.Options{MaxContentBytes: 100, MaxEventTags: 3, CreatedAtLowerLimit: 3600, CreatedAtUpperLimit: 60})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) {
+		l.MaxContentBytes = 100
+		l.MaxEventTags = 3
+		l.CreatedAtLowerLimit = 3600
+		l.CreatedAtUpperLimit = 60
+	})})
 	k := wsc.NewKey()
 	badSig := k.Sign(t, 1, "x", now())
 	badSig.Sig = strings.Repeat("0", 128)
@@ -162,7 +168,7 @@ func TestRelayRejectsBadEvents(t *testing.T) {
 }
 
 func TestRelayMalformedInputKeepsConnection(t *testing.T) {
-	tr := start(t, relay.Options{MaxSubIDLength: 10, MaxFilters: 2})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxSubIDLength = 10; l.MaxFilters = 2 })})
 	c := wsc.Dial(t, tr.url)
 	validID := strings.Repeat("a", 64)
 	tests := []struct {
@@ -215,7 +221,7 @@ func TestRelayMalformedInputKeepsConnection(t *testing.T) {
 }
 
 func TestRelayReqFiltersOrderAndLimit(t *testing.T) {
-	tr := start(t, relay.Options{MaxLimit: 3, DefaultLimit: 2})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxLimit = 3; l.DefaultLimit = 2 })})
 	c := wsc.Dial(t, tr.url)
 	a, b := wsc.NewKey(), wsc.NewKey()
 	base := now() - 100
@@ -439,7 +445,7 @@ func TestRelayAuthAndProtectedEvents(t *testing.T) {
 }
 
 func TestRelayAuthRequired(t *testing.T) {
-	tr := start(t, relay.Options{AuthRequired: true})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.AuthRequired = true })})
 	c := wsc.Dial(t, tr.url)
 	k := wsc.NewKey()
 	if ok := c.Publish(k.Sign(t, 1, "x", now())); ok.Accepted || !strings.HasPrefix(ok.Reason, "auth-required:") {
@@ -456,7 +462,7 @@ func TestRelayAuthRequired(t *testing.T) {
 }
 
 func TestRelayTooManySubscriptions(t *testing.T) {
-	tr := start(t, relay.Options{MaxSubscriptions: 2})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxSubscriptions = 2 })})
 	c := wsc.Dial(t, tr.url)
 	c.Req("a", nostr.Filter{Kinds: []int{1}})
 	c.Req("b", nostr.Filter{Kinds: []int{1}})
@@ -470,7 +476,7 @@ func TestRelayTooManySubscriptions(t *testing.T) {
 }
 
 func TestRelayNIP11AndCORS(t *testing.T) {
-	tr := start(t, relay.Options{Name: "test relay", MaxLimit: 123})
+	tr := start(t, relay.Options{Name: "test relay", Limits: lim(func(l *limits.Limits) { l.MaxLimit, l.DefaultLimit = 123, 100 })})
 	base := "http" + strings.TrimPrefix(tr.url, "ws")
 	req, _ := http.NewRequest("GET", base, nil)
 	req.Header.Set("Accept", "application/nostr+json")
@@ -571,7 +577,7 @@ func frame(p []byte) []byte { return wsc.Frame(p) }
 // TestRelayTooLargeMessageAnswered: a message over max_message_bytes gets
 // OK false (EVENT), CLOSED (REQ) or NOTICE, and the connection goes on.
 func TestRelayTooLargeMessageAnswered(t *testing.T) {
-	tr := start(t, relay.Options{MaxMessageBytes: 2000, MaxContentBytes: 10000})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.MaxMessageBytes = 2000; l.MaxContentBytes = 10000 })})
 	c := wsc.Dial(t, tr.url)
 	k := wsc.NewKey()
 	big := k.Sign(t, 1, strings.Repeat("x", 5000), now())
@@ -595,7 +601,7 @@ func TestRelayTooLargeMessageAnswered(t *testing.T) {
 // (the reader waits for the writer to bring the queue under half the cap)
 // instead of cutting the client as a slow reader.
 func TestRelayLargeResultStreamsAtClientPace(t *testing.T) {
-	tr := start(t, relay.Options{QueueBytes: 64 << 10})
+	tr := start(t, relay.Options{Limits: lim(func(l *limits.Limits) { l.QueueBytes = 64 << 10; l.MaxMessageBytes = 64 << 10 })})
 	pub := wsc.Dial(t, tr.url)
 	k := wsc.NewKey()
 	const n = 40 // ~8 KiB each: five times the cap
@@ -608,4 +614,11 @@ func TestRelayLargeResultStreamsAtClientPace(t *testing.T) {
 	if got := c.Req("all", nostr.Filter{Authors: []string{k.PK}}); len(got) != n {
 		t.Fatalf("got %d events, want %d", len(got), n)
 	}
+}
+
+// lim returns limits.Default() as f changes it.
+func lim(f func(l *limits.Limits)) limits.Limits {
+	l := limits.Default()
+	f(&l)
+	return l
 }

@@ -24,9 +24,9 @@ func (s *session) onReq(m envelope.Message) {
 	sb := &sub{s: s, id: m.SubID, filters: filters, prefix: envelope.AppendEventPrefix(nil, m.SubID)}
 	s.mu.Lock()
 	old := s.subs[m.SubID]
-	if old == nil && len(s.subs) >= s.r.opts.MaxSubscriptions {
+	if max := s.r.cur().lim.MaxSubscriptions; old == nil && len(s.subs) >= max {
 		s.mu.Unlock()
-		s.closedReply(m.SubID, "blocked: too many open subscriptions (max "+strconv.Itoa(s.r.opts.MaxSubscriptions)+")")
+		s.closedReply(m.SubID, "blocked: too many open subscriptions (max "+strconv.Itoa(max)+")")
 		return
 	}
 	s.subs[m.SubID] = sb
@@ -53,7 +53,7 @@ func (s *session) onReq(m envelope.Message) {
 // admitFilters runs the REQ/COUNT policies and the relay-wide auth rule.
 // It returns the filters to use, or a CLOSED reason.
 func (s *session) admitFilters(h policy.Hook, subID string, filters nostr.Filters) (nostr.Filters, string) {
-	if s.r.opts.AuthRequired && s.ps.Authed() == "" {
+	if s.r.cur().lim.AuthRequired && s.ps.Authed() == "" {
 		return nil, "auth-required: this relay requires NIP-42 authentication"
 	}
 	for i := range filters {
@@ -78,13 +78,14 @@ func (s *session) admitFilters(h policy.Hook, subID string, filters nostr.Filter
 
 // limitOf returns the number of stored events a filter may return.
 func (r *Relay) limitOf(f *nostr.Filter) int {
+	l := &r.cur().lim
 	switch {
 	case f.LimitZero:
 		return 0
 	case f.Limit <= 0:
-		return r.opts.DefaultLimit
-	case f.Limit > r.opts.MaxLimit:
-		return r.opts.MaxLimit
+		return l.DefaultLimit
+	case f.Limit > l.MaxLimit:
+		return l.MaxLimit
 	}
 	return f.Limit
 }
@@ -184,7 +185,7 @@ func (s *session) deliverStored(ctx context.Context, ch *policy.Chain, subID str
 // queue drops under half; it gives up after the write timeout, and the
 // queue cap then decides.
 func (s *session) waitQueue() {
-	s.conn.WaitQueueBelow(s.r.opts.QueueBytes/2, time.Now().Add(s.r.opts.WriteTimeout))
+	s.conn.WaitQueueBelow(s.conn.QueueCap()/2, time.Now().Add(s.conn.WriteTimeout()))
 }
 
 // rawID returns the id of a canonical event JSON, which go-nostr writes as

@@ -122,7 +122,7 @@ func (r *Relay) upgradeFunc(req *wsconn.Request) (any, int, string) {
 // newSession admits a connection: the connection cap, then the connect
 // hook. It returns the session, or an HTTP status and reason to refuse.
 func (r *Relay) newSession(remote, host string, h http.Header) (*session, int, string) {
-	if int(r.stats.Connections.Load()) >= r.opts.MaxConnections {
+	if int(r.stats.Connections.Load()) >= r.cur().lim.MaxConnections {
 		return nil, http.StatusServiceUnavailable, "too many connections"
 	}
 	o := r.originOf(remote, host, h)

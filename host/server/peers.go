@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"github.com/nbd-wtf/go-nostr"
 
@@ -42,13 +44,79 @@ func syncPeers(cfg config.Config, log *slog.Logger, version string) (*peer.Group
 	}), nil
 }
 
-// startPeers starts the sync peers once the plugins are loaded (loaded
-// closes), so that no peer's event passes before the policy chain is in
-// place; not at all if bg ends first.
-func startPeers(bg context.Context, peers *peer.Group, r *relay.Relay, st store.Store, loaded <-chan struct{}) {
+// peerSet runs the [[sync]] peers of the running config: it starts them
+// once the plugins are loaded, so that no peer's event passes before the
+// policy chain is in place, and replaces them when a config reload changes
+// [[sync]]. Its methods are safe for concurrent use.
+type peerSet struct {
+	log     *slog.Logger
+	version string
+
+	mu      sync.Mutex
+	cur     atomic.Pointer[peer.Group]
+	ctx     context.Context // set by start
+	r       *relay.Relay
+	st      store.Store
+	started bool
+	closed  bool
+}
+
+// newPeerSet builds the peers of cfg (not started).
+func newPeerSet(cfg config.Config, log *slog.Logger, version string) (*peerSet, error) {
+	g, err := syncPeers(cfg, log, version)
+	if err != nil {
+		return nil, err
+	}
+	ps := &peerSet{log: log, version: version}
+	ps.cur.Store(g)
+	return ps, nil
+}
+
+// current returns the running peers.
+func (ps *peerSet) current() *peer.Group { return ps.cur.Load() }
+
+// start starts the peers once loaded closes; not at all if ctx ends first.
+func (ps *peerSet) start(ctx context.Context, r *relay.Relay, st store.Store, loaded <-chan struct{}) {
 	select {
 	case <-loaded:
-		peers.Start(bg, r, st)
-	case <-bg.Done():
+	case <-ctx.Done():
+		return
 	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.closed {
+		return
+	}
+	ps.ctx, ps.r, ps.st, ps.started = ctx, r, st, true
+	ps.cur.Load().Start(ctx, r, st)
+}
+
+// replace swaps the peers for those of cfg: the old ones stop (what they
+// sent is answered first), the new ones start if the set has started. A
+// cfg whose peers cannot be built keeps the old ones running.
+func (ps *peerSet) replace(cfg config.Config) {
+	g, err := syncPeers(cfg, ps.log, ps.version)
+	if err != nil {
+		ps.log.Error("config reload: [[sync]] peers not changed", "err", err)
+		return
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.closed {
+		return
+	}
+	old := ps.cur.Swap(g)
+	old.Close()
+	if ps.started {
+		g.Start(ps.ctx, ps.r, ps.st)
+	}
+	ps.log.Info("config reload: [[sync]] peers restarted", "peers", len(cfg.Sync))
+}
+
+// close stops the peers for good.
+func (ps *peerSet) close() {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.closed = true
+	ps.cur.Load().Close()
 }

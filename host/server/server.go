@@ -1,6 +1,9 @@
 // Package server wires relayd together from a config.Config: the badger
 // store, the WASM plugin manager, the relay, the listener and the debug
-// server. cmd/relayd runs it; tests run it in-process to get a real relayd.
+// server, and keeps the config live: SIGHUP and changes of relayd.toml
+// reload it into the running parts (reload.go; config.Live holds the
+// running config for any part to read). cmd/relayd runs it; tests run it
+// in-process to get a real relayd.
 package server
 
 import (
@@ -32,8 +35,16 @@ type Hooks struct {
 	// Ready receives the listening address once the relay serves
 	// everything: listening, and the plugins loaded.
 	Ready chan<- string
-	// Reload makes the plugin manager rescan the plugin directory (SIGHUP).
+	// Reload reloads the config (if Config is set) and makes the plugin
+	// manager rescan the plugin directory (SIGHUP).
 	Reload <-chan struct{}
+	// Config is where cfg came from: with it, Reload and changes of the
+	// file reload the config in the running relayd (reload.go). nil: the
+	// config is cfg for good.
+	Config *config.Source
+	// LogLevel, if set, is the level of log's handler: a reload sets it to
+	// the new log_level.
+	LogLevel *slog.LevelVar
 	// Version is the relay version reported in NIP-11 and to plugins.
 	Version string
 	// MetricsListening receives the metrics_listen address once it
@@ -65,6 +76,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			log.Error("closing store", "err", err)
 		}
 	}()
+	live := config.NewLive(cfg)
 	holder := &policy.Holder{}
 	tel.observe(holder)
 	var m *wasmhost.Manager
@@ -77,7 +89,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			return err
 		}
 	}
-	peers, err := syncPeers(cfg, log, h.Version)
+	peers, err := newPeerSet(cfg, log, h.Version)
 	if err == nil {
 		err = tel.watchPeers(peers)
 	}
@@ -110,16 +122,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	loaded := make(chan struct{})
-	if m != nil {
-		go runPlugins(bg, m, r, log, h, addr, loaded)
-	} else {
-		close(loaded)
-		log.Info("relayd ready", "addr", addr)
-		announce(ctx, h.Ready, addr)
-	}
+	subscribe(live, m, tel, peers, h.LogLevel, log)
+	rl := newReloader(h, live, r, tel, log)
+	events, stopWatch := watchConfig(rl, log) // before Ready: a change after Ready is seen
+	defer stopWatch()
+	loaded := startPlugins(ctx, bg, m, r, log, h, addr)
+	go reloadLoop(bg, h.Reload, events, rl, m, loaded, log)
 
-	go startPeers(bg, peers, r, st, loaded)
+	go peers.start(bg, r, st, loaded)
 
 	var serveErr error
 	select {
@@ -129,9 +139,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			serveErr = fmt.Errorf("serve: %w", err)
 		}
 	}
+	cfg = *live.Load()
 	log.Info("shutting down", "flush_timeout", cfg.ShutdownTimeout.Duration)
-	stopBG()      // stop loading, watching and reloading plugins
-	peers.Close() // stop syncing; what peers sent is answered
+	stopBG()      // stop loading, watching and reloading plugins and the config
+	peers.close() // stop syncing; what peers sent is answered
 	ln.Close()    // stop accepting; upgraded connections are the relay's
 	shutdown(cfg, log, r, m, loaded)
 	return serveErr
@@ -208,6 +219,7 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 		Store:        st,
 		Holder:       holder,
 		RelayVersion: version,
+		Chain:        cfg.Chain,
 		Defaults: wasmhost.Settings{
 			TimeoutMS: int(cfg.PluginTimeout.Milliseconds()),
 			MemoryMB:  cfg.PluginMemoryMB,
@@ -219,9 +231,24 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 	return m, nil
 }
 
+// startPlugins starts loading the plugins, if any, and returns a channel
+// closed once the first load returned; without plugins the relay is ready
+// at once.
+func startPlugins(ctx, bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *slog.Logger, h Hooks, addr string) <-chan struct{} {
+	loaded := make(chan struct{})
+	if m != nil {
+		go runPlugins(bg, m, r, log, h, addr, loaded)
+		return loaded
+	}
+	close(loaded)
+	log.Info("relayd ready", "addr", addr)
+	announce(ctx, h.Ready, addr)
+	return loaded
+}
+
 // runPlugins loads the plugin directory into the relay's chain, closes
 // loaded, ends the relay's Starting state, and then keeps reloading on
-// file changes and on h.Reload until bg ends.
+// file changes until bg ends (reloadLoop serves h.Reload).
 func runPlugins(bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *slog.Logger, h Hooks, addr string, loaded chan<- struct{}) {
 	err := m.Load(bg)
 	close(loaded)
@@ -235,18 +262,7 @@ func runPlugins(bg context.Context, m *wasmhost.Manager, r *relay.Relay, log *sl
 	r.Started()
 	log.Info("relayd ready", "addr", addr)
 	announce(bg, h.Ready, addr)
-	go m.Run(bg)
-	for {
-		select {
-		case <-bg.Done():
-			return
-		case <-h.Reload:
-			log.Info("reloading plugins")
-			if err := m.Reload(bg); err != nil {
-				log.Error("plugin reload", "err", err)
-			}
-		}
-	}
+	m.Run(bg)
 }
 
 // closePlugins closes the plugin manager once its first load returned,
@@ -265,34 +281,16 @@ func closePlugins(ctx context.Context, m *wasmhost.Manager, loaded <-chan struct
 	}
 }
 
+// relayOptions are the relay's options for cfg.
 func relayOptions(cfg config.Config, log *slog.Logger, version string) relay.Options {
 	return relay.Options{
 		RelayURL: cfg.RelayURL, TrustedProxies: cfg.TrustedProxies,
 		Name: cfg.Name, Description: cfg.Description, Pubkey: cfg.Pubkey, Contact: cfg.Contact, Icon: cfg.Icon,
-		Version:             version,
-		MaxMessageBytes:     cfg.MaxMessageBytes,
-		MaxContentBytes:     cfg.MaxContentBytes,
-		MaxSubscriptions:    cfg.MaxSubscriptions,
-		MaxFilters:          cfg.MaxFilters,
-		MaxFilterValues:     cfg.MaxFilterValues,
-		MaxLimit:            cfg.MaxLimit,
-		DefaultLimit:        cfg.DefaultLimit,
-		MaxSubIDLength:      cfg.MaxSubIDLength,
-		MaxEventTags:        cfg.MaxEventTags,
-		CreatedAtLowerLimit: cfg.CreatedAtLowerLimit,
-		CreatedAtUpperLimit: cfg.CreatedAtUpperLimit,
-		AuthRequired:        cfg.AuthRequired,
-		MaxConnections:      cfg.MaxConnections,
-		QueueBytes:          cfg.QueueBytes,
-		WriteTimeout:        cfg.WriteTimeout.Duration,
-		PingInterval:        cfg.PingInterval.Duration,
-		IdleTimeout:         cfg.IdleTimeout.Duration,
-		ExpireInterval:      cfg.ExpireInterval.Duration,
-		Logger:              log,
-
-		DisableNegentropy:     !cfg.Negentropy,
-		MaxNegentropyEvents:   cfg.MaxNegentropyEvents,
-		MaxNegentropySessions: cfg.MaxNegentropySessions,
+		Version:           version,
+		Limits:            cfg.Limits,
+		DisableNegentropy: !cfg.Negentropy,
+		ExpireInterval:    cfg.ExpireInterval.Duration,
+		Logger:            log,
 	}
 }
 

@@ -31,7 +31,8 @@ type telemetry struct {
 	plugins *metrics.Plugins
 	store   *metrics.Store
 	status  *status.Handler
-	peers   atomic.Pointer[peer.Group] // for the status page, once built
+	peers   atomic.Pointer[peerSet] // for the status page, once built
+	reloads reloadMetrics
 }
 
 func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
@@ -41,6 +42,9 @@ func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
 		return nil, err
 	}
 	if t.store, err = metrics.NewStore(t.reg, storeDir(cfg)); err != nil {
+		return nil, err
+	}
+	if t.reloads, err = newReloadMetrics(t.reg); err != nil {
 		return nil, err
 	}
 	t.status, err = status.New(status.Options{
@@ -56,12 +60,12 @@ func newTelemetry(cfg config.Config, version string) (*telemetry, error) {
 
 // syncPeers lists the sync peers and their state for the status page.
 func (t *telemetry) syncPeers() []status.Peer {
-	g := t.peers.Load()
-	if g == nil {
+	ps := t.peers.Load()
+	if ps == nil {
 		return nil
 	}
 	var out []status.Peer
-	for _, p := range g.SyncPeers() {
+	for _, p := range ps.current().SyncPeers() {
 		out = append(out, status.Peer{URL: p.URL, State: p.State()})
 	}
 	return out
@@ -78,11 +82,11 @@ func (t *telemetry) watch(m *wasmhost.Manager) error {
 
 // watchPeers registers the sync peers' metrics and lists them on the
 // status page.
-func (t *telemetry) watchPeers(g *peer.Group) error {
-	if err := t.reg.Register(g.Collector()); err != nil {
+func (t *telemetry) watchPeers(ps *peerSet) error {
+	if err := t.reg.Register(peer.NewCollector(ps.current)); err != nil {
 		return fmt.Errorf("metrics: sync peers: %w", err)
 	}
-	t.peers.Store(g)
+	t.peers.Store(ps)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,8 +44,9 @@ type Options struct {
 // Handler serves the status page: GET / (the page), /status/app.js,
 // /status/app.css and /status.json. It is safe for concurrent use.
 type Handler struct {
-	opts  Options
-	index []byte // the page, with the name and description filled in
+	opts Options
+	tmpl *template.Template
+	page atomic.Pointer[page] // SetInfo swaps it
 
 	mu     sync.Mutex
 	at     time.Time // when cached was gathered
@@ -65,11 +67,33 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, opts); err != nil {
-		return nil, fmt.Errorf("status: %w", err)
+	h := &Handler{opts: opts, tmpl: t}
+	if err := h.SetInfo(opts.Name, opts.Description); err != nil {
+		return nil, err
 	}
-	return &Handler{opts: opts, index: b.Bytes()}, nil
+	return h, nil
+}
+
+// page is the rendered page with the name and description it shows.
+type page struct {
+	name, description string
+	index             []byte
+}
+
+// SetInfo changes the name and description the page shows (a config
+// reload); the next request sees them.
+func (h *Handler) SetInfo(name, description string) error {
+	o := h.opts
+	o.Name, o.Description = name, description
+	var b bytes.Buffer
+	if err := h.tmpl.Execute(&b, o); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	h.page.Store(&page{name: name, description: description, index: b.Bytes()})
+	h.mu.Lock()
+	h.cached = nil
+	h.mu.Unlock()
+	return nil
 }
 
 // ServeHTTP implements http.Handler.
@@ -86,7 +110,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/", "/status/", "/status/index.html":
 		hd.Set("Content-Type", "text/html; charset=utf-8")
 		hd.Set("Cache-Control", "no-cache")
-		w.Write(h.index)
+		w.Write(h.page.Load().index)
 	case "/status/app.js":
 		h.asset(w, "assets/app.js", "text/javascript; charset=utf-8")
 	case "/status/app.css":
@@ -143,8 +167,9 @@ func (h *Handler) Status(now time.Time) (Status, error) {
 		return Status{}, fmt.Errorf("status: gather: %w", err)
 	}
 	fs := index(mfs)
+	pg := h.page.Load()
 	st := Status{
-		Name: h.opts.Name, Description: h.opts.Description, Version: h.opts.Version,
+		Name: pg.name, Description: pg.description, Version: h.opts.Version,
 		Now:            unix(now),
 		StartedAt:      unix(h.opts.Started),
 		Uptime:         now.Sub(h.opts.Started).Seconds(),

@@ -73,6 +73,16 @@ func Test_resolve(t *testing.T) {
 		{"kinds", "kinds = [4, 1059]", Settings{}, func(r resolved) bool { return len(r.kinds) == 2 && r.kinds[1] == 1059 }, ""},
 		{"no kinds means all", "", Settings{}, func(r resolved) bool { return r.kinds == nil }, ""},
 		{"kind out of range", "kinds = [70000]", Settings{}, nil, "kind 70000 out of range"},
+		{"db limits by default", "", Settings{}, func(r resolved) bool {
+			return r.db.MaxKeys == 100000 && r.db.MaxBytes == 64<<20
+		}, ""},
+		{"db limits set", "db_max_keys = 5\ndb_max_bytes = 1000", Settings{DBMaxKeys: 7}, func(r resolved) bool {
+			return r.db.MaxKeys == 5 && r.db.MaxBytes == 1000
+		}, ""},
+		{"db limits from the manager", "", Settings{DBMaxKeys: 7}, func(r resolved) bool { return r.db.MaxKeys == 7 }, ""},
+		{"db keys negative", "db_max_keys = -1", Settings{}, nil, "db_max_keys -1: want a positive number"},
+		{"db keys too many", "db_max_keys = 10000001", Settings{}, nil, "db_max_keys 10000001: over 10000000"},
+		{"db bytes too many", "db_max_bytes = 1073741825", Settings{}, nil, "db_max_bytes 1073741825: over 1073741824"},
 		{"stack budget is memory_mb/32 out of memory_mb", "", Settings{}, func(r resolved) bool {
 			return r.stackBytes == 2<<20 && r.linPages == 1024-32
 		}, ""},

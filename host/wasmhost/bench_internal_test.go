@@ -29,7 +29,7 @@ func BenchmarkWasmInstance(b *testing.B) {
 			}
 			set, _ := Settings{Pool: 1}.resolve(Settings{}, 1)
 			e := &env{cache: wazero.NewCompilationCache()}
-			p, err := loadPlugin(context.Background(), e, "bench", tc.path, bin, set, state.New(state.Limits{}), slog.New(slog.DiscardHandler))
+			p, err := loadPlugin(context.Background(), e, "bench", tc.path, bin, set, state.New(state.Limits{}), nil, slog.New(slog.DiscardHandler))
 			if err != nil {
 				b.Fatal(err)
 			}

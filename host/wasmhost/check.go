@@ -40,6 +40,12 @@ type Report struct {
 	// Files are the files the settings list that were read, in the
 	// settings' order; Problems says what is wrong with the others.
 	Files []ListedFile
+	// UsesDB is true when the plugin imports a durable state function
+	// (db_*): it keeps data in the relay's store across restarts.
+	UsesDB bool
+	// DBMaxKeys and DBMaxBytes bound its durable state (db_max_keys and
+	// db_max_bytes, defaults applied).
+	DBMaxKeys, DBMaxBytes int64
 	// Limitation are the NIP-11 limitation keys the plugin reports.
 	Limitation map[string]any
 	// Instrumented is true when calls are bounded by the preemption check
@@ -98,7 +104,9 @@ func Check(ctx context.Context, path string) (Report, error) {
 	}
 	e := &env{cache: wazero.NewCompilationCache(), relayVersion: "check"}
 	defer e.cache.Close(ctx)
-	p, err := loadPlugin(ctx, e, r.Name, path, bin, set, state.New(state.Limits{}), slog.New(slog.DiscardHandler))
+	r.UsesDB = usesDB(r.Imports)
+	r.DBMaxKeys, r.DBMaxBytes = set.db.MaxKeys, set.db.MaxBytes
+	p, err := loadPlugin(ctx, e, r.Name, path, bin, set, state.New(state.Limits{}), nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		r.Problems = append(r.Problems, err.Error())
 		return r, nil
@@ -148,6 +156,18 @@ func describe(ctx context.Context, r *Report, bin []byte, memPages uint32) {
 	if mem, ok := cm.ExportedMemories()[abi.ExportMemory]; ok {
 		r.InitialPages = mem.Min()
 	}
+}
+
+// usesDB reports whether imports ("module.name") hold a db_* host
+// function.
+func usesDB(imports []string) bool {
+	for _, imp := range imports {
+		switch strings.TrimPrefix(imp, abi.ModuleName+".") {
+		case abi.FuncDBGet, abi.FuncDBPut, abi.FuncDBDelete, abi.FuncDBList, abi.FuncDBUsage:
+			return true
+		}
+	}
+	return false
 }
 
 func hexString(b []byte) string {

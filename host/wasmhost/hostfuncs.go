@@ -45,6 +45,11 @@ func hostFuncs() []hostFunc {
 		{abi.FuncStoreCount, fsig(vt{i32, i32, i32}, i32), hostStoreCount},
 		{abi.FuncFeatures, fsig(nil, i64), hostFeatures},
 		{abi.FuncGetFile, fsig(vt{i32, i32, i32, i32}, i32), hostGetFile},
+		{abi.FuncDBGet, fsig(vt{i32, i32, i32, i32}, i32), hostDBGet},
+		{abi.FuncDBPut, fsig(vt{i32, i32, i32, i32, i32}, i32), hostDBPut},
+		{abi.FuncDBDelete, fsig(vt{i32, i32}, i32), hostDBDelete},
+		{abi.FuncDBList, fsig(vt{i32, i32, i32, i32, i32, i32, i32, i32}, i32), hostDBList},
+		{abi.FuncDBUsage, fsig(vt{i32}, i32), hostDBUsage},
 	}
 }
 
@@ -205,8 +210,12 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
 	f := abi.FeatureState | abi.FeatureFiles
-	if instOf(ctx).p.env.store != nil {
+	p := instOf(ctx).p
+	if p.env.store != nil {
 		f |= abi.FeatureStore
+	}
+	if p.db != nil {
+		f |= abi.FeatureDB
 	}
 	s[0] = uint64(f)
 }

@@ -1,7 +1,6 @@
 package wasmhost
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/wasmhost/durable"
 	"github.com/relayd/relayd/host/wasmhost/state"
 )
 
@@ -40,6 +40,9 @@ type Options struct {
 	// LogSummaryEvery is the window of that cap; default one minute.
 	LogSummaryEvery time.Duration
 	// Store backs the store_count host function; nil makes it report
+	// ErrUnavailable. If it also implements store.PluginState
+	// (badgerstore does), it keeps the plugins' durable state (db_*, see
+	// package durable); otherwise the db_* functions report
 	// ErrUnavailable.
 	Store store.Store
 	// Holder receives each new chain; nil makes the Manager own one.
@@ -58,6 +61,9 @@ type Options struct {
 	DrainGrace time.Duration
 	// RelayVersion is what plugins read as FieldRelayVersion.
 	RelayVersion string
+	// Chain is the chain's order by plugin name (relayd.toml's chain);
+	// SetChain changes it. See chainLess.
+	Chain []string
 	// NoInstrument runs plugins as they are, interrupted through wazero's
 	// WithCloseOnContextDone and a function listener (the same stop and
 	// stack checks at every guest call) instead of the checks package
@@ -79,10 +85,12 @@ type Manager struct {
 	log     *slog.Logger // through flood
 	flood   *floodState
 	holder  *policy.Holder
-	mu      sync.Mutex // serialises Load, Reload and Close
+	mu      sync.Mutex // serialises Load, Reload, SetChain and Close
+	order   []string   // Options.Chain, then SetChain's
 	plugins map[string]*Plugin
 	failed  map[string][3][32]byte // versions that failed to load, reported once
 	spaces  map[string]*state.Space
+	dbs     map[string]*durable.Space // durable state, if env.db is set
 	// listed are the names of the files the plugins' settings list, as of
 	// the last rescan, for the watcher.
 	listed  atomic.Pointer[map[string]bool]
@@ -125,10 +133,12 @@ func NewManager(opts Options) (*Manager, error) {
 			return nil, fmt.Errorf("wasmhost: cache dir: %w", err)
 		}
 	}
+	e := &env{cache: cache, store: opts.Store, relayVersion: opts.RelayVersion, noInstrument: opts.NoInstrument}
+	e.db, _ = opts.Store.(store.PluginState)
 	return &Manager{
-		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder,
-		env:     &env{cache: cache, store: opts.Store, relayVersion: opts.RelayVersion, noInstrument: opts.NoInstrument},
+		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder, order: slices.Clone(opts.Chain), env: e,
 		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
+		dbs: map[string]*durable.Space{},
 	}, nil
 }
 
@@ -227,12 +237,46 @@ func (m *Manager) build(ctx context.Context, f pluginFile) (*Plugin, error) {
 		sp = state.New(m.opts.StateLimits)
 		m.spaces[f.name] = sp
 	}
-	p, err := loadPlugin(ctx, m.env, f.name, f.wasmPath, f.wasm, set, sp, m.log)
+	db := m.durable(f.name, set.db)
+	p, err := loadPlugin(ctx, m.env, f.name, f.wasmPath, f.wasm, set, sp, db, m.log)
 	if err != nil {
 		return nil, err
 	}
+	if db != nil {
+		db.SetLimits(set.db)
+	}
 	p.sum = f.sum
 	return p, nil
+}
+
+// durable returns the durable state of plugin name, made with limits the
+// first time; nil without a store that keeps plugin state.
+func (m *Manager) durable(name string, limits durable.Limits) *durable.Space {
+	if m.env.db == nil {
+		return nil
+	}
+	db := m.dbs[name]
+	if db == nil {
+		db = durable.New(name, m.env.db, limits, m.log)
+		if err := db.Load(); err != nil {
+			m.log.Warn("plugin state: cannot read its size yet; retrying at the first write", "plugin", name, "err", err)
+		}
+		m.dbs[name] = db
+	}
+	return db
+}
+
+// FlushState waits until the durable state writes plugin name made before
+// the call are committed to the store, or ctx ends. A plugin without
+// durable state has nothing to wait for.
+func (m *Manager) FlushState(ctx context.Context, name string) error {
+	m.mu.Lock()
+	db := m.dbs[name]
+	m.mu.Unlock()
+	if db == nil {
+		return nil
+	}
+	return db.Flush(ctx)
 }
 
 // swap installs next as the current plugins and chain, and closes the
@@ -260,15 +304,13 @@ func (m *Manager) swap(next map[string]*Plugin) bool {
 	return true
 }
 
-// chain builds the policy chain: by order, then name.
+// chain builds the policy chain in the order chainLess gives.
 func (m *Manager) chain() *policy.Chain {
 	ps := make([]*Plugin, 0, len(m.plugins))
 	for _, p := range m.plugins {
 		ps = append(ps, p)
 	}
-	slices.SortFunc(ps, func(a, b *Plugin) int {
-		return cmp.Or(cmp.Compare(a.set.order, b.set.order), strings.Compare(a.name, b.name))
-	})
+	slices.SortFunc(ps, chainLess(m.order))
 	entries := make([]policy.Entry, len(ps))
 	for i, p := range ps {
 		entries[i] = policy.Entry{Policy: p, Mode: p.set.mode, OnErr: p.set.onErr, Kinds: p.set.kinds}
@@ -277,13 +319,13 @@ func (m *Manager) chain() *policy.Chain {
 }
 
 func (m *Manager) logChain(ps map[string]*Plugin) {
-	for _, e := range m.holder.Load().Entries() {
+	for i, e := range m.holder.Load().Entries() {
 		p := ps[e.Policy.Name()]
 		var hooks []string
 		for _, h := range p.hooks.List() {
 			hooks = append(hooks, h.String())
 		}
-		args := []any{"plugin", p.name, "file", p.file, "order", p.set.order,
+		args := []any{"plugin", p.name, "file", p.file, "position", i, "order", p.set.order,
 			"hooks", hooks, "mode", modeName(p.set.mode), "on_error", failName(p.set.onErr),
 			"pool", p.set.pool, "timeout", p.set.timeout, "memory_mb", p.set.memPages / 16}
 		if len(p.set.files) > 0 {
@@ -294,6 +336,7 @@ func (m *Manager) logChain(ps map[string]*Plugin) {
 	if len(ps) == 0 {
 		m.log.Info("wasm plugins: none loaded", "dir", m.opts.Dir)
 	}
+	m.logMissing(ps)
 }
 
 func modeName(md policy.Mode) string {
@@ -331,8 +374,26 @@ func (m *Manager) Close() error {
 	m.plugins = nil
 	m.mu.Unlock()
 	m.closing.Wait()
+	m.closeDurable()
 	m.flood.close()
 	return m.env.cache.Close(context.Background())
+}
+
+// closeTimeout bounds how long Close waits for the plugins' durable state
+// writes to be committed.
+const closeTimeout = 10 * time.Second
+
+// closeDurable commits the plugins' pending durable state writes, once
+// their instances are closed, and stops the flushers. Writes the store
+// does not take within closeTimeout are lost, and logged.
+func (m *Manager) closeDurable() {
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, db := range m.dbs {
+		wg.Go(func() { db.Close(ctx) })
+	}
+	wg.Wait()
 }
 
 // pluginFile is one NAME.wasm with its optional NAME.toml and the files

@@ -15,6 +15,7 @@ import (
 
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
+	"github.com/relayd/relayd/host/wasmhost/durable"
 	"github.com/relayd/relayd/host/wasmhost/preempt"
 	"github.com/relayd/relayd/host/wasmhost/state"
 	"github.com/relayd/relayd/sdk/abi"
@@ -24,6 +25,7 @@ import (
 type env struct {
 	cache        wazero.CompilationCache
 	store        store.Store
+	db           store.PluginState // nil: no durable state (FeatureDB off)
 	relayVersion string
 	noInstrument bool
 }
@@ -39,6 +41,7 @@ type Plugin struct {
 	log        *slog.Logger
 	logs       logLimiter
 	space      *state.Space
+	db         *durable.Space // nil without a store that keeps plugin state
 
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
@@ -70,8 +73,8 @@ var (
 
 // loadPlugin compiles bin, checks it, fills the pool and asks for its
 // limitation keys. On error everything it made is closed.
-func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set resolved, space *state.Space, log *slog.Logger) (p *Plugin, err error) {
-	p = &Plugin{name: name, file: file, set: set, env: e, space: space, done: make(chan struct{}),
+func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set resolved, space *state.Space, db *durable.Space, log *slog.Logger) (p *Plugin, err error) {
+	p = &Plugin{name: name, file: file, set: set, env: e, space: space, db: db, done: make(chan struct{}),
 		log: log.With("plugin", name)}
 	p.logs.init()
 	p.epoch.Store(1)

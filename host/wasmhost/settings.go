@@ -9,12 +9,16 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/relayd/relayd/host/policy"
+	"github.com/relayd/relayd/host/wasmhost/durable"
+	"github.com/relayd/relayd/sdk/abi"
 )
 
 // Settings are a plugin's host settings, read from NAME.toml beside
 // NAME.wasm. Zero fields take the Manager's defaults.
 type Settings struct {
-	// Order places the plugin in the chain (ascending; ties by name).
+	// Order places the plugin among those relayd.toml's chain does not
+	// list, which run after the listed ones (ascending; ties by name). It
+	// is a fallback: the chain setting is the place for the order.
 	Order int `toml:"order"`
 	// Hooks, if set, restricts the hooks the relay calls to these names
 	// ("connect", "event_pre", "event", "req", "count", "auth", "deliver",
@@ -49,9 +53,25 @@ type Settings struct {
 	// change to one reloads the plugin, and a missing one fails the load.
 	// Files has no default: Options.Defaults may not set it.
 	Files []string `toml:"files"`
+	// DBMaxKeys bounds the keys of the plugin's durable state (the db_*
+	// host functions); default abi.DBDefaultMaxKeys (100,000), at most
+	// 10,000,000. Past it a write that adds a key fails with ErrFull.
+	DBMaxKeys int64 `toml:"db_max_keys"`
+	// DBMaxBytes bounds the bytes of the plugin's durable state, each
+	// key's length plus its value's; default abi.DBDefaultMaxBytes
+	// (64 MiB), at most 1 GiB. Past it a write that grows the state fails
+	// with ErrFull. The relay holds the state in memory too (about this
+	// plus ~100 bytes per key).
+	DBMaxBytes int64 `toml:"db_max_bytes"`
 	// Config is the [config] table, handed to the plugin as JSON.
 	Config map[string]any `toml:"config"`
 }
+
+// Bounds of the durable state settings.
+const (
+	maxDBKeys  = 10_000_000
+	maxDBBytes = 1 << 30
+)
 
 // resolved are Settings checked and with defaults applied.
 type resolved struct {
@@ -71,6 +91,7 @@ type resolved struct {
 	config     []byte            // JSON
 	files      map[string][]byte // the listed files, by name (set by the loader)
 	kinds      []int             // event hooks only for these kinds; nil: all
+	db         durable.Limits    // db_max_keys, db_max_bytes
 }
 
 // ParseSettings decodes a NAME.toml. Unknown keys are an error, so that a
@@ -149,6 +170,9 @@ func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
 		}
 		r.kinds = append([]int{}, s.Kinds...)
 	}
+	if r.db, err = s.dbLimits(def); err != nil {
+		return r, err
+	}
 	cfg := s.Config
 	if cfg == nil {
 		cfg = map[string]any{}
@@ -157,6 +181,30 @@ func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
 		return r, fmt.Errorf("config: %w", err)
 	}
 	return r, nil
+}
+
+// dbLimits checks db_max_keys and db_max_bytes and fills them from def,
+// then from the ABI's defaults.
+func (s Settings) dbLimits(def Settings) (durable.Limits, error) {
+	pick := func(name string, v, d, fallback, most int64) (int64, error) {
+		switch {
+		case v < 0:
+			return 0, fmt.Errorf("%s %d: want a positive number", name, v)
+		case v > most:
+			return 0, fmt.Errorf("%s %d: over %d", name, v, most)
+		case v > 0:
+			return v, nil
+		case d > 0:
+			return min(d, most), nil
+		}
+		return fallback, nil
+	}
+	keys, err := pick("db_max_keys", s.DBMaxKeys, def.DBMaxKeys, abi.DBDefaultMaxKeys, maxDBKeys)
+	if err != nil {
+		return durable.Limits{}, err
+	}
+	size, err := pick("db_max_bytes", s.DBMaxBytes, def.DBMaxBytes, abi.DBDefaultMaxBytes, maxDBBytes)
+	return durable.Limits{MaxKeys: keys, MaxBytes: size}, err
 }
 
 // pageSize is the size of a wasm page.

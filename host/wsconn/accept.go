@@ -104,7 +104,7 @@ func (s *Server) handshake(nc net.Conn, up UpgradeFunc, httpLn *chanListener, he
 		nc.Close()
 		return
 	}
-	nc.SetDeadline(time.Now().Add(s.opts.WriteTimeout))
+	nc.SetDeadline(time.Now().Add(s.conns.Load().WriteTimeout))
 	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
 		acceptKey(key) + "\r\n\r\n"
 	if _, err := io.WriteString(nc, resp); err != nil {

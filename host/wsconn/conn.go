@@ -28,6 +28,7 @@ import (
 // held (the poller's epoll_ctl is a system call, not a lock).
 type Conn struct {
 	srv   *Server
+	o     *Options // the server's options when the connection was served
 	id    uint64
 	nc    net.Conn
 	fd    int
@@ -85,6 +86,18 @@ func (c *Conn) Value() any { return c.value }
 
 // RemoteAddr is the client's address.
 func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// QueueCap is the connection's queue bound (Options.QueueBytes when it
+// was served).
+func (c *Conn) QueueCap() int { return c.o.QueueBytes }
+
+// WriteTimeout is the connection's write timeout (Options.WriteTimeout
+// when it was served).
+func (c *Conn) WriteTimeout() time.Duration { return c.o.WriteTimeout }
+
+// MaxMessageBytes is the largest message the connection reads
+// (Options.MaxMessageBytes when it was served).
+func (c *Conn) MaxMessageBytes() int { return c.o.MaxMessageBytes }
 
 // QueuedBytes returns the payload bytes waiting to be written.
 func (c *Conn) QueuedBytes() int {
@@ -180,7 +193,7 @@ func (c *Conn) enqueue(m outMsg) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	if c.qbytes+size > c.srv.opts.QueueBytes {
+	if c.qbytes+size > c.o.QueueBytes {
 		c.mu.Unlock()
 		c.slowReader()
 		return ErrQueueFull
@@ -193,7 +206,7 @@ func (c *Conn) enqueue(m outMsg) error {
 // slowReader closes a connection whose queue would go over its cap.
 func (c *Conn) slowReader() {
 	c.srv.opts.Logger.Warn("disconnecting slow reader", "conn", c.id, "remote", c.nc.RemoteAddr().String(),
-		"queued_bytes", c.QueuedBytes(), "cap", c.srv.opts.QueueBytes)
+		"queued_bytes", c.QueuedBytes(), "cap", c.o.QueueBytes)
 	c.Close(ReasonQueueFull, "outbound queue full: reading too slowly")
 }
 
@@ -236,7 +249,7 @@ func (c *Conn) pong(payload []byte) {
 		return
 	}
 	m := outMsg{op: ws.OpPong, head: append(make([]byte, 0, maxControl), payload...)}
-	if c.qbytes+m.size() > c.srv.opts.QueueBytes {
+	if c.qbytes+m.size() > c.o.QueueBytes {
 		c.mu.Unlock()
 		c.slowReader()
 		return

@@ -106,7 +106,7 @@ func (c *Conn) feed(data []byte) bool {
 		c.pending = append(c.pending, data...)
 		data = c.pending
 	}
-	max := int64(c.srv.opts.MaxMessageBytes)
+	max := int64(c.o.MaxMessageBytes)
 	for len(data) > 0 {
 		if c.skip != nil && c.skip.left > 0 {
 			data = c.skipPayload(data)

@@ -13,22 +13,26 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/relayd/relayd/host/limits"
 )
 
-// Options configure a Server. Zero values get the defaults noted.
+// Options configure a Server. Zero values get the defaults of
+// host/limits (MaxMessageBytes, QueueBytes, WriteTimeout, PingInterval;
+// IdleTimeout three PingIntervals) or the one noted.
 type Options struct {
-	// MaxMessageBytes bounds one message, fragments included (512 KiB).
+	// MaxMessageBytes bounds one message, fragments included.
 	MaxMessageBytes int
 	// QueueBytes bounds the payload bytes queued to one connection; a
-	// client over it is disconnected (4 MiB).
+	// client over it is disconnected.
 	QueueBytes int
-	// WriteTimeout bounds one socket write (10 s).
+	// WriteTimeout bounds one socket write.
 	WriteTimeout time.Duration
 	// PingInterval is how long a connection may be silent before the
-	// server pings it (30 s).
+	// server pings it.
 	PingInterval time.Duration
 	// IdleTimeout closes a connection from which nothing, not even a pong,
-	// arrived for this long (90 s).
+	// arrived for this long.
 	IdleTimeout time.Duration
 	// ReadBufferBytes is the size of the large shared read buffers a busy
 	// connection switches to after filling a small one (64 KiB).
@@ -38,17 +42,18 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
+	def := limits.Default()
 	if o.MaxMessageBytes <= 0 {
-		o.MaxMessageBytes = 512 << 10
+		o.MaxMessageBytes = def.MaxMessageBytes
 	}
 	if o.QueueBytes <= 0 {
-		o.QueueBytes = 4 << 20
+		o.QueueBytes = def.QueueBytes
 	}
 	if o.WriteTimeout <= 0 {
-		o.WriteTimeout = 10 * time.Second
+		o.WriteTimeout = def.WriteTimeout
 	}
 	if o.PingInterval <= 0 {
-		o.PingInterval = 30 * time.Second
+		o.PingInterval = def.PingInterval
 	}
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 3 * o.PingInterval
@@ -85,7 +90,8 @@ type Handler interface {
 // epoll set, without a goroutine per idle connection, and writes them
 // through one bounded queue each. It is safe for concurrent use.
 type Server struct {
-	opts    Options
+	opts    Options                 // as NewServer got them; Logger and ReadBufferBytes hold for good
+	conns   atomic.Pointer[Options] // what connections served from now on get (SetOptions)
 	h       Handler
 	poll    *poller
 	nextID  atomic.Uint64
@@ -117,6 +123,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, h: h, poll: p, done: make(chan struct{})}
+	s.conns.Store(&opts)
 	for i := range s.shards {
 		s.shards[i].m = make(map[uint64]*Conn)
 	}
@@ -129,6 +136,16 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	go s.loop()
 	go s.sweep()
 	return s, nil
+}
+
+// SetOptions sets the options of the connections served from now on:
+// MaxMessageBytes, QueueBytes, WriteTimeout, PingInterval and IdleTimeout
+// (zero values get the defaults). Open connections keep the options they
+// were served with. ReadBufferBytes and Logger are NewServer's for good.
+func (s *Server) SetOptions(o Options) {
+	o.ReadBufferBytes, o.Logger = s.opts.ReadBufferBytes, s.opts.Logger
+	o.setDefaults()
+	s.conns.Store(&o)
 }
 
 // Len returns the number of open connections.
@@ -153,7 +170,7 @@ func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
 		nc.Close()
 		return nil, fmt.Errorf("wsconn: syscall conn: %w", err)
 	}
-	c := &Conn{srv: s, id: s.nextID.Add(1), nc: nc, value: value, pongAt: -1}
+	c := &Conn{srv: s, o: s.conns.Load(), id: s.nextID.Add(1), nc: nc, value: value, pongAt: -1}
 	if err := raw.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("wsconn: fd: %w", err)
@@ -244,8 +261,8 @@ func (s *Server) sweep() {
 		case now := <-t.C:
 			n := now.UnixNano()
 			s.now.Store(n)
-			ping, idle := int64(s.opts.PingInterval), int64(s.opts.IdleTimeout)
 			s.each(func(c *Conn) {
+				ping, idle := int64(c.o.PingInterval), int64(c.o.IdleTimeout)
 				quiet := n - c.lastRead.Load()
 				switch {
 				case quiet > idle:
@@ -296,7 +313,7 @@ func (s *Server) Close() {
 // Upgrade performs the websocket handshake on an HTTP request and hands the
 // connection to Serve. On failure the handshake response has been written.
 func (s *Server) Upgrade(w http.ResponseWriter, r *http.Request, value any) (*Conn, error) {
-	u := ws.HTTPUpgrader{Timeout: s.opts.WriteTimeout}
+	u := ws.HTTPUpgrader{Timeout: s.conns.Load().WriteTimeout}
 	nc, rw, _, err := u.Upgrade(r, w)
 	if err != nil {
 		return nil, fmt.Errorf("wsconn: upgrade: %w", err)

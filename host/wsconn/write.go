@@ -79,7 +79,7 @@ func (c *Conn) writeBatch(batch []outMsg, bp *[]byte, closing bool) (n int, clos
 		if len(bufs) == 0 {
 			return nil
 		}
-		d := c.srv.opts.WriteTimeout
+		d := c.o.WriteTimeout
 		if closing && d > time.Second {
 			d = time.Second
 		}

@@ -113,6 +113,18 @@ const (
 	// Reads one of the files the operator listed in the plugin's "files"
 	// setting (FeatureFiles).
 	FuncGetFile = "get_file"
+	// FuncDBGet: (key i32, key_len i32, buf i32, buf_limit i32) -> i32.
+	// Reads a key of the plugin's durable state (FeatureDB).
+	FuncDBGet = "db_get"
+	// FuncDBPut: (key i32, key_len i32, val i32, val_len i32, flags i32) -> i32.
+	FuncDBPut = "db_put"
+	// FuncDBDelete: (key i32, key_len i32) -> i32.
+	FuncDBDelete = "db_delete"
+	// FuncDBList: (prefix i32, prefix_len i32, after i32, after_len i32,
+	// limit i32, flags i32, buf i32, buf_limit i32) -> i32.
+	FuncDBList = "db_list"
+	// FuncDBUsage: (result i32) -> i32; writes DBUsageLen bytes.
+	FuncDBUsage = "db_usage"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -129,11 +141,14 @@ const (
 	// FeatureFiles: get_file reads the files listed in the plugin's
 	// "files" setting.
 	FeatureFiles Feature = 1 << 2
+	// FeatureDB: the db_* functions reach the plugin's durable state,
+	// kept in the relay's event store.
+	FeatureDB Feature = 1 << 3
 )
 
 // HostFunctions returns the names of every host function in ModuleName.
 func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
-		FuncStoreCount, FuncFeatures, FuncGetFile}
+		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage}
 }

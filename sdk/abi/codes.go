@@ -148,14 +148,16 @@ type Errno int32
 // The error codes.
 const (
 	OK             Errno = 0
-	ErrNotFound    Errno = -1 // no such field, header, tag or key
-	ErrMemory      Errno = -2 // a pointer/length pair is outside guest memory
-	ErrTooLarge    Errno = -3 // a key, value or output is over its limit
-	ErrInvalid     Errno = -4 // an argument is invalid (unknown code, bad JSON)
-	ErrUnavailable Errno = -5 // not available here (no store, wrong hook)
-	ErrTimeout     Errno = -6 // the host operation ran out of time
-	ErrMismatch    Errno = -7 // kv_cas found a different value
-	ErrInternal    Errno = -8 // the host failed
+	ErrNotFound    Errno = -1  // no such field, header, tag or key
+	ErrMemory      Errno = -2  // a pointer/length pair is outside guest memory
+	ErrTooLarge    Errno = -3  // a key, value or output is over its limit
+	ErrInvalid     Errno = -4  // an argument is invalid (unknown code, bad JSON)
+	ErrUnavailable Errno = -5  // not available here (no store, wrong hook)
+	ErrTimeout     Errno = -6  // the host operation ran out of time
+	ErrMismatch    Errno = -7  // kv_cas found a different value
+	ErrInternal    Errno = -8  // the host failed
+	ErrFull        Errno = -9  // the plugin's durable state is at its key or byte limit
+	ErrReadOnly    Errno = -10 // the store takes no writes now (disk below its reserve, damaged, closing)
 )
 
 // LogLevel is the level of a log line. The host maps it to slog levels.
@@ -183,4 +185,28 @@ const (
 	// MaxFileLen is the size of the largest file get_file returns: the
 	// host refuses to load a plugin whose listed file is larger.
 	MaxFileLen = 8 << 20
+	// MaxListEntries bounds the entries one db_list call returns.
+	MaxListEntries = 1024
+)
+
+// Durable state (db_*): flags, the layout of db_list and db_usage output,
+// and the defaults of the NAME.toml limits db_max_keys and db_max_bytes.
+const (
+	// DBPutIfAbsent makes db_put store only if the key is absent; else it
+	// returns ErrMismatch and writes nothing.
+	DBPutIfAbsent uint32 = 1
+	// DBListValues makes db_list return values as well as keys.
+	DBListValues uint32 = 1
+	// DBEntryHeaderLen is the size of the header of a db_list entry: the
+	// key length and the value length, two little-endian u32.
+	DBEntryHeaderLen = 8
+	// DBUsageLen is the size of db_usage's result: keys, bytes, max keys
+	// and max bytes, four little-endian i64.
+	DBUsageLen = 32
+	// DBDefaultMaxKeys is the default of db_max_keys, the keys a plugin may
+	// keep.
+	DBDefaultMaxKeys = 100000
+	// DBDefaultMaxBytes is the default of db_max_bytes, the bytes (keys
+	// plus values) a plugin may keep: 64 MiB.
+	DBDefaultMaxBytes = 64 << 20
 )

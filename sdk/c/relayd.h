@@ -29,7 +29,8 @@
  * Notes:
  *   - Guest globals are per instance: the relay runs several instances of a
  *     plugin and may replace one at any time. Shared state lives in the
- *     host (relayd_counter_add, relayd_bucket_take, relayd_kv_*).
+ *     host (relayd_counter_add, relayd_bucket_take, relayd_kv_*), and state
+ *     that must survive a restart in its durable state (relayd_db_*).
  *   - The host never allocates in the guest: reads fill a buffer you pass
  *     and return the length the value needs (see relayd_read).
  */
@@ -158,6 +159,8 @@
 #define RELAYD_ERR_TIMEOUT -6
 #define RELAYD_ERR_MISMATCH -7
 #define RELAYD_ERR_INTERNAL -8
+#define RELAYD_ERR_FULL -9       /* durable state at db_max_keys or db_max_bytes */
+#define RELAYD_ERR_READ_ONLY -10 /* the store takes no writes now; reads go on */
 
 /* Log levels. */
 #define RELAYD_LOG_DEBUG 0
@@ -169,6 +172,7 @@
 #define RELAYD_FEATURE_STORE 0x1
 #define RELAYD_FEATURE_STATE 0x2
 #define RELAYD_FEATURE_FILES 0x4
+#define RELAYD_FEATURE_DB 0x8
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -181,6 +185,15 @@
 #define RELAYD_MAX_HEADER_NAME_LEN 64
 #define RELAYD_MAX_FILE_NAME_LEN 255
 #define RELAYD_MAX_FILE_LEN 8388608 /* a larger listed file stops the load */
+#define RELAYD_MAX_LIST_ENTRIES 1024 /* entries of one relayd_db_list call */
+
+/* Durable state (relayd_db_*). */
+#define RELAYD_DB_PUT_IF_ABSENT 1   /* relayd_db_put flag */
+#define RELAYD_DB_LIST_VALUES 1     /* relayd_db_list flag */
+#define RELAYD_DB_ENTRY_HEADER_LEN 8 /* u32 key_len, u32 val_len (little-endian) */
+#define RELAYD_DB_USAGE_LEN 32      /* keys, bytes, max keys, max bytes (int64) */
+#define RELAYD_DB_DEFAULT_MAX_KEYS 100000
+#define RELAYD_DB_DEFAULT_MAX_BYTES 67108864
 
 /* ---- Host functions (imports) -------------------------------------- */
 
@@ -201,6 +214,11 @@
 #define RELAYD_FUNC_STORE_COUNT "store_count"
 #define RELAYD_FUNC_FEATURES "features"
 #define RELAYD_FUNC_GET_FILE "get_file"
+#define RELAYD_FUNC_DB_GET "db_get"
+#define RELAYD_FUNC_DB_PUT "db_put"
+#define RELAYD_FUNC_DB_DELETE "db_delete"
+#define RELAYD_FUNC_DB_LIST "db_list"
+#define RELAYD_FUNC_DB_USAGE "db_usage"
 
 #define RELAYD_IMPORT(name) \
     __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
@@ -275,7 +293,74 @@ int32_t relayd_kv_delete(const char *key, int32_t key_len);
 RELAYD_IMPORT(RELAYD_FUNC_STORE_COUNT)
 int32_t relayd_store_count(const char *filter, int32_t filter_len, int64_t *result);
 
+/*
+ * Durable state: a key-value namespace per plugin that the relay keeps in its
+ * store, across reloads and restarts (ABI.md, "Durable state"). Keys are 1 to
+ * RELAYD_MAX_KEY_LEN bytes, values up to RELAYD_MAX_VALUE_LEN. A write is
+ * visible to every instance at once and durable at the relay's next commit.
+ * Without RELAYD_FEATURE_DB every call returns RELAYD_ERR_UNAVAILABLE.
+ */
+
+/* relayd_db_get reads key's value like relayd_get; RELAYD_ERR_NOT_FOUND if
+ * absent. buf_limit 0 probes: is the key there. */
+RELAYD_IMPORT(RELAYD_FUNC_DB_GET)
+int32_t relayd_db_get(const void *key, int32_t key_len, void *buf, int32_t buf_limit);
+
+/* relayd_db_put stores a copy of val under key; flags 0 or
+ * RELAYD_DB_PUT_IF_ABSENT (else RELAYD_ERR_MISMATCH). RELAYD_ERR_FULL past
+ * the plugin's limits, RELAYD_ERR_READ_ONLY while the store takes no writes. */
+RELAYD_IMPORT(RELAYD_FUNC_DB_PUT)
+int32_t relayd_db_put(const void *key, int32_t key_len, const void *val, int32_t val_len, int32_t flags);
+
+/* relayd_db_delete deletes key: RELAYD_OK or RELAYD_ERR_NOT_FOUND. */
+RELAYD_IMPORT(RELAYD_FUNC_DB_DELETE)
+int32_t relayd_db_delete(const void *key, int32_t key_len);
+
+/* relayd_db_list writes whole entries (see relayd_db_next) for the keys
+ * under prefix that sort after after, at most limit (<= 0: up to
+ * RELAYD_MAX_LIST_ENTRIES), and returns the bytes written, 0 when none is
+ * left; a result over buf_limit is the size the first entry needs. Pass the
+ * last key returned as after to read the next page. */
+RELAYD_IMPORT(RELAYD_FUNC_DB_LIST)
+int32_t relayd_db_list(const void *prefix, int32_t prefix_len, const void *after, int32_t after_len,
+                       int32_t limit, int32_t flags, void *buf, int32_t buf_limit);
+
+/* relayd_db_usage writes keys, bytes, db_max_keys and db_max_bytes. */
+RELAYD_IMPORT(RELAYD_FUNC_DB_USAGE)
+int32_t relayd_db_usage(int64_t result[4]);
+
 /* ---- Helpers --------------------------------------------------------- */
+
+/* relayd_db_has reports whether key is in the durable state (1 or 0), or a
+ * negative RELAYD_ERR_* other than RELAYD_ERR_NOT_FOUND. */
+static inline int32_t relayd_db_has(const void *key, int32_t key_len) {
+    int32_t n = relayd_db_get(key, key_len, 0, 0);
+    if (n == RELAYD_ERR_NOT_FOUND)
+        return 0;
+    return n < 0 ? n : 1;
+}
+
+/* relayd_db_next reads the entry at *p of relayd_db_list's output, which
+ * ends at end: it sets key, key_len, val and val_len (0 without
+ * RELAYD_DB_LIST_VALUES) and moves *p to the next entry. It returns 1, or 0
+ * when no whole entry is left. */
+static inline int relayd_db_next(const uint8_t **p, const uint8_t *end, const uint8_t **key, int32_t *key_len,
+                                 const uint8_t **val, int32_t *val_len) {
+    const uint8_t *b = *p;
+    if (end - b < RELAYD_DB_ENTRY_HEADER_LEN)
+        return 0;
+    uint32_t kl = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    uint32_t vl = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+    b += RELAYD_DB_ENTRY_HEADER_LEN;
+    if ((uint32_t)(end - b) < kl || (uint32_t)(end - b) - kl < vl)
+        return 0;
+    *key = b;
+    *key_len = (int32_t)kl;
+    *val = b + kl;
+    *val_len = (int32_t)vl;
+    *p = b + kl + vl;
+    return 1;
+}
 
 /* relayd_strlen is strlen without libc. */
 static inline int32_t relayd_strlen(const char *s) {

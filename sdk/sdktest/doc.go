@@ -2,9 +2,10 @@
 // WebAssembly, so plugin authors can unit-test it with go test.
 //
 // It plays the host: it supplies the plugin's settings, a clock, sessions,
-// fixture events and an in-memory shared state with the same semantics as
-// the relay's, then calls the registered handlers and returns their
-// verdicts.
+// fixture events, an in-memory shared state and a durable state (DB) with
+// the same semantics as the relay's, then calls the registered handlers and
+// returns their verdicts. The durable state passes the same conformance
+// suite as the relay's (internal/testing/dbtest, run from the relay's module).
 //
 //	func TestNoDMs(t *testing.T) {
 //		t.Parallel()

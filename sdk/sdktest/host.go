@@ -187,6 +187,9 @@ func (h *Host) Features() uint64 {
 	if h.opts.Count != nil {
 		f |= abi.FeatureStore
 	}
+	if h.db != nil {
+		f |= abi.FeatureDB
+	}
 	return uint64(f)
 }
 

@@ -46,6 +46,13 @@ type Options struct {
 	// abi.MaxFileLen. To test a changed file, make a new Host and Init it,
 	// as the relay reloads the plugin.
 	Files map[string]string
+	// DB is the plugin's durable state (package sdk/db); nil gives the
+	// Host an empty one with the relay's default limits. Pass the same DB
+	// to a new Host to test what a restart or a reload keeps.
+	DB *DB
+	// NoDB makes the Host a relay without durable state: the feature bit
+	// is off and package sdk/db reports sdk.ErrUnavailable.
+	NoDB bool
 }
 
 // Event is a fixture event. Empty ID, PubKey and Sig are filled with
@@ -117,6 +124,7 @@ type Host struct {
 	opts  Options
 	base  Options // as given to New; Init applies the settings to a copy
 	state *state
+	db    *DB // nil with Options.NoDB
 	mu    sync.Mutex
 	logs  []string
 	call  callInput
@@ -150,7 +158,10 @@ func New(opts Options) *Host {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Host{opts: opts, base: opts, state: newState()}
+	h := &Host{opts: opts, base: opts, state: newState(), db: opts.DB}
+	if h.db == nil && !opts.NoDB {
+		h.db = NewDB(DBLimits{})
+	}
 	guest.mu.Lock()
 	imports.SetHost(h) // for SDK calls outside a handler; see Call
 	guest.mu.Unlock()

@@ -29,6 +29,10 @@ type Settings struct {
 	Enabled   *bool    `toml:"enabled"`
 	Kinds     []int    `toml:"kinds"`
 	Files     []string `toml:"files"`
+	// DBMaxKeys and DBMaxBytes bound the durable state (0: the relay's
+	// defaults).
+	DBMaxKeys  int64 `toml:"db_max_keys"`
+	DBMaxBytes int64 `toml:"db_max_bytes"`
 	// Config is the [config] table as the JSON the relay hands the plugin
 	// (sdk.Config): "{}" when there is none.
 	Config string `toml:"config"`
@@ -79,6 +83,10 @@ func ParseSettings(toml []byte) (Settings, error) {
 			for _, n := range ns {
 				s.Kinds = append(s.Kinds, int(n))
 			}
+		case "db_max_keys":
+			s.DBMaxKeys, err = tomlInt64(val)
+		case "db_max_bytes":
+			s.DBMaxBytes, err = tomlInt64(val)
 		case "config":
 			s.Config, err = configJSON(val)
 		default:
@@ -104,6 +112,11 @@ func wantType(ok bool, what string) error {
 func tomlInt(val any) (int, error) {
 	n, ok := val.(int64)
 	return int(n), wantType(ok, "an integer")
+}
+
+func tomlInt64(val any) (int64, error) {
+	n, ok := val.(int64)
+	return n, wantType(ok, "an integer")
 }
 
 // tomlString reads a string that must be one of allowed ("" allowed).
@@ -201,6 +214,9 @@ func (h *Host) applySettings() error {
 		}
 	}
 	h.limits = lim
+	if h.db != nil && (s.DBMaxKeys != 0 || s.DBMaxBytes != 0) {
+		h.db.SetLimits(DBLimits{MaxKeys: s.DBMaxKeys, MaxBytes: s.DBMaxBytes})
+	}
 	return nil
 }
 

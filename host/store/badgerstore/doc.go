@@ -38,6 +38,7 @@
 //	0x0a kind pubkey(32) dhash        -> deletion created_at (8)  (NIP-09: address deleted up to then)
 //	0x0b expiration(8) serial         -> ""                       (NIP-40, for DeleteExpired)
 //	0x0c serial                       -> ""                       (lost: an unreadable event was removed)
+//	0x10 plugin 0x00 key              -> value                    (plugin state, plugin_state.go)
 //
 // The header in front of the raw JSON is fixed-size: a format byte,
 // created_at (8), kind (4), expiration (8, 0 for none), pubkey (32) and id
@@ -48,6 +49,11 @@
 // value lives in badger's value log and the LSM tree holds only keys and
 // value pointers, so compactions stay cheap and reads cost one value log
 // read per event returned.
+//
+// The plugin state keys (store.PluginState) share the database and the
+// writer's commits but nothing else: every event operation and operator
+// tool walks the event and index prefixes by name, so a new key family is
+// invisible to them unless it is added there.
 //
 // A note with three single-letter tags costs nine keys: event, id, author,
 // kind, author-kind, time and one per tag value. Badger's per-key work
@@ -143,4 +149,14 @@
 // accepted; the links go once the store checks out. Options.AcceptRollback
 // opens such a store as it is, rewrites the record, and goes on with
 // serials above both.
+//
+// # Backup
+//
+// Store.Backup writes badger's own dump of every live key (DB.Backup, one
+// read snapshot) between a header line and an end marker with a sha256
+// of everything before it (backup.go); Restore loads it into a new
+// directory with DB.Load, removes the directory unless the whole file
+// checks out, then opens it as a store, so the count check and the
+// rollback record apply as at any start. Every key is carried whatever
+// its prefix: a new kind of key needs nothing here.
 package badgerstore

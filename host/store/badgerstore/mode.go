@@ -120,6 +120,10 @@ func (s *Store) unwritable() error {
 func (s *Store) refuse(reqs []*request) {
 	err := s.unwritable()
 	for _, r := range reqs {
+		if r.state != nil {
+			r.err = err
+			continue
+		}
 		if r.rec == nil {
 			continue // answered by prepare
 		}

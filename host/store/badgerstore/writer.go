@@ -24,6 +24,8 @@ type request struct {
 
 	run func() error // an exclusive job (admin.go); its error is err
 
+	state *stateWrite // plugin state ops (plugin_state.go), committed with the saves
+
 	// err is the result, set by prepare or by the writer, read by the
 	// notifier after the batch is committed.
 	err error
@@ -146,14 +148,20 @@ func (s *Store) commitSaves(reqs []*request) int {
 	serial, events := s.serial, s.events
 	size := 0
 	for i, r := range reqs {
-		if r.rec == nil {
+		var err error
+		switch {
+		case r.state != nil:
+			if err = s.applyState(txn, r); err == nil {
+				size += r.size
+			}
+		case r.rec == nil:
 			continue // answered by prepare
-		}
-		err := s.applySafely(txn, r)
-		if err == nil {
-			if r.err == nil {
+		default:
+			if err = s.applySafely(txn, r); err == nil && r.err == nil {
 				size += len(r.rec.value) + 512 // and its keys
 			}
+		}
+		if err == nil {
 			continue
 		}
 		txn.Discard()
@@ -162,7 +170,7 @@ func (s *Store) commitSaves(reqs []*request) int {
 			return s.commitSaves(reqs[:i])
 		}
 		if errors.Is(err, badger.ErrTxnTooBig) {
-			err = fmt.Errorf("badgerstore: event does not fit a transaction: %w", store.ErrTooLarge)
+			err = fmt.Errorf("badgerstore: write does not fit a transaction: %w", store.ErrTooLarge)
 		}
 		r.err = err
 		return 1
@@ -182,7 +190,7 @@ func (s *Store) commitSaves(reqs []*request) int {
 	if err := txn.Commit(); err != nil {
 		s.serial, s.events = serial, events
 		for _, r := range reqs {
-			if r.rec != nil {
+			if r.rec != nil || r.state != nil {
 				r.err = fmt.Errorf("badgerstore: commit: %w", err)
 			}
 		}
@@ -191,6 +199,8 @@ func (s *Store) commitSaves(reqs []*request) int {
 	s.commits.Add(1)
 	if s.serial != serial {
 		s.committed(size)
+	} else if err := s.guard.wrote(size); err != nil {
+		s.log.Debug("badgerstore: measuring free space", "err", err)
 	}
 	return len(reqs)
 }

@@ -46,6 +46,32 @@ func Start(t testing.TB, cfg config.Config) *Relay {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	return start(t, cfg, nil)
+}
+
+// StartFile runs relayd from the config file at path, as
+// "relayd -config path -listen 127.0.0.1:0 -data TEMPDIR -plugins
+// pluginDir" would (no -plugins if pluginDir is empty): the flags stay
+// over the file at every reload. Reload then reloads the file too, as
+// SIGHUP does, and so does a change of the file.
+func StartFile(t testing.TB, path, pluginDir string) *Relay {
+	t.Helper()
+	data := t.TempDir()
+	src := config.Source{Path: path, Flags: func(c *config.Config) {
+		c.Listen, c.DataDir = "127.0.0.1:0", data
+		if pluginDir != "" {
+			c.PluginDir = pluginDir
+		}
+	}}
+	cfg, err := src.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, cfg, &src)
+}
+
+func start(t testing.TB, cfg config.Config, src *config.Source) *Relay {
+	t.Helper()
 	logs := &syncBuffer{}
 	var w io.Writer = logs.writer()
 	if os.Getenv("RELAYD_TEST_LOG") != "" {
@@ -56,7 +82,7 @@ func Start(t testing.TB, cfg config.Config) *Relay {
 	ready, metrics := make(chan string, 1), make(chan string, 1)
 	r := &Relay{Config: cfg, logs: logs, reload: make(chan struct{}, 1), stop: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Version: "test", MetricsListening: metrics})
+		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Config: src, Version: "test", MetricsListening: metrics})
 	}()
 	select {
 	case addr := <-ready:
@@ -101,7 +127,8 @@ func (r *Relay) Stop() {
 	})
 }
 
-// Reload asks the plugin manager to rescan, as SIGHUP does.
+// Reload reloads the config file (StartFile) and asks the plugin manager
+// to rescan, as SIGHUP does.
 func (r *Relay) Reload() { r.reload <- struct{}{} }
 
 // Logs returns everything the relay logged so far.

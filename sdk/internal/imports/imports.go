@@ -55,6 +55,22 @@ func features() uint64
 //go:wasmimport relayd_v1 get_file
 func getFile(name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, limit uint32) int32
 
+//go:wasmimport relayd_v1 db_get
+func dbGet(key unsafe.Pointer, keyLen uint32, buf unsafe.Pointer, limit uint32) int32
+
+//go:wasmimport relayd_v1 db_put
+func dbPut(key unsafe.Pointer, keyLen uint32, val unsafe.Pointer, valLen uint32, flags uint32) int32
+
+//go:wasmimport relayd_v1 db_delete
+func dbDelete(key unsafe.Pointer, keyLen uint32) int32
+
+//go:wasmimport relayd_v1 db_list
+func dbList(prefix unsafe.Pointer, prefixLen uint32, after unsafe.Pointer, afterLen uint32, limit int32, flags uint32,
+	buf unsafe.Pointer, bufLimit uint32) int32
+
+//go:wasmimport relayd_v1 db_usage
+func dbUsage(result *[4]int64) int32
+
 func bp(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 func sp(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
@@ -130,3 +146,24 @@ func Features() uint64 { return features() }
 func GetFile(name string, buf []byte) int32 {
 	return getFile(sp(name), uint32(len(name)), bp(buf), uint32(len(buf)))
 }
+
+// DBGet reads durable key into buf.
+func DBGet(key string, buf []byte) int32 {
+	return dbGet(sp(key), uint32(len(key)), bp(buf), uint32(len(buf)))
+}
+
+// DBPut stores val under durable key.
+func DBPut(key string, val []byte, flags uint32) int32 {
+	return dbPut(sp(key), uint32(len(key)), bp(val), uint32(len(val)), flags)
+}
+
+// DBDelete deletes durable key.
+func DBDelete(key string) int32 { return dbDelete(sp(key), uint32(len(key))) }
+
+// DBList lists durable keys under prefix after after into buf.
+func DBList(prefix, after string, limit int32, flags uint32, buf []byte) int32 {
+	return dbList(sp(prefix), uint32(len(prefix)), sp(after), uint32(len(after)), limit, flags, bp(buf), uint32(len(buf)))
+}
+
+// DBUsage writes the durable state's keys, bytes and limits into result.
+func DBUsage(result *[4]int64) int32 { return dbUsage(result) }

@@ -24,6 +24,11 @@ type Host interface {
 	StoreCount(filter []byte, result *int64) int32
 	Features() uint64
 	GetFile(name string, buf []byte) int32
+	DBGet(key string, buf []byte) int32
+	DBPut(key string, val []byte, flags uint32) int32
+	DBDelete(key string) int32
+	DBList(prefix, after string, limit int32, flags uint32, buf []byte) int32
+	DBUsage(result *[4]int64) int32
 }
 
 // Exports are the guest exports as Go functions, for native callers. The
@@ -177,4 +182,44 @@ func GetFile(name string, buf []byte) int32 {
 		return unavailable
 	}
 	return host.GetFile(name, buf)
+}
+
+// DBGet reads durable key into buf.
+func DBGet(key string, buf []byte) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.DBGet(key, buf)
+}
+
+// DBPut stores val under durable key.
+func DBPut(key string, val []byte, flags uint32) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.DBPut(key, val, flags)
+}
+
+// DBDelete deletes durable key.
+func DBDelete(key string) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.DBDelete(key)
+}
+
+// DBList lists durable keys under prefix after after into buf.
+func DBList(prefix, after string, limit int32, flags uint32, buf []byte) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.DBList(prefix, after, limit, flags, buf)
+}
+
+// DBUsage writes the durable state's keys, bytes and limits into result.
+func DBUsage(result *[4]int64) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.DBUsage(result)
 }

@@ -36,6 +36,20 @@ int32_t on_event(RELAYD_HOOK_ARGS) {
     sum += relayd_kv_cas("k", 1, "v", 1, "w", 1, 0);
     sum += relayd_kv_delete("k", 1);
     sum += relayd_store_count("{}", 2, &result);
+    sum += relayd_db_put("k", 1, "v", 1, RELAYD_DB_PUT_IF_ABSENT);
+    sum += relayd_db_get("k", 1, buf, sizeof buf);
+    sum += relayd_db_has("k", 1);
+    sum += relayd_db_delete("k", 1);
+    {
+        int64_t usage[4];
+        const uint8_t *p = (const uint8_t *)buf, *key, *val;
+        int32_t key_len, val_len;
+        int32_t n = relayd_db_list("", 0, "", 0, 0, RELAYD_DB_LIST_VALUES, buf, sizeof buf);
+        while (n > 0 && n <= (int32_t)sizeof buf &&
+               relayd_db_next(&p, (const uint8_t *)buf + n, &key, &key_len, &val, &val_len))
+            sum += key_len + val_len;
+        sum += relayd_db_usage(usage);
+    }
     sum += relayd_config_ints("kinds", kinds, 4);
     *relayd_put_int(relayd_put_str(buf, "n="), sum) = 0;
     switch (kind) {
