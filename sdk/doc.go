@@ -33,6 +33,27 @@
 // the plugin config) is fetched from the host when a method is called,
 // about 50 ns each. Nothing is parsed as JSON unless you ask for JSON.
 //
+// # Views
+//
+// Event, Session and Req are views of one handler call. Their fixed
+// fields are values and stay readable, but everything else is read from
+// the host's input for the call in progress, so it is valid only during
+// the handler call that received the view. A view kept in a global and
+// read in a later call would read that call's input; instead the SDK
+// stamps each view with its call: after the call its accessors panic (the
+// relay discards the instance and counts a plugin error; sdktest fails the
+// test) and their Get forms return ErrExpired. Copy what you need to keep:
+// strings and byte slices the accessors return are yours.
+//
+// # Errors
+//
+// The plain accessors (Content, IP, Header, Config, File...) give the zero
+// value when the host reports an error, which is what a policy usually
+// wants. Each has a Get form (GetContent, GetIP, GetHeader, GetConfig,
+// GetFile...) that returns the host's error as well, to tell a missing
+// header (ErrNotFound) from an empty one, or a field the hook does not
+// have from an empty value.
+//
 // # State
 //
 // The relay runs several instances of a plugin at once and may replace an
@@ -61,7 +82,7 @@
 //   - sdk/db is the plugin's durable state: keys, values and sets of keys
 //     that survive restarts.
 //   - sdk/filter reads and rewrites REQ and COUNT filters without
-//     encoding/json.
+//     encoding/json: raw members, or NIP-01 fields (Req.Filters).
 //   - sdk/kinds reads kinds and "lo-hi" kind ranges, and per-kind
 //     overrides.
 //   - sdk/nip19 reads pubkeys written as hex or as an npub.
@@ -76,5 +97,6 @@
 //     error, which the relay answers with the plugin's on_error setting.
 //   - The SDK yields to the Go scheduler every few calls so the garbage
 //     collector keeps the heap small; handlers need not do it.
-//   - Byte slices returned by accessors are fresh copies, safe to keep.
+//   - Strings and byte slices returned by accessors are fresh copies, safe
+//     to keep; the views that return them are not (see Views).
 package sdk

@@ -1,11 +1,7 @@
 package sdk
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/relayd/relayd/sdk/abi"
-	"github.com/relayd/relayd/sdk/internal/imports"
 )
 
 // Source says where an event came from, as in strfry's plugin input.
@@ -21,11 +17,16 @@ const (
 	SourceStored = abi.SourceStored
 )
 
-// Session is a client connection. Its methods are valid only during the
-// handler call that received it.
+// Session is a client connection, as a handler sees it. It is a view of
+// the call: ID, IsAuthed and Source are values copied into it, but the
+// other methods read from the host and are valid only during the handler
+// call that received the Session. Called after the handler returned they
+// panic, and their Get forms return ErrExpired; copy what you need to keep
+// (see the package doc, "Views").
 type Session struct {
 	id    uint64
 	flags uint32
+	gen   uint32 // the call that made the view (views.go)
 }
 
 // ID is the relay's id for the session, unique for the life of the relay
@@ -38,34 +39,28 @@ func (s Session) IsAuthed() bool { return s.flags&abi.FlagAuthed != 0 }
 
 // Authed returns the pubkey (hex) the session authenticated as, or "".
 func (s Session) Authed() string {
-	if !s.IsAuthed() {
-		return ""
-	}
-	return fieldString(abi.FieldAuthed)
+	return must(s.GetAuthed())
 }
 
 // IP returns the client's address ("203.0.113.7", "2001:db8::1"), or "".
-func (s Session) IP() string { return fieldString(abi.FieldIP) }
+func (s Session) IP() string { return must(s.GetIP()) }
 
 // Source returns SourceIP4 or SourceIP6 for a client session.
 func (s Session) Source() Source { return Source(s.flags & abi.FlagSourceMask) }
 
 // ConnectedAt returns the unix time the session connected, or 0.
-func (s Session) ConnectedAt() int64 {
-	n, _ := strconv.ParseInt(fieldString(abi.FieldConnectedAt), 10, 64)
-	return n
-}
+func (s Session) ConnectedAt() int64 { return must(s.GetConnectedAt()) }
 
 // Header returns one of the request headers the relay passes on
 // ("origin", "user-agent", "x-forwarded-for"), or "".
-func (s Session) Header(name string) string {
-	b, _ := fetch(func(buf []byte) int32 { return imports.GetHeader(name, buf) })
-	return string(b)
-}
+func (s Session) Header(name string) string { return must(s.GetHeader(name)) }
 
-// Event is the event a handler decides on. Kind, CreatedAt, ContentLen,
-// TagCount, ReceivedAt and Source cost nothing; the other accessors fetch
-// from the host. Its methods are valid only during the handler call.
+// Event is the event a handler decides on, a view of the call. Kind,
+// CreatedAt, ContentLen, TagCount, ReceivedAt and Source are values that
+// arrive with the call: they cost nothing and stay readable. The other
+// accessors fetch from the host and are valid only during the handler
+// call: called after it returned they panic, and their Get forms return
+// ErrExpired. Copy what you need to keep.
 type Event struct {
 	session    Session
 	kind       uint32
@@ -98,64 +93,49 @@ func (e Event) Source() Source { return e.session.Source() }
 func (e Event) Session() Session { return e.session }
 
 // ID returns the event id (hex).
-func (e Event) ID() string { return fieldString(abi.FieldEventID) }
+func (e Event) ID() string { return must(e.GetID()) }
 
 // Pubkey returns the author's pubkey (hex).
-func (e Event) Pubkey() string { return fieldString(abi.FieldPubkey) }
+func (e Event) Pubkey() string { return must(e.GetPubkey()) }
 
 // Sig returns the signature (hex).
-func (e Event) Sig() string { return fieldString(abi.FieldSig) }
+func (e Event) Sig() string { return must(e.GetSig()) }
 
 // Content returns the content.
-func (e Event) Content() string { return fieldString(abi.FieldContent) }
+func (e Event) Content() string { return must(e.GetContent()) }
 
 // Tag returns tag i (0 <= i < TagCount), e.g. ["e", "<id>", "<relay>"].
-func (e Event) Tag(i int) []string {
-	if i < 0 || i >= int(e.tagCount) {
-		return nil
-	}
-	b, errno := fetch(func(buf []byte) int32 { return imports.GetTag(uint32(i), buf) })
-	if errno != abi.OK {
-		return nil
-	}
-	return strings.Split(string(b), "\x00")
-}
+func (e Event) Tag(i int) []string { return must(e.GetTag(i)) }
 
 // Tags returns every tag.
-func (e Event) Tags() [][]string {
-	out := make([][]string, 0, e.tagCount)
-	for i := range int(e.tagCount) {
-		out = append(out, e.Tag(i))
-	}
-	return out
-}
+func (e Event) Tags() [][]string { return must(e.GetTags()) }
 
 // TagValue returns the second element of the first tag named name ("d",
 // "p", "expiration"...).
 func (e Event) TagValue(name string) (string, bool) {
-	for i := range int(e.tagCount) {
-		if t := e.Tag(i); len(t) >= 2 && t[0] == name {
-			return t[1], true
-		}
-	}
-	return "", false
+	v, ok, err := e.GetTagValue(name)
+	must(v, err)
+	return v, ok
 }
 
 // TagsJSON returns the tags as a JSON array of arrays.
-func (e Event) TagsJSON() []byte { return fieldBytes(abi.FieldTags) }
+func (e Event) TagsJSON() []byte { return must(e.GetTagsJSON()) }
 
 // Raw returns the whole event as JSON.
-func (e Event) Raw() []byte { return fieldBytes(abi.FieldRaw) }
+func (e Event) Raw() []byte { return must(e.GetRaw()) }
 
 // StrfryInput returns the event in strfry's plugin input format:
 // {"type":"new","event":{...},"receivedAt":...,"sourceType":"IP4",
 // "sourceInfo":"1.2.3.4","authed":"<hex>"}. Handy to port strfry plugins.
-func (e Event) StrfryInput() []byte { return fieldBytes(abi.FieldStrfryInput) }
+func (e Event) StrfryInput() []byte { return must(e.GetStrfryInput()) }
 
 // SubID returns the subscription id of a delivery, or "".
-func (e Event) SubID() string { return fieldString(abi.FieldSubID) }
+func (e Event) SubID() string { return must(e.GetSubID()) }
 
-// Req is a REQ or COUNT a handler decides on.
+// Req is a REQ or COUNT a handler decides on, a view of the call:
+// FilterCount is a value that arrives with the call; the other accessors
+// fetch from the host and are valid only during the handler call, like
+// Event's.
 type Req struct {
 	session Session
 	size    uint32
@@ -169,7 +149,8 @@ func (r Req) Session() Session { return r.session }
 func (r Req) FilterCount() int { return int(r.count) }
 
 // SubID returns the subscription id.
-func (r Req) SubID() string { return fieldString(abi.FieldSubID) }
+func (r Req) SubID() string { return must(r.GetSubID()) }
 
-// FiltersJSON returns the filters as a JSON array of filter objects.
-func (r Req) FiltersJSON() []byte { return fieldBytes(abi.FieldFilters) }
+// FiltersJSON returns the filters as a JSON array of filter objects. For
+// them decoded into their NIP-01 fields, see Filters.
+func (r Req) FiltersJSON() []byte { return must(r.GetFiltersJSON()) }

@@ -102,7 +102,7 @@ func limitation() int32 {
 
 // dispatch runs the handler for hook h and returns the packed verdict.
 func dispatch(h abi.Hook, session uint64, kind uint32, createdAt, receivedAt int64, size, count, flags uint32) uint32 {
-	s := Session{id: session, flags: flags}
+	s := Session{id: session, flags: flags, gen: callGen}
 	ev := Event{session: s, kind: kind, createdAt: createdAt, receivedAt: receivedAt, contentLen: size, tagCount: count}
 	var v Verdict
 	switch h {
@@ -125,6 +125,7 @@ func dispatch(h abi.Hook, session uint64, kind uint32, createdAt, receivedAt int
 			onClose(s)
 		}
 	}
+	callGen++ // the views of this call expire as it returns
 	if calls++; calls%yieldEvery == 0 {
 		runtime.Gosched()
 	}

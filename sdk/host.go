@@ -32,10 +32,34 @@ func Now() time.Time { return time.Unix(0, imports.Now()) }
 // Config returns the plugin's [config] table as JSON ("{}" if none). To
 // decode it into a struct, use package sdk/config (which brings in
 // encoding/json, about 1 MB of wasm).
-func Config() []byte { return fieldBytes(abi.FieldConfig) }
+func Config() []byte {
+	b, _ := GetConfig()
+	return b
+}
+
+// GetConfig is Config with the host's error.
+func GetConfig() ([]byte, error) {
+	b, errno := getField(abi.FieldConfig)
+	if errno != abi.OK {
+		return nil, &Error{Op: "GetConfig", Code: errno}
+	}
+	return append([]byte(nil), b...), nil
+}
 
 // PluginName returns the plugin's name (its file name without .wasm).
-func PluginName() string { return fieldString(abi.FieldPluginName) }
+func PluginName() string {
+	s, _ := GetPluginName()
+	return s
+}
+
+// GetPluginName is PluginName with the host's error.
+func GetPluginName() (string, error) {
+	b, errno := getField(abi.FieldPluginName)
+	if errno != abi.OK {
+		return "", &Error{Op: "GetPluginName", Code: errno}
+	}
+	return string(b), nil
+}
 
 // HasStore reports whether StoreCount is backed by an event store.
 func HasStore() bool { return abi.Feature(imports.Features())&abi.FeatureStore != 0 }
@@ -56,13 +80,24 @@ func HasStore() bool { return abi.Feature(imports.Features())&abi.FeatureStore !
 //   - Each call copies the file out of the host; the result is the
 //     caller's.
 func File(name string) ([]byte, bool) {
+	b, err := GetFile(name)
+	return b, err == nil
+}
+
+// GetFile is File with the host's error: ErrNotFound if name is not
+// listed, ErrTooLarge for a name over abi.MaxFileNameLen, ErrUnavailable
+// on a relay without files.
+func GetFile(name string) ([]byte, error) {
 	n := imports.GetFile(name, nil) // probe the length
 	if n < 0 {
-		return nil, false
+		return nil, &Error{Op: "GetFile", Code: Errno(n)}
 	}
 	b := make([]byte, n)
-	if imports.GetFile(name, b) != n {
-		return nil, false
+	if rc := imports.GetFile(name, b); rc != n {
+		if rc >= 0 {
+			rc = int32(abi.ErrInternal) // changed between the two reads: cannot happen within an instance
+		}
+		return nil, &Error{Op: "GetFile", Code: Errno(rc)}
 	}
-	return b, true
+	return b, nil
 }

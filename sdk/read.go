@@ -29,16 +29,3 @@ func fetch(read func(buf []byte) int32) ([]byte, abi.Errno) {
 func getField(f abi.Field) ([]byte, abi.Errno) {
 	return fetch(func(b []byte) int32 { return imports.Get(uint32(f), b) })
 }
-
-func fieldString(f abi.Field) string {
-	b, _ := getField(f)
-	return string(b)
-}
-
-func fieldBytes(f abi.Field) []byte {
-	b, errno := getField(f)
-	if errno != abi.OK {
-		return nil
-	}
-	return append([]byte(nil), b...)
-}

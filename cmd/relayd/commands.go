@@ -20,7 +20,7 @@ Commands:
             is missing here, upload what it lacks, or both
   backup    write a copy of the whole store (badger's dump, checksummed)
   restore   make a new data dir's store from a backup
-  plugin    tools for plugin authors: check, test, new
+  plugin    tools for plugin authors: check, test, bench, new, sdk
   check-config FILE
             validate a relayd.toml without starting (exit 1 and the key
             at fault if it is wrong)

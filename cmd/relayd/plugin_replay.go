@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/nbd-wtf/go-nostr"
@@ -23,22 +23,24 @@ import (
 )
 
 // pluginTest runs `relayd plugin test`: it loads one plugin as the relay
-// would (with an in-memory event store behind store_count) and replays
-// events through its event_pre and event hooks, printing one verdict line
-// per event.
+// would (with an in-memory event store behind store_count) and replays a
+// fixtures file through its hooks (plugin_fixture.go), printing one
+// verdict line per call, or comparing them with a golden file.
 func pluginTest(args []string, in io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("relayd plugin test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	config := fs.String("config", "", "settings file (default: NAME.toml beside FILE.wasm)")
-	authed := fs.String("authed", "", `for plain event lines, the session's NIP-42 pubkey (hex), or "author" for each event's own`)
-	skipVerify := fs.Bool("skip-verify", false, "pass events with a bad id or signature to the event hook instead of refusing them")
+	authed := fs.String("authed", "", `for lines that name no session, the session's NIP-42 pubkey (hex), or "author" for each event's own`)
+	skipVerify := fs.Bool("skip-verify", false, "pass events with a bad id or signature to the event and auth hooks instead of refusing them")
 	logLevel := fs.String("log", "warn", "plugin and host log level on stderr: debug, info, warn or error")
+	expect := fs.String("expect", "", "compare the verdict lines with this golden file instead of printing them; exit 1 on a difference")
+	update := fs.Bool("update", false, "with -expect, write the verdict lines to the golden file")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
 	}
 	if len(pos) < 1 || len(pos) > 2 {
-		return usageErr(stderr, "test", "want FILE.wasm [EVENTS.jsonl]")
+		return usageErr(stderr, "test", "want FILE.wasm [FIXTURES.jsonl]")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -47,6 +49,10 @@ func pluginTest(args []string, in io.Reader, stdout, stderr io.Writer) int {
 	if *authed != "" && *authed != "author" && !nostr.IsValid32ByteHex(*authed) {
 		return usageErr(stderr, "test", `-authed: want a 64-character hex pubkey or "author"`)
 	}
+	if *update && *expect == "" {
+		return usageErr(stderr, "test", "-update needs -expect GOLDEN")
+	}
+	name := "stdin"
 	if len(pos) == 2 {
 		f, err := os.Open(pos[1])
 		if err != nil {
@@ -54,7 +60,7 @@ func pluginTest(args []string, in io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer f.Close()
-		in = f
+		in, name = f, pos[1]
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	rp, err := loadReplayer(pos[0], *config, log)
@@ -63,20 +69,85 @@ func pluginTest(args []string, in io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer rp.close()
-	rp.authed, rp.verify = *authed, !*skipVerify
-	return rp.run(in, stdout, stderr)
+	rp.verify = !*skipVerify
+	steps, bad := readFixtures(in, *authed, stderr)
+	out := rp.replay(steps)
+	rp.summary(stderr, len(steps), bad)
+	code := writeVerdicts(out, *expect, *update, name, stdout, stderr)
+	if failed := bad + rp.tally["error"]; failed > 0 {
+		fmt.Fprintf(stderr, "FAIL: %d lines could not be read or failed in the plugin\n", failed)
+		return 1
+	}
+	return code
 }
 
-// replayer feeds events to one loaded plugin.
+// writeVerdicts prints the verdict lines, or compares them with the
+// golden file (exit code 1 and a diff on stderr if they differ), or
+// writes them to it (update).
+func writeVerdicts(out []string, golden string, update bool, fixtures string, stdout, stderr io.Writer) int {
+	switch {
+	case update:
+		if err := os.WriteFile(golden, []byte(joinLines(out)), 0o644); err != nil {
+			fmt.Fprintf(stderr, "relayd plugin test: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d verdicts\n", golden, len(out))
+	case golden != "":
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			fmt.Fprintf(stderr, "relayd plugin test: %v (write it with -update)\n", err)
+			return 1
+		}
+		if d := diffLines(splitLines(string(want)), out); d != "" {
+			fmt.Fprintf(stderr, "%s: the verdicts of %s differ (- golden, + now):\n%s", golden, fixtures, d)
+			fmt.Fprintf(stderr, "FAIL: run with -update if the new verdicts are right\n")
+			return 1
+		}
+		fmt.Fprintf(stdout, "ok: %d verdicts match %s\n", len(out), golden)
+	default:
+		io.WriteString(stdout, joinLines(out))
+	}
+	return 0
+}
+
+// readFixtures parses every line of in; lines it cannot read are reported
+// on stderr and counted in bad.
+func readFixtures(in io.Reader, authed string, stderr io.Writer) (steps []*step, bad int) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	ss := newSessions()
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		st, err := ss.parseLine(line, authed)
+		if err != nil {
+			fmt.Fprintf(stderr, "line %d: %v\n", n, err)
+			bad++
+			continue
+		}
+		st.line = n
+		steps = append(steps, st)
+	}
+	if err := sc.Err(); err != nil {
+		fmt.Fprintf(stderr, "reading fixtures: %v\n", err)
+		bad++
+	}
+	return steps, bad
+}
+
+// replayer feeds fixture calls to one loaded plugin.
 type replayer struct {
-	p        policy.Policy
-	m        *wasmhost.Manager
-	st       *memstore.Store
-	cleanup  func()
-	authed   string
-	verify   bool
-	sessions map[string]*policy.Session
-	tally    map[string]int
+	p       policy.Policy
+	kinds   []int // the kinds setting; nil: every kind
+	m       *wasmhost.Manager
+	st      *memstore.Store
+	cleanup func()
+	verify  bool
+	tally   map[string]int
 }
 
 func loadReplayer(wasmPath, tomlPath string, log *slog.Logger) (*replayer, error) {
@@ -92,7 +163,7 @@ func loadReplayer(wasmPath, tomlPath string, log *slog.Logger) (*replayer, error
 		st.Close()
 		return nil, err
 	}
-	rp := &replayer{m: m, st: st, cleanup: cleanup, sessions: map[string]*policy.Session{}, tally: map[string]int{}}
+	rp := &replayer{m: m, st: st, cleanup: cleanup, tally: map[string]int{}}
 	if err := m.Load(context.Background()); err != nil {
 		rp.close()
 		return nil, err
@@ -102,7 +173,7 @@ func loadReplayer(wasmPath, tomlPath string, log *slog.Logger) (*replayer, error
 		rp.close()
 		return nil, errors.New("the plugin is disabled by its settings (enabled = false)")
 	}
-	rp.p = entries[0].Policy
+	rp.p, rp.kinds = entries[0].Policy, entries[0].Kinds
 	return rp, nil
 }
 
@@ -112,188 +183,155 @@ func (rp *replayer) close() {
 	rp.cleanup()
 }
 
-// input is one line: a plain event, or strfry's plugin input.
-type input struct {
-	Type       string          `json:"type"`
-	Event      json.RawMessage `json:"event"`
-	ReceivedAt float64         `json:"receivedAt"`
-	SourceType string          `json:"sourceType"`
-	SourceInfo string          `json:"sourceInfo"`
-	Authed     string          `json:"authed"`
+// replay runs each step and returns its output line, "LABEL VERDICT".
+func (rp *replayer) replay(steps []*step) []string {
+	out := make([]string, 0, len(steps))
+	for _, st := range steps {
+		v := rp.decide(st)
+		rp.tally[verdictWord(v)]++
+		out = append(out, st.label+" "+v)
+	}
+	return out
 }
 
-// run replays every line of in and returns the exit code: 0, or 1 if a
-// line could not be read or the plugin failed.
-func (rp *replayer) run(in io.Reader, stdout, stderr io.Writer) int {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	out := bufio.NewWriter(stdout)
-	defer out.Flush()
-	bad, n := 0, 0
-	for sc.Scan() {
-		n++
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		ein, err := rp.parse(line)
-		if err != nil {
-			fmt.Fprintf(stderr, "line %d: %v\n", n, err)
-			bad++
-			continue
-		}
-		verdict := rp.decide(ein)
-		fmt.Fprintf(out, "%s %s\n", ein.Event.ID, verdict)
-		if verdict[0] == 'e' { // "error ..."
-			bad++
-		}
-	}
-	if err := sc.Err(); err != nil {
-		fmt.Fprintf(stderr, "reading events: %v\n", err)
-		bad++
-	}
-	out.Flush()
-	fmt.Fprintf(stderr, "%d events: %d accept, %d reject, %d shadowReject, %d rateLimited, %d invalid, %d failed lines\n",
-		rp.tally["total"], rp.tally["accept"], rp.tally["reject"], rp.tally["shadowReject"], rp.tally["rateLimited"],
-		rp.tally["invalid"], bad)
-	if bad > 0 {
-		return 1
-	}
-	return 0
+// summary prints the tally line on stderr.
+func (rp *replayer) summary(w io.Writer, calls, bad int) {
+	fmt.Fprintf(w, "%d calls: %d accept, %d reject, %d shadowReject, %d rateLimited, %d rewrite, %d drop, %d invalid, %d error, %d failed lines\n",
+		calls, rp.tally["accept"], rp.tally["reject"], rp.tally["shadowReject"], rp.tally["rateLimited"], rp.tally["rewrite"],
+		rp.tally["drop"], rp.tally["invalid"], rp.tally["error"], bad)
 }
 
-// parse reads one line into the relay's event input.
-func (rp *replayer) parse(line []byte) (*policy.EventInput, error) {
-	var in input
-	if err := json.Unmarshal(line, &in); err != nil {
-		return nil, fmt.Errorf("not JSON: %v", err)
+// verdictWord is the first word of a verdict, or "invalid" for the
+// relay's own refusals of bad events.
+func verdictWord(v string) string {
+	w, _, _ := bytes.Cut([]byte(v), []byte(" "))
+	if string(w) == "reject" && bytes.HasPrefix([]byte(v), []byte("reject invalid: event id")) ||
+		v == "reject invalid: bad signature" {
+		return "invalid"
 	}
-	raw := line
-	strfry := len(in.Event) > 0
-	if strfry {
-		if in.Type != "new" && in.Type != "lookback" {
-			return nil, fmt.Errorf("strfry input type %q: want \"new\" or \"lookback\"", in.Type)
-		}
-		raw = in.Event
-	}
-	ev := &nostr.Event{}
-	if err := ev.UnmarshalJSON(raw); err != nil {
-		return nil, fmt.Errorf("bad event: %v", err)
-	}
-	if len(ev.ID) != 64 || len(ev.PubKey) != 64 {
-		return nil, errors.New("bad event: id and pubkey must be 64 hex characters")
-	}
-	norm, err := ev.MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("bad event: %v", err)
-	}
-	ein := &policy.EventInput{Event: ev, Raw: norm, ReceivedAt: time.Now().Unix(), Source: policy.SourceIP4}
-	if !strfry {
-		authed := rp.authed
-		if authed == "author" {
-			authed = ev.PubKey
-		}
-		ein.Session = rp.session("127.0.0.1", authed)
-		return ein, nil
-	}
-	if in.ReceivedAt > 0 {
-		ein.ReceivedAt = unixSeconds(in.ReceivedAt)
-	}
-	switch in.SourceType {
-	case "IP4", "IP6", "":
-		ein.Session = rp.session(in.SourceInfo, in.Authed)
-		ein.Source = ein.Session.Source()
-	case "Import":
-		ein.Source = policy.SourceImport
-	case "Stream":
-		ein.Source = policy.SourceStream
-	case "Sync":
-		ein.Source = policy.SourceSync
-	case "Stored":
-		ein.Source = policy.SourceStored
-	default:
-		return nil, fmt.Errorf("strfry sourceType %q: want IP4, IP6, Import, Stream, Sync or Stored", in.SourceType)
-	}
-	return ein, nil
+	return string(w)
 }
 
-// unixSeconds reads strfry's receivedAt, which is seconds in its docs and
-// microseconds in some versions.
-func unixSeconds(t float64) int64 {
-	switch {
-	case t > 1e15:
-		return int64(t / 1e6)
-	case t > 1e12:
-		return int64(t / 1e3)
+// skips reports whether the relay would leave the plugin out of hook h for
+// an event of kind, because of the hooks and kinds settings.
+func (rp *replayer) skips(h policy.Hook, kind int) bool {
+	if !rp.p.Hooks().Has(h) {
+		return true
 	}
-	return int64(t)
+	event := h == policy.HookEventPre || h == policy.HookEvent || h == policy.HookDeliver
+	return event && rp.kinds != nil && !slices.Contains(rp.kinds, kind)
 }
 
-// session returns the session of one client address and NIP-42 pubkey:
-// lines from the same address and pubkey share it, as one connection.
-func (rp *replayer) session(ip, authed string) *policy.Session {
-	key := ip + "|" + authed
-	if s := rp.sessions[key]; s != nil {
+// decide runs one step as the relay would and returns the verdict text.
+func (rp *replayer) decide(st *step) string {
+	ctx := context.Background()
+	switch st.hook {
+	case policy.HookConnect:
+		return rp.result(st.hook, rp.call(st.hook, 0, func() (policy.Verdict, error) { return rp.p.Connect(ctx, st.conn) }))
+	case policy.HookEvent:
+		return rp.eventPath(st.event)
+	case policy.HookReq, policy.HookCount:
+		return rp.result(st.hook, rp.call(st.hook, 0, func() (policy.Verdict, error) { return rp.p.Filter(ctx, st.filter) }))
+	case policy.HookAuth:
+		if rp.verify {
+			if s := checkEvent(st.auth.Event); s != "" {
+				return s
+			}
+		}
+		s := rp.result(st.hook, rp.call(st.hook, 0, func() (policy.Verdict, error) { return rp.p.Auth(ctx, st.auth) }))
+		if s == "accept" && st.auth.Session != nil {
+			st.auth.Session.SetAuthed(st.auth.Event.PubKey)
+		}
+		return s
+	case policy.HookDeliver:
+		kind := st.deliver.Event.Kind
+		return rp.result(st.hook, rp.call(st.hook, kind, func() (policy.Verdict, error) { return rp.p.Deliver(ctx, st.deliver) }))
+	case policy.HookClose:
+		if rp.p.Hooks().Has(policy.HookClose) {
+			rp.p.Close(ctx, st.session)
+		}
+		return "ok"
+	}
+	return "error: unknown hook"
+}
+
+type hookResult struct {
+	v       policy.Verdict
+	err     error
+	skipped bool
+}
+
+func (rp *replayer) call(h policy.Hook, kind int, fn func() (policy.Verdict, error)) hookResult {
+	if rp.skips(h, kind) {
+		return hookResult{skipped: true}
+	}
+	v, err := fn()
+	return hookResult{v: v, err: err}
+}
+
+// eventPath runs the relay's EVENT path: event_pre, the id and signature
+// check, event. An accepted event goes to the in-memory store, so the
+// plugin's store_count sees it.
+func (rp *replayer) eventPath(in *policy.EventInput) string {
+	ctx := context.Background()
+	kind := in.Event.Kind
+	r := rp.call(policy.HookEventPre, kind, func() (policy.Verdict, error) { return rp.p.EventPre(ctx, in) })
+	if s := rp.result(policy.HookEventPre, r); s != "accept" {
 		return s
 	}
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		addr = netip.MustParseAddr("127.0.0.1")
-	}
-	s := &policy.Session{ID: uint64(len(rp.sessions) + 1), IP: addr, ConnectedAt: time.Now().Unix(), Headers: map[string]string{}}
-	if authed != "" {
-		s.SetAuthed(authed)
-	}
-	rp.sessions[key] = s
-	return s
-}
-
-// decide runs the relay's event path on one event: event_pre, the id and
-// signature check, event. Accepted events go to the in-memory store, so
-// the plugin's store_count sees them. It returns the verdict text.
-func (rp *replayer) decide(in *policy.EventInput) string {
-	ctx := context.Background()
-	rp.tally["total"]++
-	if rp.p.Hooks().Has(policy.HookEventPre) {
-		if s, final := rp.call(rp.p.EventPre(ctx, in)); final {
-			return s
-		}
-	}
 	if rp.verify {
-		if !in.Event.CheckID() {
-			rp.tally["invalid"]++
-			return "reject invalid: event id does not match its content"
-		}
-		if ok, err := in.Event.CheckSignature(); !ok || err != nil {
-			rp.tally["invalid"]++
-			return "reject invalid: bad signature"
-		}
-	}
-	if rp.p.Hooks().Has(policy.HookEvent) {
-		if s, final := rp.call(rp.p.Event(ctx, in)); final {
+		if s := checkEvent(in.Event); s != "" {
 			return s
 		}
 	}
-	rp.tally["accept"]++
+	r = rp.call(policy.HookEvent, kind, func() (policy.Verdict, error) { return rp.p.Event(ctx, in) })
+	if s := rp.result(policy.HookEvent, r); s != "accept" {
+		return s
+	}
 	if !nostr.IsEphemeralKind(in.Event.Kind) {
 		rp.st.Save(ctx, in.Event, in.Raw) // duplicates and replaced versions are the store's business
 	}
 	return "accept"
 }
 
-// call turns a hook's result into a verdict line, and reports whether it
-// ends the event's path.
-func (rp *replayer) call(v policy.Verdict, err error) (string, bool) {
-	switch {
-	case err != nil:
-		rp.tally["error"]++
-		return "error " + err.Error(), true
-	case v.Action == policy.ShadowReject:
-		rp.tally["shadowReject"]++
-		return "shadowReject", true
-	case v.Final():
-		rp.tally[v.Action.String()]++
-		return v.Action.String() + " " + v.Reason(), true
+// checkEvent is the relay's id and signature check: "" if they are good.
+func checkEvent(ev *nostr.Event) string {
+	if !ev.CheckID() {
+		return "reject invalid: event id does not match its content"
 	}
-	return "", false
+	if ok, err := ev.CheckSignature(); !ok || err != nil {
+		return "reject invalid: bad signature"
+	}
+	return ""
+}
+
+// result turns a hook's answer into verdict text: accept, reject PREFIX:
+// MSG, shadowReject, rateLimited PREFIX: MSG, rewrite JSON (req, count,
+// deliver), drop [PREFIX: MSG] (a refused delivery), or error MSG.
+func (rp *replayer) result(h policy.Hook, r hookResult) string {
+	v := r.v
+	switch {
+	case r.skipped:
+		return "accept"
+	case r.err != nil:
+		return "error " + r.err.Error()
+	case h == policy.HookDeliver && v.Final():
+		if v.Action == policy.ShadowReject || v.Message == "" {
+			return "drop"
+		}
+		return "drop " + v.Reason()
+	case v.Action == policy.ShadowReject:
+		return "shadowReject"
+	case v.Final():
+		return v.Action.String() + " " + v.Reason()
+	case v.Action == policy.Rewrite && (h == policy.HookReq || h == policy.HookCount):
+		b, err := json.Marshal(v.Filters)
+		if err != nil {
+			return "error rewrite: " + err.Error()
+		}
+		return "rewrite " + string(b)
+	case v.Action == policy.Rewrite && h == policy.HookDeliver:
+		return "rewrite " + string(v.Payload)
+	}
+	return "accept"
 }

@@ -23,13 +23,26 @@ Tools for policy plugin authors:
   check [-config FILE.toml] [-json] FILE.wasm
         load the plugin as the relay would and report its ABI version,
         hooks, imports and any problem; exit 1 if it would not load
-  test [-config FILE.toml] [-authed PUBKEY|author] [-skip-verify] [-log LEVEL] FILE.wasm [EVENTS.jsonl]
-        replay events (one event JSON per line, or strfry plugin input
-        lines) through the plugin's event_pre and event hooks and print
-        "<id> <verdict> [reason]" per event; reads stdin without a file
-  new [-dir DIR] NAME
+  test [-config FILE.toml] [-authed PUBKEY|author] [-skip-verify] [-log LEVEL]
+       [-expect GOLDEN [-update]] FILE.wasm [FIXTURES.jsonl]
+        replay fixtures through the plugin's hooks, one call per line: an
+        event (event_pre, the signature check, event), strfry plugin
+        input, or {"hook":"connect|event|req|count|auth|deliver|close",...}
+        (README, "Writing a policy"); print "<label> <verdict>" per call,
+        or with -expect compare them with GOLDEN and exit 1 with a diff
+        on a difference (-update rewrites GOLDEN); reads stdin without a
+        file
+  bench [-config FILE.toml] [-time D] FILE.wasm [FIXTURES.jsonl]
+        call each of the plugin's hooks through the relay's host until D
+        passes and print a table: calls, ns/call and host allocations per
+        call, with the fixtures' inputs or built-in ones
+  new [-dir DIR] [-module PATH] NAME
         create DIR/NAME, a new plugin from a template: main.go, a test,
-        README.md and NAME.toml
+        README.md, NAME.toml, fixtures and their golden file; outside a
+        module that provides the SDK, also go.mod and relayd-sdk/, a copy
+        of this relay's SDK, so it builds with the Go toolchain alone
+  sdk [-dir DIR]
+        replace DIR/relayd-sdk with this relay's SDK (after an upgrade)
 
 Flags may come before or after the arguments. NAME.toml beside FILE.wasm
 is used unless -config names another settings file.
@@ -49,6 +62,10 @@ func pluginCommand(args []string, stdout, stderr io.Writer) int {
 		return pluginTest(args[1:], stdin, stdout, stderr)
 	case "new":
 		return pluginNew(args[1:], stdout, stderr)
+	case "sdk":
+		return pluginSDK(args[1:], stdout, stderr)
+	case "bench":
+		return pluginBench(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, pluginUsage)
 		return 0

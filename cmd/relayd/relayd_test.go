@@ -26,6 +26,9 @@ import (
 // TestMain lets the test binary act as relayd, so integration tests run
 // the real command in a child process they can signal and kill.
 func TestMain(m *testing.M) {
+	if os.Getenv("RELAYD_TEST_MAIN") == "1" { // run as relayd itself, arguments and all (plugin_new_test.go)
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	if env := os.Getenv("RELAYD_TEST_ARGS"); env != "" {
 		var args []string
 		json.Unmarshal([]byte(env), &args)

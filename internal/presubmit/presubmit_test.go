@@ -16,11 +16,16 @@ import (
 const module = "github.com/relayd/relayd"
 
 // deps lists the packages pkg imports, directly or not, as go list sees
-// them for GOOS/GOARCH in env.
+// them for GOOS/GOARCH in env. A pattern under ./sdk/ is listed in the
+// SDK's own module (sdk/go.mod).
 func deps(t *testing.T, pkg string, env ...string) []string {
 	t.Helper()
+	dir := "../.."
+	if rest, ok := strings.CutPrefix(pkg, "./sdk/"); ok {
+		dir, pkg = "../../sdk", "./"+rest
+	}
 	cmd := exec.Command("go", "list", "-tags", "libsecp256k1", "-deps", "-f", "{{.ImportPath}}", pkg)
-	cmd.Dir = "../.."
+	cmd.Dir = dir
 	cmd.Env = append(cmd.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -50,13 +55,17 @@ func TestImportBoundaries(t *testing.T) {
 		{"./host/peer", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/wasmhost", module + "/host/store/badgerstore", module + "/host/server"}},
 		{"./host/config", nil, []string{module + "/host/relay", module + "/host/store", module + "/host/policy", "github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
 		{"./sdk/...", wasm, []string{module + "/host/", "github.com/"}},
+		{"./sdk/...", nil, []string{module + "/host/", "github.com/"}}, // sdktest and the native stubs
 		{"./plugins/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
 		{"./examples/...", wasm, []string{module + "/host/", "github.com/nbd-wtf"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.pkg, func(t *testing.T) {
 			for _, d := range deps(t, tc.pkg, tc.env...) {
-				if strings.HasPrefix(d, module+"/sdk") && strings.HasPrefix(tc.pkg, "./sdk") {
+				if strings.HasPrefix(tc.pkg, "./sdk") {
+					if first, _, _ := strings.Cut(d, "/"); strings.Contains(first, ".") && !strings.HasPrefix(d, module+"/sdk") {
+						t.Errorf("%s depends on %s: the SDK uses the standard library only", tc.pkg, d)
+					}
 					continue
 				}
 				if d == module+strings.TrimPrefix(tc.pkg, ".") {
@@ -69,6 +78,30 @@ func TestImportBoundaries(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSDKModule holds the module split: the SDK is its own module with the
+// standard library only (a plugin's module graph holds nothing else), and
+// the relay uses it from this tree through a replace, so both always build
+// from the same source.
+func TestSDKModule(t *testing.T) {
+	sdkMod, err := os.ReadFile("../../sdk/go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(sdkMod), "module "+module+"/sdk\n") {
+		t.Errorf("sdk/go.mod does not declare module %s/sdk:\n%s", module, sdkMod)
+	}
+	if strings.Contains(string(sdkMod), "require") {
+		t.Errorf("sdk/go.mod requires modules; the SDK must use the standard library only:\n%s", sdkMod)
+	}
+	rootMod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^replace ` + regexp.QuoteMeta(module+"/sdk") + ` => \./sdk$`).Match(rootMod) {
+		t.Errorf("go.mod has no \"replace %s/sdk => ./sdk\"", module)
 	}
 }
 

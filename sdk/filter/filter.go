@@ -3,7 +3,9 @@
 //
 // Parse splits the array into filters and each filter into its members,
 // keeping every value as raw JSON bytes; Set replaces or adds a member and
-// Append writes the filters back, members in their order. It does not use
+// Append writes the filters back, members in their order. ParseNIP01 goes
+// one step further and decodes the NIP-01 fields into a NIP01 struct
+// (sdk.Req's Filters), which AppendNIP01 writes back. It does not use
 // encoding/json: its reflection costs tens of microseconds per REQ in
 // wasm, and this about one.
 //

@@ -1,14 +1,15 @@
 // Package sdktest runs a policy written with package sdk natively, without
 // WebAssembly, so plugin authors can unit-test it with go test.
 //
-// It plays the host: it supplies the plugin's config, a clock, sessions,
+// It plays the host: it supplies the plugin's settings, a clock, sessions,
 // fixture events, an in-memory shared state and a durable state (DB) with
 // the same semantics as the relay's, then calls the registered handlers and
 // returns their verdicts. The durable state passes the same conformance
-// suite as the relay's (internal/testing/dbtest).
+// suite as the relay's (internal/testing/dbtest, run from the relay's module).
 //
 //	func TestNoDMs(t *testing.T) {
-//		h := sdktest.New(sdktest.Options{Config: `{"max":3}`})
+//		t.Parallel()
+//		h := sdktest.New(sdktest.Options{Settings: "[config]\nblocked_kinds = [4]\n"})
 //		if err := h.Init(); err != nil {
 //			t.Fatal(err)
 //		}
@@ -16,11 +17,32 @@
 //		if got.Action != abi.ActionReject { ... }
 //	}
 //
+// # Settings
+//
+// Options.Settings (or SettingsFile) takes the plugin's NAME.toml as the
+// operator writes it, and Init reads it as the relay does: unknown keys
+// and wrong types are refused, the [config] table reaches the plugin as
+// the same JSON, listed files are read beside it, and "hooks" and "kinds"
+// leave out the calls the relay would not make. ParseSettings is the
+// reader; a test in the relay's tree holds it to the relay's.
+//
+// # Parallel tests
+//
+// A test binary holds one copy of the plugin, as a wasm instance does: the
+// sdk's registered handlers and the plugin's globals exist once. Each
+// Host is independent all the same: its calls take the plugin in turn,
+// and when the plugin last ran OnInit for another Host, it runs OnInit
+// again with this Host's settings first, as the relay starts new
+// instances at any time. So tests with their own Host can call
+// t.Parallel, provided OnInit sets every global the handlers read (rather
+// than, say, appending to one). Shared state, logs, files and the clock
+// belong to each Host.
+//
 // # Notes
 //
-//   - The sdk's handlers are process-wide, as in a wasm instance, and so is
-//     the Host that New installs: don't run sdktest tests in parallel.
-//   - Handlers must be registered before New (in the plugin's init, or in
-//     the test before calling New).
+//   - Handlers must be registered before the Host's first call (in the
+//     plugin's init, or in the test before calling New).
+//   - SDK functions called outside a handler reach the Host that New made
+//     last; in parallel tests, call them inside Host.Call.
 //   - sdktest is native only: it is empty under GOOS=wasip1.
 package sdktest

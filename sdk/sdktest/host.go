@@ -173,6 +173,9 @@ func (h *Host) Log(level uint32, msg string) {
 	if len(msg) > abi.MaxLogLen {
 		msg = msg[:abi.MaxLogLen]
 	}
+	if h.quiet {
+		return
+	}
 	h.mu.Lock()
 	h.logs = append(h.logs, names[level]+" "+msg)
 	h.mu.Unlock()

@@ -19,8 +19,22 @@ import (
 type Options struct {
 	// Name is the plugin's name; "test" if empty.
 	Name string
-	// Config is the [config] table as JSON; "{}" if empty.
+	// Config is the [config] table as JSON; "{}" if empty. Settings is
+	// the other way to give it.
 	Config string
+	// Settings is the plugin's NAME.toml as the operator writes it: host
+	// settings and a [config] table, read as the relay reads them (see
+	// ParseSettings). Init refuses what the relay would refuse. Its
+	// "files" are read from Dir unless Files has them; "hooks" and
+	// "kinds" make the Host skip the calls the relay would not make
+	// (Result is then accept).
+	Settings string
+	// SettingsFile is a NAME.toml to read as Settings; its "files" are
+	// read from its directory unless Dir is set. Set one of Settings and
+	// SettingsFile.
+	SettingsFile string
+	// Dir is where the files Settings lists are read from; "." if empty.
+	Dir string
 	// Now is the clock; time.Now if nil. Shared-state TTLs and token
 	// buckets use it, so a test can advance time.
 	Now func() time.Time
@@ -103,10 +117,12 @@ func prefixText(a abi.Action, p abi.Prefix) string {
 	return "blocked"
 }
 
-// Host is an in-process relay for one plugin. It is not safe for concurrent
-// use (neither is a wasm instance).
+// Host is an in-process relay for one plugin. Its methods are not safe for
+// concurrent use, as a wasm instance is not, but each Host is independent:
+// tests with their own Host may run in parallel (see package doc).
 type Host struct {
 	opts  Options
+	base  Options // as given to New; Init applies the settings to a copy
 	state *state
 	db    *DB // nil with Options.NoDB
 	mu    sync.Mutex
@@ -115,6 +131,9 @@ type Host struct {
 	out   [abi.MaxOutput + 1][]byte
 	init  bool
 	mask  abi.HookMask
+	// quiet drops the plugin's logs while OnInit runs again (instance.go).
+	quiet  bool
+	limits limits
 }
 
 type callInput struct {
@@ -139,36 +158,52 @@ func New(opts Options) *Host {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Host{opts: opts, state: newState(), db: opts.DB}
+	h := &Host{opts: opts, base: opts, state: newState(), db: opts.DB}
 	if h.db == nil && !opts.NoDB {
 		h.db = NewDB(DBLimits{})
 	}
-	imports.SetHost(h)
+	guest.mu.Lock()
+	imports.SetHost(h) // for SDK calls outside a handler; see Call
+	guest.mu.Unlock()
 	return h
 }
 
 // Init runs the plugin's OnInit, as the relay does at load, and returns its
 // error. Hook calls before Init run it implicitly.
 func (h *Host) Init() error {
+	h.opts = h.base
+	if err := h.applySettings(); err != nil {
+		return err
+	}
 	if err := checkFiles(h.opts.Files); err != nil {
 		return err
 	}
-	imports.SetHost(h)
+	h.init = false
+	h.enter()
+	defer h.leave()
+	guest.active = h
 	h.reset(callInput{})
 	rc := imports.Guest.Init()
 	h.init = true
 	if rc < 0 {
-		return errors.New(string(h.out[abi.OutputMessage]))
+		return errInit(h.out)
 	}
 	h.mask = abi.HookMask(rc)
 	return nil
 }
+
+func errInit(out [abi.MaxOutput + 1][]byte) error { return errors.New(string(out[abi.OutputMessage])) }
 
 // Hooks returns the hooks the plugin registered (after Init).
 func (h *Host) Hooks() abi.HookMask { return h.mask }
 
 // Limitation returns the plugin's NIP-11 limitation keys.
 func (h *Host) Limitation() (map[string]any, error) {
+	if err := h.enter(); err != nil {
+		h.leave()
+		return nil, err
+	}
+	defer h.leave()
 	h.reset(callInput{})
 	if rc := imports.Guest.Limitation(); rc < 0 {
 		return nil, errors.New("sdktest: limitation failed with code " + strconv.Itoa(int(rc)))
@@ -243,7 +278,14 @@ func (h *Host) run(in callInput, kind uint32, createdAt int64, size, count uint3
 			return Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: "init: " + err.Error()}
 		}
 	}
-	imports.SetHost(h)
+	if h.limits.skips(in.hook, int(kind)) {
+		return Result{}
+	}
+	if err := h.enter(); err != nil {
+		h.leave()
+		return Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: "init: " + err.Error()}
+	}
+	defer h.leave()
 	h.reset(in)
 	flags := uint32(in.source)
 	if in.session != nil {

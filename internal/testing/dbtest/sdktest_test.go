@@ -1,4 +1,4 @@
-package sdktest_test
+package dbtest_test
 
 import (
 	"testing"
@@ -7,10 +7,10 @@ import (
 	"github.com/relayd/relayd/sdk/sdktest"
 )
 
-// TestDBConformance runs the durable state suite that the relay's
+// TestSDKTestDB runs the durable state suite that the relay's
 // implementation passes (host/wasmhost/durable) on sdktest's DB: a restart
 // is a new Host on the same DB.
-func TestDBConformance(t *testing.T) {
+func TestSDKTestDB(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, l dbtest.Limits) dbtest.Target {
 		db := sdktest.NewDB(sdktest.DBLimits{MaxKeys: l.MaxKeys, MaxBytes: l.MaxBytes})
 		return dbtest.Target{

@@ -1,0 +1,3 @@
+module github.com/relayd/relayd/sdk
+
+go 1.24.0
