@@ -32,7 +32,8 @@ const (
 	// signature, kind rules, size); Reason says which.
 	OutcomeInvalid Outcome = 6
 	// OutcomeRefused: a policy refused it; Reason and Policy say which and
-	// why. A policy's shadowReject counts here too.
+	// why. A policy's shadowReject counts here too, and so does an id the
+	// operator banned (NIP-86 banevent; Policy empty).
 	OutcomeRefused Outcome = 7
 	// OutcomeEphemeral: an ephemeral kind (20000-29999); broadcast to live
 	// subscribers, never stored.

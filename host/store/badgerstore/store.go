@@ -55,6 +55,7 @@ type Store struct {
 	serial uint64 // last serial used
 	events int64  // events stored
 	record *rollbackRecord
+	bans   banSet // the banned ids (ban.go)
 
 	readErrors atomic.Uint64
 	commits    atomic.Uint64 // committed save transactions, for tests
