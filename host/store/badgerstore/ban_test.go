@@ -64,6 +64,9 @@ func TestBanEvent(t *testing.T) {
 	if n := count(t, s, nostr.Filter{}); n != 2 { // b and c
 		t.Errorf("stored: got %d, want 2", n)
 	}
+	if n := s.EventCount(); n != 2 {
+		t.Errorf("EventCount: got %d, want 2", n)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +88,9 @@ func TestBanEvent(t *testing.T) {
 	}
 	if n := count(t, s, nostr.Filter{}); n != 2 {
 		t.Errorf("stored after reopen: got %d, want 2", n)
+	}
+	if n := s.EventCount(); n != 2 {
+		t.Errorf("EventCount after reopen: got %d, want 2", n)
 	}
 }
 

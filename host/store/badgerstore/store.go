@@ -58,6 +58,7 @@ type Store struct {
 	bans   banSet // the banned ids (ban.go)
 
 	readErrors atomic.Uint64
+	eventCount atomic.Int64 // events as of the last commit, for EventCount
 	commits    atomic.Uint64 // committed save transactions, for tests
 	// timedCommits is commits as last reported to Options.OnCommit; the
 	// writer's.
@@ -176,3 +177,8 @@ func (s *Store) Health() store.Health {
 	}
 	return h
 }
+
+// EventCount returns the number of stored events as of the last commit
+// (expired ones not yet removed included). It reads a counter: no
+// database access.
+func (s *Store) EventCount() int64 { return s.eventCount.Load() }
