@@ -70,10 +70,10 @@ type Options struct {
 
 // Handler serves the management API. It is safe for concurrent use.
 type Handler struct {
-	opts  Options
-	log   *slog.Logger
-	seen  *seenIDs
-	host  map[string]method
+	opts Options
+	log  *slog.Logger
+	seen *seenIDs
+	host map[string]method
 	// infoMu guards info, the NIP-11 overrides, and serialises their
 	// changes (store, then SetInfo).
 	infoMu sync.Mutex

@@ -87,10 +87,10 @@ func (mg *management) statusInfo(cfg *config.Config, i manage.Info) {
 // the store's size, a walk of its directory.
 func (mg *management) stats(context.Context) map[string]any {
 	out := map[string]any{
-		"events":          mg.st.EventCount(),
-		"connections":     mg.relay.Stats().Connections.Load(),
+		"events":                    mg.st.EventCount(),
+		"connections":               mg.relay.Stats().Connections.Load(),
 		"events_stored_since_start": mg.relay.Stats().EventsStored.Load(),
-		"uptime_seconds":  int64(time.Since(mg.started).Seconds()),
+		"uptime_seconds":            int64(time.Since(mg.started).Seconds()),
 	}
 	if du, err := mg.st.DiskUsage(); err == nil {
 		out["store_bytes"] = du.Total()

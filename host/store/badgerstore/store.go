@@ -58,7 +58,7 @@ type Store struct {
 	bans   banSet // the banned ids (ban.go)
 
 	readErrors atomic.Uint64
-	eventCount atomic.Int64 // events as of the last commit, for EventCount
+	eventCount atomic.Int64  // events as of the last commit, for EventCount
 	commits    atomic.Uint64 // committed save transactions, for tests
 	// timedCommits is commits as last reported to Options.OnCommit; the
 	// writer's.
