@@ -279,3 +279,39 @@ func TestWasmManageDurable(t *testing.T) {
 		t.Fatal("the first write did not go through the failing store")
 	}
 }
+
+// TestWasmManageFromC serves methods from a C plugin (sdk/c) through the
+// real host and a real badger store, across a restart of both.
+func TestWasmManageFromC(t *testing.T) {
+	bin := buildC(t, "manage")
+	dir, pdir := t.TempDir(), t.TempDir()
+	st := dbStore(t, dir, newDisk())
+	m, _, err := newManager(t, wasmhost.Options{Store: st, Dir: pdir}, guest{name: "c", wasm: bin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.ManageMethods(); !slices.Equal(got, []string{"forget", "recall", "remember"}) {
+		t.Fatalf("ManageMethods = %v", got)
+	}
+	if res, err := m.Manage(ctx, "remember", json.RawMessage(`["abc", 7]`)); err != nil || string(res) != "true" {
+		t.Fatalf("remember: %s, %v", res, err)
+	}
+	var me *wasmhost.MethodError
+	if _, err := m.Manage(ctx, "forget", nil); !errors.As(err, &me) || me.Message != "will not forget" {
+		t.Fatalf("forget: %v", err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st = dbStore(t, dir, newDisk())
+	m2, _, err := newManager(t, wasmhost.Options{Store: st, Dir: pdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := m2.Manage(ctx, "recall", nil); err != nil || string(res) != `["abc", 7]` {
+		t.Fatalf("recall after restart: %s, %v", res, err)
+	}
+}
