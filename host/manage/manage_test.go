@@ -20,6 +20,7 @@ import (
 	"github.com/relayd/relayd/host/manage"
 	"github.com/relayd/relayd/host/store/badgerstore"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
+	"github.com/relayd/relayd/sdk/abi"
 )
 
 // fakePlugins stands for wasmhost.Manager: it serves banpubkey and
@@ -403,5 +404,34 @@ func TestReplayBound(t *testing.T) {
 		if got := post(c); got != s.want {
 			t.Errorf("%s: got %d, want %d", s.name, got, s.want)
 		}
+	}
+}
+
+// TestHostMethodsAreTheABIs: the methods the host serves are the ones
+// sdk/abi reserves (plugins declaring one are refused at load).
+func TestHostMethodsAreTheABIs(t *testing.T) {
+	st, err := badgerstore.Open(t.TempDir(), badgerstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	admin := wsc.NewKey()
+	h, err := manage.New(manage.Options{Store: st, Admins: func() []string { return []string{admin.PK} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeManage(w, r, []string{"http://" + r.Host})
+	}))
+	defer srv.Close()
+	res, err := (&manage.Client{URL: srv.URL, SecretKey: admin.SK}).Call(context.Background(), "supportedmethods", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	json.Unmarshal(res, &got)
+	want := slices.Sorted(slices.Values(abi.HostMethods()))
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

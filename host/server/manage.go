@@ -3,6 +3,8 @@ package server
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -42,9 +44,7 @@ func newManagement(live *config.Live, st *badgerstore.Store, m *wasmhost.Manager
 		Stats:   mg.stats,
 		Logger:  log,
 	}
-	if p := managePlugins(m); p != nil {
-		opts.Plugins = p
-	}
+	opts.Plugins = managePlugins(m)
 	h, err := manage.New(opts)
 	if err != nil {
 		return nil, err
@@ -53,14 +53,27 @@ func newManagement(live *config.Live, st *badgerstore.Store, m *wasmhost.Manager
 	return mg, nil
 }
 
-// managePlugins is m as the handler's Plugins, once wasmhost serves
-// relayd_on_manage (nil until then, and without plugins).
+// managePlugins is m as the handler's Plugins (nil without plugins): a
+// plugin's refusal reaches the caller as its own message, without the
+// plugin[NAME] prefix the log gets.
 func managePlugins(m *wasmhost.Manager) manage.Plugins {
 	if m == nil {
 		return nil
 	}
-	p, _ := any(m).(manage.Plugins)
-	return p
+	return pluginMethods{m}
+}
+
+// pluginMethods serves the plugins' NIP-86 methods through m.
+type pluginMethods struct{ m *wasmhost.Manager }
+
+func (p pluginMethods) ManageMethods() []string { return p.m.ManageMethods() }
+
+func (p pluginMethods) Manage(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
+	res, err := p.m.Manage(ctx, method, params)
+	if me, ok := errors.AsType[*wasmhost.MethodError](err); ok {
+		return nil, errors.New(me.Message)
+	}
+	return res, err
 }
 
 // attach makes r serve the API and show the stored overrides.

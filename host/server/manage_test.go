@@ -259,3 +259,27 @@ func mustPrefix(t *testing.T, s string) netip.Prefix {
 	}
 	return p
 }
+
+// TestManagePluginMethods: methods a real plugin (the manage WAT guest)
+// declares are listed by supportedmethods and served through the relay;
+// a plugin's refusal reaches the caller as its own message.
+func TestManagePluginMethods(t *testing.T) {
+	admin := wsc.NewKey()
+	plugins := t.TempDir()
+	relaydtest.CopyPlugin(t, plugins, "manage", guest("manage"), "")
+	cfg := relaydtest.Default(plugins)
+	cfg.AdminPubkeys = []string{admin.PK}
+	r := relaydtest.Start(t, cfg)
+	want := `["allowevent","badjson","banevent","changerelaydescription","changerelayicon","changerelayname","echo","fail",` +
+		`"listbannedevents","spin","stats","supportedmethods","trap","write"]`
+	if got := adminCall(t, r, admin, "supportedmethods"); got != want {
+		t.Errorf("supportedmethods: got %s, want %s", got, want)
+	}
+	if got := adminCall(t, r, admin, "echo", "a", 1, map[string]any{"b": true}); got != `["a",1,{"b":true}]` {
+		t.Errorf("echo: got %s", got)
+	}
+	_, err := (&manage.Client{URL: r.URL, SecretKey: admin.SK}).Call(context.Background(), "fail", nil)
+	if rpc, ok := errors.AsType[*manage.RPCError](err); !ok || rpc.Message != "nope" {
+		t.Errorf("fail: got %v, want the plugin's message nope", err)
+	}
+}
