@@ -102,3 +102,37 @@ func Test_adminParams(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRefusesBannedEvents: an id banned over NIP-86 is refused by
+// relayd import too (the store refuses it, whatever the source).
+func TestImportRefusesBannedEvents(t *testing.T) {
+	admin := wsc.NewKey()
+	data := filepath.Join(t.TempDir(), "data")
+	cfg := relaydtest.Default("")
+	cfg.DataDir = data
+	cfg.AdminPubkeys = []string{admin.PK}
+	r := relaydtest.Start(t, cfg)
+	k := wsc.NewKey()
+	banned, other := k.Sign(t, 1, "banned", nostr.Now()), k.Sign(t, 1, "other", nostr.Now())
+	t.Setenv("RELAYD_ADMIN_KEY", admin.SK)
+	if code := adminCommand([]string{"-url", r.URL, "banevent", banned.ID, "x"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("banevent: exit %d", code)
+	}
+	r.Stop()
+
+	dump := filepath.Join(t.TempDir(), "dump.jsonl")
+	var b bytes.Buffer
+	for _, ev := range []*nostr.Event{banned, other} {
+		j, _ := ev.MarshalJSON()
+		b.Write(append(j, '\n'))
+	}
+	os.WriteFile(dump, b.Bytes(), 0o644)
+	code, out, stderr := relaydRun("import", "-data", data, dump)
+	if code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, stderr)
+	}
+	rows, reasons := summary(t, out)
+	if rows["stored"] != 1 || rows["refused"] != 1 || reasons["operator: blocked: this event is banned by the relay operator"] != 1 {
+		t.Fatalf("import summary: rows %v, reasons %v; want 1 stored, 1 refused as banned\n%s", rows, reasons, out)
+	}
+}
