@@ -18,6 +18,7 @@ import (
 
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/manage"
+	"github.com/relayd/relayd/host/status"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
@@ -133,11 +134,18 @@ func TestManageHostMethods(t *testing.T) {
 		t.Errorf("NIP-11 at once: got %q %q %q", info.Name, info.Description, info.Icon)
 	}
 
+	if st := statusJSON(t, r); st.Name != "Renamed" || st.Description != "A new description" {
+		t.Errorf("status page at once: got %q %q", st.Name, st.Description)
+	}
+
 	c.NC.Close()
 	r.Stop()
 	r = startManaged(t, data, admin) // relayd.toml still says "from relayd.toml"
 	if info := nip11(t, r); info.Name != "Renamed" || info.Icon != "https://example.com/icon.png" {
 		t.Errorf("NIP-11 after a restart: got %q %q, want the overrides", info.Name, info.Icon)
+	}
+	if st := statusJSON(t, r); st.Name != "Renamed" {
+		t.Errorf("status page after a restart: got %q", st.Name)
 	}
 	c = wsc.Dial(t, r.URL)
 	if ok := c.Publish(ev); ok.Accepted || !strings.HasPrefix(ok.Reason, "blocked:") {
@@ -282,4 +290,15 @@ func TestManagePluginMethods(t *testing.T) {
 	if rpc, ok := errors.AsType[*manage.RPCError](err); !ok || rpc.Message != "nope" {
 		t.Errorf("fail: got %v, want the plugin's message nope", err)
 	}
+}
+
+// statusJSON fetches r's /status.json.
+func statusJSON(t *testing.T, r *relaydtest.Relay) status.Status {
+	t.Helper()
+	var st status.Status
+	req, _ := http.NewRequest(http.MethodGet, httpURL(r)+"/status.json", nil)
+	if err := json.Unmarshal([]byte(get(t, req)), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
