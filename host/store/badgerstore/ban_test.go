@@ -92,6 +92,10 @@ func TestBanEvent(t *testing.T) {
 	if n := s.EventCount(); n != 2 {
 		t.Errorf("EventCount after reopen: got %d, want 2", n)
 	}
+	var problems []Problem
+	if _, err := s.Check(ctx, func(p Problem) { problems = append(problems, p) }); err != nil || len(problems) > 0 {
+		t.Errorf("fsck with bans: %v %v", problems, err)
+	}
 }
 
 // TestHostSetting: host settings are durable and separate from events.
