@@ -188,7 +188,9 @@ func TestListsReports(t *testing.T) {
 func TestListsReportsBounded(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	h := plugintest.Native(t, "", sdktest.Options{Now: func() time.Time { return now }})
-	id := func(i int) string { return strings.Repeat("0", 60) + string("0123456789abcdef"[i>>12&15]) + string("0123456789abcdef"[i>>8&15]) + string("0123456789abcdef"[i>>4&15]) + string("0123456789abcdef"[i&15]) }
+	id := func(i int) string {
+		return strings.Repeat("0", 60) + string("0123456789abcdef"[i>>12&15]) + string("0123456789abcdef"[i>>8&15]) + string("0123456789abcdef"[i>>4&15]) + string("0123456789abcdef"[i&15])
+	}
 	for i := range maxReports + 1 {
 		now = now.Add(time.Second)
 		if got := reportBy(hexA, []string{"e", id(i), "spam"})(h).String(); got != ok {
