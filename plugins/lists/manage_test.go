@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,7 +190,7 @@ func TestListsReportsBounded(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	h := plugintest.Native(t, "", sdktest.Options{Now: func() time.Time { return now }})
 	id := func(i int) string {
-		return strings.Repeat("0", 60) + string("0123456789abcdef"[i>>12&15]) + string("0123456789abcdef"[i>>8&15]) + string("0123456789abcdef"[i>>4&15]) + string("0123456789abcdef"[i&15])
+		return fmt.Sprintf("%064x", i)
 	}
 	for i := range maxReports + 1 {
 		now = now.Add(time.Second)
