@@ -51,6 +51,10 @@ type Hooks struct {
 	// accepts connections (before Listening), if metrics_listen is set. It
 	// must be buffered or read: the start waits for the send.
 	MetricsListening chan<- string
+	// Plugins, if set, receives the plugin manager once it is made (before
+	// Listening), for tests that drive it (Manager.Manage); none is sent
+	// without a plugin directory. It must be buffered or read.
+	Plugins chan<- *wasmhost.Manager
 }
 
 // Run serves until ctx ends, then shuts down gracefully: stop accepting,
@@ -87,6 +91,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		if err = tel.watch(m); err != nil {
 			m.Close()
 			return err
+		}
+		if h.Plugins != nil {
+			h.Plugins <- m
 		}
 	}
 	peers, err := newPeerSet(cfg, log, h.Version)

@@ -44,8 +44,9 @@ func setup() error {
 	}
 	ls = l
 	// With durable state, a management method may fill any list at any
-	// time, so every hook is needed (RATIONALE.md, "Why does lists run
-	// every hook when the relay keeps plugin state?").
+	// time, so every hook is needed (RATIONALE.md, "Why does lists keep
+	// its runtime entries apart from its files, and run every hook when
+	// the relay keeps plugin state?").
 	rt = runtime{on: db.Available()}
 	dyn := rt.on
 	ips := dyn || !l.ipAllow.empty() || !l.ipDeny.empty()
