@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/manage"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
@@ -31,7 +30,7 @@ import (
 // go test -tags libsecp256k1 -run '^$' -bench BenchmarkManage -benchtime 2000x ./host/server/
 func BenchmarkManage(b *testing.B) {
 	admin := wsc.NewKey()
-	cfg := config.Default()
+	cfg := relaydtest.Default("") // a temporary data dir
 	cfg.AdminPubkeys = []string{admin.PK}
 	r := relaydtest.Start(b, cfg)
 	url := manage.HTTPURL(r.URL)

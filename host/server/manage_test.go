@@ -231,7 +231,7 @@ func TestManageBehindProxy(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := config.Default()
+			cfg := relaydtest.Default("") // a temporary data dir
 			cfg.AdminPubkeys = []string{admin.PK}
 			for _, p := range tc.proxies {
 				cfg.TrustedProxies = append(cfg.TrustedProxies, mustPrefix(t, p))
