@@ -138,7 +138,8 @@ func adminError(method, sk string, err error) string {
 	switch {
 	case errors.Is(err, manage.ErrUnauthorised):
 		pk, _ := nostr.GetPublicKey(sk)
-		return fmt.Sprintf("not authorised: is your pubkey in admin_pubkeys? (yours is %s; the relay's clock must also be within a minute of this one's)", pk)
+		return fmt.Sprintf("not authorised: is your pubkey in admin_pubkeys? (yours is %s; -url must also be the URL "+
+			"the relay knows itself by, its relay_url if set, and its clock within a minute of this one's)", pk)
 	case errors.As(err, &rpc):
 		return method + ": " + rpc.Message
 	}
