@@ -33,6 +33,7 @@ var ErrUnauthorised = errors.New("not authorised")
 // RPCError is an error the relay answered a call with.
 type RPCError struct{ Message string }
 
+// Error returns the relay's message.
 func (e *RPCError) Error() string { return e.Message }
 
 // HTTPURL is url with ws:// and wss:// as http:// and https://.

@@ -66,8 +66,10 @@ func managePlugins(m *wasmhost.Manager) manage.Plugins {
 // pluginMethods serves the plugins' NIP-86 methods through m.
 type pluginMethods struct{ m *wasmhost.Manager }
 
+// ManageMethods lists the methods the loaded plugins serve.
 func (p pluginMethods) ManageMethods() []string { return p.m.ManageMethods() }
 
+// Manage calls method on the plugin that serves it.
 func (p pluginMethods) Manage(ctx context.Context, method string, params json.RawMessage) (json.RawMessage, error) {
 	res, err := p.m.Manage(ctx, method, params)
 	if me, ok := errors.AsType[*wasmhost.MethodError](err); ok {
