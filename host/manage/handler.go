@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 )
 
 // ContentType is the Content-Type of NIP-86 requests (and of the answers).
@@ -30,6 +31,10 @@ type response struct {
 // relay_url, or from the Host header and a trusted proxy's headers), which
 // the NIP-98 event's u tag must name.
 func (h *Handler) ServeManage(w http.ResponseWriter, req *http.Request, urls []string) {
+	// A body trickled in slowly must not hold the connection for ever; the
+	// server sets no read timeout of its own (no error: not every
+	// ResponseWriter can).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(h.opts.ReadTimeout))
 	body, err := io.ReadAll(io.LimitReader(req.Body, h.opts.MaxBody+1))
 	if err != nil {
 		reply(w, http.StatusBadRequest, response{Error: "cannot read the request"})

@@ -60,6 +60,9 @@ type Options struct {
 	Window time.Duration
 	// MaxBody bounds a request's body; 64 KiB by default.
 	MaxBody int64
+	// ReadTimeout bounds the reading of a request's body; 10 s by
+	// default.
+	ReadTimeout time.Duration
 	// MaxSeen bounds the remembered NIP-98 event ids; 10000 by default.
 	MaxSeen int
 	// Now is the clock; time.Now by default.
@@ -101,6 +104,9 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 64 << 10
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 10 * time.Second
 	}
 	if opts.MaxSeen <= 0 {
 		opts.MaxSeen = 10000
