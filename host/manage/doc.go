@@ -6,7 +6,7 @@
 // # Requests and answers
 //
 // A request is {"method": NAME, "params": [...]}, at most Options.MaxBody
-// bytes (64 KiB by default). The answer is {"result": ...} or
+// bytes (64 KiB by default), read within Options.ReadTimeout (10 s). The answer is {"result": ...} or
 // {"error": "..."} with HTTP 200; an unknown method or bad params is an
 // error answer. A request that is not authorised gets HTTP 401 and
 // {"error": "unauthorized"}, whatever check failed: the client learns
