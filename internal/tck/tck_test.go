@@ -12,6 +12,7 @@ import (
 
 	sdktck "github.com/relayd/relayd/sdk/tck"
 
+	"github.com/relayd/relayd/internal/testing/rustbuild"
 	"github.com/relayd/relayd/internal/testing/wasmbuild"
 )
 
@@ -35,6 +36,8 @@ func TestTCK(t *testing.T) {
 		build func(t *testing.T) string
 	}{
 		{"go", func(t *testing.T) string { return wasmbuild.Build(t, "../../sdk/tck/go") }},
+		{"c", func(t *testing.T) string { return buildC(t, "../../sdk/tck/c/tck.c") }},
+		{"rust", func(t *testing.T) string { return rustbuild.Build(t, "../../sdk/tck/rust") }},
 	}
 	for _, s := range sdks {
 		t.Run(s.name, func(t *testing.T) {
