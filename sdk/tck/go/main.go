@@ -141,10 +141,16 @@ func value(op string, a []string, c call) (string, error) {
 	case "get":
 		return get(a[0], c)
 	case "tag":
+		if c.e == nil {
+			return "(none)", nil
+		}
 		i, _ := strconv.Atoi(a[0])
 		t, err := c.e.GetTag(i)
 		return strings.Join(t, "|"), err
 	case "tagvalue":
+		if c.e == nil {
+			return "(none)", nil
+		}
 		return none(c.e.GetTagValue(a[0]))
 	case "header":
 		return c.s.GetHeader(a[0])
