@@ -28,10 +28,7 @@ var manageMethods = []string{"allowkind", "allowpubkey", "banpubkey", "blockip",
 // next EVENT on a connection already open is refused, a blocked address
 // cannot connect, and the ban holds after a restart on the same data dir.
 func TestListsManageE2E(t *testing.T) {
-	pdir, data := t.TempDir(), t.TempDir()
-	relaydtest.CopyPlugin(t, pdir, pluginName, plugintest.Build(t), "[config]\nkind_deny = [4]\n")
-	cfg := relaydtest.Default(pdir)
-	cfg.DataDir = data
+	cfg := plugintest.Config(t, pluginName, plugintest.Build(t), "[config]\nkind_deny = [4]\n")
 	ctx := context.Background()
 	k, other := wsclient.NewKey(), wsclient.NewKey()
 	publish := func(c *wsclient.Client, k wsclient.Key, want string) {
@@ -49,7 +46,7 @@ func TestListsManageE2E(t *testing.T) {
 		}
 	}
 
-	r := relaydtest.Start(t, cfg)
+	r := plugintest.StartConfig(t, pluginName, cfg)
 	if got := r.Plugins.ManageMethods(); !slices.Equal(got, manageMethods) {
 		t.Fatalf("ManageMethods = %v, want %v", got, manageMethods)
 	}
@@ -65,7 +62,7 @@ func TestListsManageE2E(t *testing.T) {
 	call(r, "unblockip", `["127.0.0.1"]`, "true")
 	r.Stop()
 
-	r2 := relaydtest.Start(t, cfg)
+	r2 := plugintest.StartConfig(t, pluginName, cfg)
 	c2 := wsclient.Dial(t, r2.URL)
 	publish(c2, k, "blocked: this pubkey is blocked")
 	publish(c2, other, "")
