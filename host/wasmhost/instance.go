@@ -62,6 +62,7 @@ type instance struct {
 	outSet   uint32
 	buf      []byte
 	bufField abi.Field
+	query    queryCache // store_query's result in this call
 	stdout   lineWriter
 }
 
@@ -229,7 +230,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 		return 0, fmt.Errorf("%w: export %q returned %d, want %d", ErrABI, abi.ExportABIVersion, got, abi.Version)
 	}
 	if !inst.p.ex.init {
-		return abi.HookMaskAll, nil
+		return abi.HookMaskAll.With(abi.HookTick), nil
 	}
 	r, err := inst.mod.ExportedFunction(abi.ExportInit).Call(ctx)
 	if err != nil {
@@ -238,7 +239,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 	if m := api.DecodeI32(r[0]); m < 0 {
 		return 0, fmt.Errorf("%w: %s", ErrInit, inst.out[abi.OutputMessage])
 	} else {
-		return abi.HookMask(m) & abi.HookMaskAll, nil
+		return abi.HookMask(m) & abi.HookMaskAll.With(abi.HookTick), nil
 	}
 }
 
@@ -352,6 +353,7 @@ func (inst *instance) reset() {
 	inst.outSet = 0
 	inst.bufField = 0
 	inst.cur = 0
+	inst.query.reset()
 	if cap(inst.buf) > 1<<16 {
 		inst.buf = nil
 	}

@@ -41,6 +41,11 @@ const (
 	ExportOnAuth     = "relayd_on_auth"
 	ExportOnDeliver  = "relayd_on_deliver"
 	ExportOnClose    = "relayd_on_close"
+	// ExportOnTick: () -> i32, the plugin's periodic work (FeatureTick):
+	// called every tick_ms on an instance of its own, never overlapping
+	// itself. Returns >= 0, or a negative value when the tick failed
+	// (reason via set_output OutputMessage).
+	ExportOnTick = "relayd_on_tick"
 	// ExportPreempt is reserved: the host adds a mutable i32 global of this
 	// name when it instruments a module for preemption. A guest must not
 	// export it.
@@ -125,6 +130,10 @@ const (
 	FuncDBList = "db_list"
 	// FuncDBUsage: (result i32) -> i32; writes DBUsageLen bytes.
 	FuncDBUsage = "db_usage"
+	// FuncStoreQuery: (filter i32, filter_len i32, buf i32, buf_limit i32)
+	// -> i32. Reads the stored events matching one NIP-01 filter
+	// (FeatureQuery); see QueryHeaderLen for the result's layout.
+	FuncStoreQuery = "store_query"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -144,11 +153,16 @@ const (
 	// FeatureDB: the db_* functions reach the plugin's durable state,
 	// kept in the relay's event store.
 	FeatureDB Feature = 1 << 3
+	// FeatureQuery: store_query reads events from an event store.
+	FeatureQuery Feature = 0x20
+	// FeatureTick: the host calls relayd_on_tick every tick_ms.
+	FeatureTick Feature = 0x40
 )
 
 // HostFunctions returns the names of every host function in ModuleName.
 func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
-		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage}
+		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage,
+		FuncStoreQuery}
 }
