@@ -234,6 +234,7 @@ func (h *Host) applySettings() error {
 		}
 	}
 	h.limits = lim
+	h.query = queryBounds{maxEvents: s.QueryMaxEvents, maxBytes: s.QueryMaxBytes}
 	if h.db != nil && (s.DBMaxKeys != 0 || s.DBMaxBytes != 0) {
 		h.db.SetLimits(DBLimits{MaxKeys: s.DBMaxKeys, MaxBytes: s.DBMaxBytes})
 	}
