@@ -8,6 +8,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/internal/testing/plugintest"
+	"github.com/relayd/relayd/internal/testing/scrape"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
 
@@ -52,6 +53,13 @@ func TestWotE2E(t *testing.T) {
 
 	if doc := plugintest.NIP11(t, r.URL); doc.Limitation["restricted_writes"] != true {
 		t.Errorf("NIP-11 limitation %v: want restricted_writes true", doc.Limitation)
+	}
+	// The ticks and their store reads are in the relay's metrics.
+	page := scrape.Get(t, "http"+strings.TrimPrefix(r.URL, "ws")+"/metrics")
+	for _, name := range []string{"relayd_plugin_ticks_total", "relayd_plugin_store_queries_total", "relayd_plugin_store_query_events_total"} {
+		if v, n := page.Value(name, "plugin=wot"); n != 1 || v < 1 {
+			t.Errorf("%s{plugin=wot}: got %v in %d series, want at least 1 in one", name, v, n)
+		}
 	}
 	if logs := r.Logs(); strings.Contains(logs, "plugin tick failed") {
 		t.Errorf("a tick failed:\n%s", logs)
