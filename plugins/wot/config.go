@@ -38,8 +38,8 @@ const (
 	maxMaxReports     = 1000000
 )
 
-// policy is the checked config.
-type policy struct {
+// rules is the checked config.
+type rules struct {
 	owners     []string
 	moderators []string
 	trusted    map[string]bool // owners and moderators: trusted whatever the store says
@@ -51,8 +51,8 @@ type policy struct {
 }
 
 // compile checks c and fills the defaults.
-func compile(c Config) (*policy, error) {
-	p := &policy{hops: defaultHops, maxKeys: c.MaxKeys, maxReports: c.MaxReports, reads: c.Reads,
+func compile(c Config) (*rules, error) {
+	p := &rules{hops: defaultHops, maxKeys: c.MaxKeys, maxReports: c.MaxReports, reads: c.Reads,
 		trusted: map[string]bool{}, isMod: map[string]bool{}}
 	if len(c.Owners) == 0 {
 		return nil, errors.New("owners: want at least one pubkey, the roots of the web of trust")

@@ -55,13 +55,14 @@ func tick() error {
 	if err := s.walk(pol); err != nil {
 		return err
 	}
+	read := sdk.Now()
 	n, err := s.store()
 	if err != nil {
 		return err
 	}
 	msg := "wot: trust set " + strconv.Itoa(len(s.trusted)) + " keys, hidden " + strconv.Itoa(len(s.hidden)) +
 		" events, removed " + strconv.Itoa(len(s.removed)) + " authors; " + strconv.Itoa(n) + " changes in " +
-		sdk.Now().Sub(start).String()
+		sdk.Now().Sub(start).String() + " (store reads " + read.Sub(start).String() + ")"
 	if s.full {
 		msg += "; max_keys reached"
 	}
@@ -72,7 +73,7 @@ func tick() error {
 // walk fills the trust set: the owners and moderators, then hop by hop
 // the keys the previous hop follows (kind 3 p tags), nearest first, up to
 // max_keys. Removed authors are left out and do not extend the web.
-func (s *sets) walk(p *policy) error {
+func (s *sets) walk(p *rules) error {
 	var frontier []string
 	for _, k := range append(append([]string{}, p.owners...), p.moderators...) {
 		if _, ok := s.trusted[k]; !ok {
@@ -151,7 +152,7 @@ func followLists(authors []string, fn func(follows []string) bool) error {
 // to max_reports: one naming an event (an e tag) hides the events it
 // names; one naming only people (p tags) removes them. Owners and
 // moderators cannot be removed.
-func (s *sets) readReports(p *policy) error {
+func (s *sets) readReports(p *rules) error {
 	if len(p.moderators) == 0 {
 		return nil
 	}
@@ -193,7 +194,7 @@ func (s *sets) readReports(p *policy) error {
 
 // applyReport reads one report: hide is called with each event it names,
 // or, when it names none, remove with each person it names.
-func applyReport(raw []byte, p *policy, hide, remove func(string)) {
+func applyReport(raw []byte, p *rules, hide, remove func(string)) {
 	events := 0
 	tagValues(raw, "e", func(id string) { events++; hide(id) })
 	if events > 0 {
@@ -258,11 +259,38 @@ func byteSet(m map[string]bool) map[string]byte {
 	return out
 }
 
+// stored is the trust set as this tick instance last stored it, so that a
+// tick that changes little does not read 100,000 keys back from the
+// durable state; it is read again every rescanEvery ticks (hooks delete
+// trusted keys when a moderator's report arrives). The hidden and removed
+// sets, which hooks also write, are read every tick.
+var (
+	stored     map[string]bool
+	storedTick int
+)
+
+// rescanEvery is how many ticks use the kept trust set before reading it
+// again.
+const rescanEvery = 10
+
 // syncKeys makes the keys under prefix exactly want (member → one-byte value).
 func syncKeys(prefix string, want map[string]byte) (int, error) {
-	have := map[string]bool{}
-	if err := db.ScanKeys(prefix, func(k string) bool { have[k[len(prefix):]] = true; return true }); err != nil {
-		return 0, errors.New("read " + prefix + " keys: " + err.Error())
+	var have map[string]bool
+	if prefix == keyTrusted && stored != nil && storedTick%rescanEvery != 0 {
+		have = stored
+	} else {
+		have = map[string]bool{}
+		if err := db.ScanKeys(prefix, func(k string) bool { have[k[len(prefix):]] = true; return true }); err != nil {
+			return 0, errors.New("read " + prefix + " keys: " + err.Error())
+		}
+	}
+	if prefix == keyTrusted {
+		stored, storedTick = nil, storedTick+1 // kept again only if every write below succeeds
+		defer func() {
+			if have != nil {
+				stored = have
+			}
+		}()
 	}
 	changes := 0
 	for k, v := range want {
@@ -270,8 +298,10 @@ func syncKeys(prefix string, want map[string]byte) (int, error) {
 			continue
 		}
 		if err := db.Put(prefix+k, []byte{v}); err != nil {
+			have = nil
 			return changes, errors.New("store " + prefix + " keys: " + err.Error())
 		}
+		have[k] = true
 		changes++
 	}
 	for k := range have {
@@ -279,8 +309,10 @@ func syncKeys(prefix string, want map[string]byte) (int, error) {
 			continue
 		}
 		if _, err := db.Delete(prefix + k); err != nil {
+			have = nil
 			return changes, errors.New("delete " + prefix + " keys: " + err.Error())
 		}
+		delete(have, k)
 		changes++
 	}
 	return changes, nil

@@ -21,7 +21,7 @@ import (
 )
 
 // pol is this instance's checked config, set by setup.
-var pol *policy
+var pol *rules
 
 // Refusals.
 const (
@@ -62,6 +62,7 @@ func setup() error {
 		sdk.Log(sdk.LevelWarn, "wot: the relay keeps no durable state for plugins: only the owners and moderators can write")
 	}
 	pol = p
+	stored = nil // a new config (or another host in a native test): read the set again
 	sdk.OnEvent(onEvent)
 	if len(p.moderators) > 0 {
 		sdk.OnDeliver(onDeliver)
