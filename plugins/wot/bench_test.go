@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"strconv"
 	"sync"
 	"syscall"
