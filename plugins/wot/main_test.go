@@ -245,3 +245,30 @@ func TestWotConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestWotRemovedCutsTheWeb checks that a removed author's follows do not
+// extend the web: with three hops, carol is trusted through bob until a
+// moderator removes bob.
+func TestWotRemovedCutsTheWeb(t *testing.T) {
+	tests := []struct {
+		name    string
+		reports []sdktest.Event
+		want    string
+	}{
+		{"no report", nil, "bob: accept\ncarol: accept"},
+		{"bob removed", []sdktest.Event{report("owner", "", "bob", 1700000100)},
+			"bob: reject blocked: removed by this relay's moderators\ncarol: reject blocked: not in this relay's web of trust"},
+		{"bob's note reported", []sdktest.Event{report("owner", "x", "bob", 1700000100)}, "bob: accept\ncarol: accept"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := sdktest.New(sdktest.Options{Settings: settings("hops = 3\n"), Events: append(graph(), tc.reports...)})
+			if err := h.Tick(); err != nil {
+				t.Fatal(err)
+			}
+			if got := verdicts(h, "bob", "carol"); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
