@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/relayd/relayd/internal/testing/plugintest"
@@ -22,5 +25,23 @@ func TestREADMEExamples(t *testing.T) {
 		if err := sdktest.New(sdktest.Options{Name: pluginName, Settings: ex.Settings}).Init(); err != nil {
 			t.Errorf("%s: %v", ex.Title, err)
 		}
+	}
+}
+
+// TestDefaultSettings loads plugins/defaults/wot.toml, switched on, through
+// the host and natively: the file `make run` ships disabled must start
+// once the operator enables it.
+func TestDefaultSettings(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "defaults", pluginName+".toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\nenabled = false\n") {
+		t.Fatal("defaults/wot.toml: want enabled = false (wot needs the operator's keys)")
+	}
+	on := strings.Replace(string(b), "\nenabled = false\n", "\nenabled = true\n", 1)
+	plugintest.Chain(t, pluginName, plugintest.Options{}, on)
+	if err := sdktest.New(sdktest.Options{Name: pluginName, Settings: on}).Init(); err != nil {
+		t.Error(err)
 	}
 }
