@@ -65,6 +65,15 @@
 // plugin's durable state, package sdk/db, which the relay keeps in its
 // store.
 //
+// # Reading the store and ticking
+//
+// StoreQuery reads the stored events matching a NIP-01 filter, within the
+// plugin's query_max_events, query_max_bytes and query_timeout_ms
+// settings. OnTick registers periodic work, run every tick_ms on an
+// instance of its own with a deadline of its own: the place to recompute
+// from the store what the hooks then read from the durable state (see
+// plugins/wot). Hooks should not query the store on every event.
+//
 // # Files
 //
 // A plugin has no file system. It reads the files its operator lists in the

@@ -16,6 +16,9 @@ func exportInit() int32 { return initGuest() }
 //go:wasmexport relayd_limitation
 func exportLimitation() int32 { return limitation() }
 
+//go:wasmexport relayd_on_tick
+func exportOnTick() int32 { return tick() }
+
 //go:wasmexport relayd_on_connect
 func exportOnConnect(session int64, kind int32, createdAt, receivedAt int64, size, count, flags int32) int32 {
 	return int32(dispatch(abi.HookConnect, uint64(session), uint32(kind), createdAt, receivedAt, uint32(size), uint32(count), uint32(flags)))

@@ -20,6 +20,7 @@ var (
 	onClose      func(Session)
 	onInit       func() error
 	onLimitation func() map[string]any
+	onTick       func() error
 	hooks        abi.HookMask
 	calls        uint32
 )
@@ -70,6 +71,16 @@ func OnClose(fn func(Session)) { onClose = fn; register(abi.HookClose, fn != nil
 // previous version of the plugin keeps running).
 func OnInit(fn func() error) { onInit = fn }
 
+// OnTick registers fn as the plugin's periodic work: the relay calls it
+// right after it loads the plugin, then tick_ms (NAME.toml, default one
+// minute) after each call ended, on an instance of its own with a deadline
+// of its own (tick_timeout_ms, default 30 s), never two at once. The place
+// to recompute from the store (StoreQuery) what the hooks read. An error
+// is logged by the relay; the hooks go on. Globals set in fn are the tick
+// instance's own: hand results to the hooks through durable state (sdk/db)
+// or shared state (KVSet).
+func OnTick(fn func() error) { onTick = fn; register(abi.HookTick, fn != nil) }
+
 // OnLimitation reports keys the relay merges into the NIP-11 "limitation"
 // object, e.g. {"min_pow_difficulty": 20}. Values may be bool, int, int64,
 // float64 or string. It is called once per load.
@@ -88,6 +99,24 @@ func initGuest() int32 {
 	}
 	manageMethods()
 	return int32(hooks)
+}
+
+// tick runs the OnTick handler: 0, or -1 with the error as the message.
+func tick() int32 {
+	if onTick == nil {
+		return 0
+	}
+	err := onTick()
+	callGen++ // the views made during the tick expire with it
+	if err == nil {
+		return 0
+	}
+	msg := err.Error()
+	if len(msg) > abi.MaxMessageLen {
+		msg = msg[:abi.MaxMessageLen]
+	}
+	imports.SetOutput(uint32(abi.OutputMessage), []byte(msg))
+	return -1
 }
 
 func limitation() int32 {

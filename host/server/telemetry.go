@@ -74,9 +74,20 @@ func (t *telemetry) syncPeers() []status.Peer {
 // observe makes holder's chains report to the plugin metrics.
 func (t *telemetry) observe(holder *policy.Holder) { holder.Observe(t.plugins) }
 
-// watch reports m's load failures.
+// watch reports m's load failures, and its plugins' store reads and
+// ticks.
 func (t *telemetry) watch(m *wasmhost.Manager) error {
-	_, err := metrics.NewLoadFailures(t.reg, m.Failed)
+	if _, err := metrics.NewLoadFailures(t.reg, m.Failed); err != nil {
+		return err
+	}
+	_, err := metrics.NewWork(t.reg, func() map[string]metrics.PluginWork {
+		out := map[string]metrics.PluginWork{}
+		for name, q := range m.QueryStats() {
+			out[name] = metrics.PluginWork{Queries: q.Queries, Events: q.Events, Bytes: q.Bytes, Truncated: q.Truncated,
+				Timeouts: q.Timeouts, Errors: q.Errors, Ticks: q.Ticks, TickFailures: q.TickFailures, TickSeconds: q.TickSeconds}
+		}
+		return out
+	})
 	return err
 }
 

@@ -26,7 +26,9 @@ const (
 // plugin gives the counts by kind and the last error. Kinds are the
 // failure of a call by its error (timeout, stack_limit, trap,
 // bad_verdict, tripped, busy, start, closed, other), a failed restart
-// (start_failed) and a recycled instance (recycle). Every other line
+// (start_failed), a recycled instance (recycle) and a failed tick
+// (tick_failed when relayd_on_tick returned an error, else tick_ and the
+// kind of its failure: tick_timeout, tick_trap...). Every other line
 // passes. The guest's own lines have their own cap (logLimiter).
 type floodHandler struct {
 	next   slog.Handler
@@ -89,7 +91,7 @@ func (h *floodHandler) Handle(ctx context.Context, r slog.Record) error {
 // the line is not capped.
 func (h *floodHandler) classify(r slog.Record) (plugin, kind, errText string) {
 	switch r.Message {
-	case msgCallFailed, msgStartFailed, msgRecycled:
+	case msgCallFailed, msgStartFailed, msgRecycled, msgTickFailed:
 	default:
 		return "", "", ""
 	}
@@ -110,6 +112,11 @@ func (h *floodHandler) classify(r slog.Record) (plugin, kind, errText string) {
 		return plugin, "start_failed", errText
 	case msgRecycled:
 		return plugin, "recycle", ""
+	case msgTickFailed:
+		if errors.Is(err, errTickFailed) {
+			return plugin, "tick_failed", errText
+		}
+		return plugin, "tick_" + failureKind(err), errText
 	}
 	return plugin, failureKind(err), errText
 }

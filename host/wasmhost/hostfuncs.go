@@ -50,6 +50,7 @@ func hostFuncs() []hostFunc {
 		{abi.FuncDBDelete, fsig(vt{i32, i32}, i32), hostDBDelete},
 		{abi.FuncDBList, fsig(vt{i32, i32, i32, i32, i32, i32, i32, i32}, i32), hostDBList},
 		{abi.FuncDBUsage, fsig(vt{i32}, i32), hostDBUsage},
+		{abi.FuncStoreQuery, fsig(vt{i32, i32, i32, i32}, i32), hostStoreQuery},
 	}
 }
 
@@ -209,10 +210,10 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 }
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
-	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage
+	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage | abi.FeatureTick
 	p := instOf(ctx).p
 	if p.env.store != nil {
-		f |= abi.FeatureStore
+		f |= abi.FeatureStore | abi.FeatureQuery
 	}
 	if p.db != nil {
 		f |= abi.FeatureDB

@@ -18,6 +18,7 @@ import (
 const (
 	curInit       abi.Hook = 0x100
 	curLimitation abi.Hook = 0x101
+	curTick       abi.Hook = 0x102
 )
 
 // callInput is what the host functions may read during one export call.

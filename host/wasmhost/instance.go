@@ -62,6 +62,7 @@ type instance struct {
 	outSet   uint32
 	buf      []byte
 	bufField abi.Field
+	query    queryCache // store_query's result in this call
 	stdout   lineWriter
 	// methods are the management methods relayd_init declared
 	// (OutputMethods), checked; the plugin keeps those of its first
@@ -233,7 +234,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 		return 0, fmt.Errorf("%w: export %q returned %d, want %d", ErrABI, abi.ExportABIVersion, got, abi.Version)
 	}
 	if !inst.p.ex.init {
-		return abi.HookMaskAll, nil
+		return abi.HookMaskAll.With(abi.HookTick), nil
 	}
 	r, err := inst.mod.ExportedFunction(abi.ExportInit).Call(ctx)
 	if err != nil {
@@ -248,7 +249,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 			return 0, fmt.Errorf("export %q: %w", abi.ExportInit, err)
 		}
 	}
-	return abi.HookMask(m) & abi.HookMaskAll, nil
+	return abi.HookMask(m) & abi.HookMaskAll.With(abi.HookTick), nil
 }
 
 // limitation runs relayd_limitation and decodes its output.
@@ -374,6 +375,7 @@ func (inst *instance) reset() {
 	inst.outSet = 0
 	inst.bufField = 0
 	inst.cur = 0
+	inst.query.reset()
 	if cap(inst.buf) > 1<<16 {
 		inst.buf = nil
 	}

@@ -96,6 +96,12 @@ type Manager struct {
 	routes     atomic.Pointer[map[string]*Plugin] // management method → plugin
 	spaces     map[string]*state.Space
 	dbs        map[string]*durable.Space // durable state, if env.db is set
+	// stats and tickLocks are per plugin name, kept across versions: the
+	// store_query and tick counts, and the lock that keeps two versions'
+	// ticks from overlapping.
+	statsMu   sync.Mutex // guards stats, for QueryStats
+	stats     map[string]*QueryStats
+	tickLocks map[string]*sync.Mutex
 	// listed are the names of the files the plugins' settings list, as of
 	// the last rescan, for the watcher.
 	listed  atomic.Pointer[map[string]bool]
@@ -144,6 +150,7 @@ func NewManager(opts Options) (*Manager, error) {
 		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder, order: slices.Clone(opts.Chain), env: e,
 		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
 		dbs: map[string]*durable.Space{}, conflicted: map[string]bool{},
+		stats: map[string]*QueryStats{}, tickLocks: map[string]*sync.Mutex{},
 	}, nil
 }
 
@@ -257,6 +264,12 @@ func (m *Manager) build(ctx context.Context, f pluginFile) (*Plugin, error) {
 	if db != nil {
 		db.SetLimits(set.db)
 	}
+	m.statsMu.Lock()
+	if m.stats[f.name] == nil {
+		m.stats[f.name] = &QueryStats{}
+	}
+	p.stats = m.stats[f.name]
+	m.statsMu.Unlock()
 	p.sum = f.sum
 	return p, nil
 }
@@ -306,7 +319,14 @@ func (m *Manager) swap(next map[string]*Plugin) bool {
 	}
 	m.plugins = next
 	m.holder.Store(m.chain())
+	for name, p := range next {
+		if m.tickLocks[name] == nil {
+			m.tickLocks[name] = &sync.Mutex{}
+		}
+		p.startTick(m.tickLocks[name])
+	}
 	for _, p := range gone {
+		p.retireTick()
 		m.closing.Add(1)
 		go func() {
 			defer m.closing.Done()

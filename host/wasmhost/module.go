@@ -51,6 +51,7 @@ type exports struct {
 	init       bool
 	limitation bool
 	initialize bool
+	tick       bool
 }
 
 // newRuntime makes the wazero runtime of one plugin: compiler engine,
@@ -149,6 +150,9 @@ func validateExports(cm wazero.CompiledModule, wasi map[string]sig) (exports, er
 		return ex, err
 	}
 	if ex.initialize, err = want(abi.ExportInitialize, sig{}, false); err != nil {
+		return ex, err
+	}
+	if ex.tick, err = want(abi.ExportOnTick, noArgsI32, false); err != nil {
 		return ex, err
 	}
 	for h := abi.HookConnect; h <= abi.MaxHook; h++ {

@@ -53,6 +53,13 @@ type Plugin struct {
 	hooks    policy.HookSet
 	limits   map[string]any
 	methods  []string // management methods served (HookManage), sorted
+	// ticks is set if the host calls relayd_on_tick (see tick.go); tk is
+	// the tick goroutine's state once the plugin is in the chain.
+	ticks bool
+	tk    *ticker
+	// stats counts store_query calls and ticks; the Manager keeps one
+	// per plugin name, across versions.
+	stats *QueryStats
 
 	free  chan *instance // the pool: every slot is here or held by one goroutine
 	slots []atomic.Pointer[instance]
@@ -76,7 +83,7 @@ var (
 // limitation keys. On error everything it made is closed.
 func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set resolved, space *state.Space, db *durable.Space, log *slog.Logger) (p *Plugin, err error) {
 	p = &Plugin{name: name, file: file, set: set, env: e, space: space, db: db, done: make(chan struct{}),
-		log: log.With("plugin", name)}
+		log: log.With("plugin", name), stats: &QueryStats{}}
 	p.logs.init()
 	p.epoch.Store(1)
 	bin, p.preempt, p.guard = instrument(bin, e.noInstrument, set.stackBytes, p.log)
@@ -104,6 +111,9 @@ func loadPlugin(ctx context.Context, e *env, name, file string, bin []byte, set 
 	}
 	if p.ex, p.layout, err = validate(p.compiled, set, wasiFuncs(rt)); err != nil {
 		return nil, err
+	}
+	if p.ex.tick {
+		p.acct.limit += int64(set.memPages) * pageSize // the tick instance
 	}
 	if err = p.fill(ctx); err != nil {
 		return nil, err
@@ -151,6 +161,7 @@ func (p *Plugin) fill(ctx context.Context) error {
 				p.closeSlots()
 				return err
 			}
+			p.ticks = p.ticksWanted(mask)
 			if p.ex.limitation {
 				lctx, cancel := context.WithTimeout(ctx, p.initTimeout())
 				p.limits, err = inst.limitation(lctx)
@@ -342,6 +353,7 @@ func (p *Plugin) close(grace time.Duration, untilIdle bool) {
 			inst.interrupt()
 		}
 	}
+	p.stopTick(p.initTimeout())
 	p.drain(p.set.timeout + 100*time.Millisecond)
 	// A call still out (in a host function past the drain) has its memory
 	// unmapped when it returns (instance.freeMemory).

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -63,6 +64,23 @@ type Settings struct {
 	// with ErrFull. The relay holds the state in memory too (about this
 	// plus ~100 bytes per key).
 	DBMaxBytes int64 `toml:"db_max_bytes"`
+	// QueryMaxEvents bounds the events one store_query call returns;
+	// default abi.QueryDefaultMaxEvents (1,000), at most 100,000.
+	QueryMaxEvents int `toml:"query_max_events"`
+	// QueryMaxBytes bounds the size of one store_query result; default
+	// abi.QueryDefaultMaxBytes (4 MiB), at most 64 MiB.
+	QueryMaxBytes int `toml:"query_max_bytes"`
+	// QueryTimeoutMS bounds the time of one store_query call; default
+	// abi.QueryDefaultTimeoutMS (1 s), at most 60 s. A hook's deadline
+	// (TimeoutMS) is shorter and bounds it there.
+	QueryTimeoutMS int `toml:"query_timeout_ms"`
+	// TickMS is the time from the end of one relayd_on_tick call to the
+	// start of the next, for a plugin that ticks; default
+	// abi.TickDefaultMS (one minute), at least 10.
+	TickMS int `toml:"tick_ms"`
+	// TickTimeoutMS is the deadline of one relayd_on_tick call; default
+	// abi.TickDefaultTimeoutMS (30 s), at most 600 s.
+	TickTimeoutMS int `toml:"tick_timeout_ms"`
 	// Config is the [config] table, handed to the plugin as JSON.
 	Config map[string]any `toml:"config"`
 }
@@ -72,6 +90,22 @@ const (
 	maxDBKeys  = 10_000_000
 	maxDBBytes = 1 << 30
 )
+
+// Bounds of the store_query and tick settings.
+const (
+	maxQueryEvents    = 100_000
+	maxQueryBytes     = 64 << 20
+	maxQueryTimeoutMS = 60_000
+	minTickMS         = 10
+	maxTickTimeoutMS  = 600_000
+)
+
+// queryLimits bound one store_query call (query_max_*).
+type queryLimits struct {
+	maxEvents int
+	maxBytes  int
+	timeout   time.Duration
+}
 
 // resolved are Settings checked and with defaults applied.
 type resolved struct {
@@ -92,6 +126,9 @@ type resolved struct {
 	files      map[string][]byte // the listed files, by name (set by the loader)
 	kinds      []int             // event hooks only for these kinds; nil: all
 	db         durable.Limits    // db_max_keys, db_max_bytes
+	query      queryLimits       // query_max_events, query_max_bytes, query_timeout_ms
+	tickEvery  time.Duration     // tick_ms
+	tickTime   time.Duration     // tick_timeout_ms
 }
 
 // ParseSettings decodes a NAME.toml. Unknown keys are an error, so that a
@@ -173,6 +210,9 @@ func (s Settings) resolve(def Settings, gomaxprocs int) (resolved, error) {
 	if r.db, err = s.dbLimits(def); err != nil {
 		return r, err
 	}
+	if err = s.queryTick(def, &r); err != nil {
+		return r, err
+	}
 	cfg := s.Config
 	if cfg == nil {
 		cfg = map[string]any{}
@@ -205,6 +245,46 @@ func (s Settings) dbLimits(def Settings) (durable.Limits, error) {
 	}
 	size, err := pick("db_max_bytes", s.DBMaxBytes, def.DBMaxBytes, abi.DBDefaultMaxBytes, maxDBBytes)
 	return durable.Limits{MaxKeys: keys, MaxBytes: size}, err
+}
+
+// queryTick checks the store_query and tick settings and fills them from
+// def, then from the ABI's defaults.
+func (s Settings) queryTick(def Settings, r *resolved) error {
+	pick := func(name string, v, d, fallback, least, most int) (int, error) {
+		switch {
+		case v < 0:
+			return 0, fmt.Errorf("%s %d: want a positive number", name, v)
+		case v > 0 && v < least:
+			return 0, fmt.Errorf("%s %d: under %d", name, v, least)
+		case v > most:
+			return 0, fmt.Errorf("%s %d: over %d", name, v, most)
+		case v > 0:
+			return v, nil
+		case d > 0:
+			return min(max(d, least), most), nil
+		}
+		return fallback, nil
+	}
+	var err error
+	var n [5]int
+	for i, f := range []struct {
+		name                   string
+		v, d, fallback, lo, hi int
+	}{
+		{"query_max_events", s.QueryMaxEvents, def.QueryMaxEvents, abi.QueryDefaultMaxEvents, 1, maxQueryEvents},
+		{"query_max_bytes", s.QueryMaxBytes, def.QueryMaxBytes, abi.QueryDefaultMaxBytes, abi.QueryHeaderLen, maxQueryBytes},
+		{"query_timeout_ms", s.QueryTimeoutMS, def.QueryTimeoutMS, abi.QueryDefaultTimeoutMS, 1, maxQueryTimeoutMS},
+		{"tick_ms", s.TickMS, def.TickMS, abi.TickDefaultMS, minTickMS, math.MaxInt32},
+		{"tick_timeout_ms", s.TickTimeoutMS, def.TickTimeoutMS, abi.TickDefaultTimeoutMS, 1, maxTickTimeoutMS},
+	} {
+		if n[i], err = pick(f.name, f.v, f.d, f.fallback, f.lo, f.hi); err != nil {
+			return err
+		}
+	}
+	r.query = queryLimits{maxEvents: n[0], maxBytes: n[1], timeout: time.Duration(n[2]) * time.Millisecond}
+	r.tickEvery = time.Duration(n[3]) * time.Millisecond
+	r.tickTime = time.Duration(n[4]) * time.Millisecond
+	return nil
 }
 
 // pageSize is the size of a wasm page.

@@ -42,3 +42,16 @@ func version(sum [3][32]byte) string {
 	h.Write(sum[2][:])
 	return v + "-" + hex.EncodeToString(h.Sum(nil)[:3])
 }
+
+// QueryStats returns, per plugin name, the counts of its store_query
+// calls and ticks since the Manager started (across reloads), for every
+// plugin that has been loaded. It does not wait for a load.
+func (m *Manager) QueryStats() map[string]QueryStatsSnapshot {
+	m.statsMu.Lock()
+	defer m.statsMu.Unlock()
+	out := make(map[string]QueryStatsSnapshot, len(m.stats))
+	for name, q := range m.stats {
+		out[name] = q.Snapshot()
+	}
+	return out
+}

@@ -44,6 +44,11 @@ const (
 	// ExportOnManage runs a NIP-86 management method the plugin declared
 	// (FeatureManage); hook signature.
 	ExportOnManage = "relayd_on_manage"
+	// ExportOnTick: () -> i32, the plugin's periodic work (FeatureTick):
+	// called every tick_ms on an instance of its own, never overlapping
+	// itself. Returns >= 0, or a negative value when the tick failed
+	// (reason via set_output OutputMessage).
+	ExportOnTick = "relayd_on_tick"
 	// ExportPreempt is reserved: the host adds a mutable i32 global of this
 	// name when it instruments a module for preemption. A guest must not
 	// export it.
@@ -130,6 +135,10 @@ const (
 	FuncDBList = "db_list"
 	// FuncDBUsage: (result i32) -> i32; writes DBUsageLen bytes.
 	FuncDBUsage = "db_usage"
+	// FuncStoreQuery: (filter i32, filter_len i32, buf i32, buf_limit i32)
+	// -> i32. Reads the stored events matching one NIP-01 filter
+	// (FeatureQuery); see QueryHeaderLen for the result's layout.
+	FuncStoreQuery = "store_query"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -151,7 +160,11 @@ const (
 	FeatureDB Feature = 1 << 3
 	// FeatureManage: the host routes NIP-86 management methods a plugin
 	// declares (OutputMethods in relayd_init) to relayd_on_manage.
-	FeatureManage Feature = 1 << 4
+	FeatureManage Feature = 0x10
+	// FeatureQuery: store_query reads events from an event store.
+	FeatureQuery Feature = 0x20
+	// FeatureTick: the host calls relayd_on_tick every tick_ms.
+	FeatureTick Feature = 0x40
 )
 
 // HostMethods returns the NIP-86 management methods the relay serves
@@ -181,5 +194,6 @@ func ValidMethod(name string) bool {
 func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
-		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage}
+		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage,
+		FuncStoreQuery}
 }

@@ -19,8 +19,15 @@ const (
 	HookManage Hook = 9
 )
 
-// MaxHook is the highest Hook number.
+// MaxHook is the highest Hook number of a hook with the hook signature
+// (the policy hooks, run by the chain, and HookManage).
 const MaxHook = HookManage
+
+// HookTick is not a policy hook: its bit in relayd_init's mask says the
+// plugin wants its relayd_on_tick export called (FeatureTick). A guest
+// without relayd_init gets ticks if it exports relayd_on_tick. Older hosts
+// ignore the bit.
+const HookTick Hook = 10
 
 // HookMask is a set of hooks, bit (1 << Hook) per hook, as returned by
 // ExportInit. Bits outside HookMaskAll are reserved and must be zero.
@@ -222,4 +229,36 @@ const (
 	// DBDefaultMaxBytes is the default of db_max_bytes, the bytes (keys
 	// plus values) a plugin may keep: 64 MiB.
 	DBDefaultMaxBytes = 64 << 20
+)
+
+// store_query (FeatureQuery): the layout of its result and the defaults of
+// the NAME.toml limits query_max_events, query_max_bytes and
+// query_timeout_ms; the defaults of the tick settings tick_ms and
+// tick_timeout_ms (FeatureTick).
+const (
+	// QueryHeaderLen is the size of the header of store_query's result:
+	// the number of events and the flags, two little-endian u32.
+	QueryHeaderLen = 8
+	// QueryEntryHeaderLen is the size of the header of each event in
+	// store_query's result: the length of its JSON, a little-endian u32.
+	QueryEntryHeaderLen = 4
+	// QueryTruncated is set in the result's flags when a host bound
+	// (query_max_events or query_max_bytes) cut the result short: more
+	// events match. A filter's own limit is not a cut.
+	QueryTruncated uint32 = 1
+	// QueryDefaultMaxEvents is the default of query_max_events, the
+	// events one store_query returns at most.
+	QueryDefaultMaxEvents = 1000
+	// QueryDefaultMaxBytes is the default of query_max_bytes, the size of
+	// one store_query result at most (header included): 4 MiB.
+	QueryDefaultMaxBytes = 4 << 20
+	// QueryDefaultTimeoutMS is the default of query_timeout_ms; in a hook
+	// the hook's own deadline is shorter.
+	QueryDefaultTimeoutMS = 1000
+	// TickDefaultMS is the default of tick_ms, the time from the end of
+	// one tick to the start of the next: one minute.
+	TickDefaultMS = 60000
+	// TickDefaultTimeoutMS is the default of tick_timeout_ms, the deadline
+	// of one relayd_on_tick call: 30 s.
+	TickDefaultTimeoutMS = 30000
 )

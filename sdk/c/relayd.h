@@ -59,6 +59,10 @@
 #define RELAYD_EXPORT_ON_DELIVER "relayd_on_deliver"
 #define RELAYD_EXPORT_ON_CLOSE "relayd_on_close"
 #define RELAYD_EXPORT_ON_MANAGE "relayd_on_manage" /* NIP-86 methods; see relayd_declare_methods */
+/* int32_t relayd_on_tick(void): periodic work, every tick_ms (ABI.md, "Tick");
+ * >= 0, or negative with a reason set by relayd_message. With a relayd_init,
+ * its mask must have RELAYD_HOOK_BIT(RELAYD_HOOK_TICK). */
+#define RELAYD_EXPORT_ON_TICK "relayd_on_tick"
 #define RELAYD_EXPORT_PREEMPT "relayd_preempt" /* reserved: a guest must not export it */
 
 /* RELAYD_EXPORT(name) exports the next function as name. */
@@ -95,6 +99,7 @@
 #define RELAYD_HOOK_MANAGE 9
 #define RELAYD_MAX_HOOK 9
 #define RELAYD_HOOK_MASK_ALL 0x3fe
+#define RELAYD_HOOK_TICK 10 /* not a policy hook: its mask bit asks for relayd_on_tick */
 #define RELAYD_HOOK_BIT(hook) (1 << (hook))
 
 /* Actions: bits 0-7 of a verdict. */
@@ -180,6 +185,8 @@
 #define RELAYD_FEATURE_FILES 0x4
 #define RELAYD_FEATURE_DB 0x8
 #define RELAYD_FEATURE_MANAGE 0x10
+#define RELAYD_FEATURE_QUERY 0x20 /* relayd_store_query reads an event store */
+#define RELAYD_FEATURE_TICK 0x40  /* relayd_on_tick is called every tick_ms */
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -205,6 +212,16 @@
 #define RELAYD_DB_DEFAULT_MAX_KEYS 100000
 #define RELAYD_DB_DEFAULT_MAX_BYTES 67108864
 
+/* store_query (relayd_store_query) and ticks. */
+#define RELAYD_QUERY_HEADER_LEN 8       /* u32 count, u32 flags (little-endian) */
+#define RELAYD_QUERY_ENTRY_HEADER_LEN 4 /* u32 length of the event JSON that follows */
+#define RELAYD_QUERY_TRUNCATED 1        /* flag: a host bound cut the result; more events match */
+#define RELAYD_QUERY_DEFAULT_MAX_EVENTS 1000
+#define RELAYD_QUERY_DEFAULT_MAX_BYTES 4194304
+#define RELAYD_QUERY_DEFAULT_TIMEOUT_MS 1000
+#define RELAYD_TICK_DEFAULT_MS 60000
+#define RELAYD_TICK_DEFAULT_TIMEOUT_MS 30000
+
 /* ---- Host functions (imports) -------------------------------------- */
 
 #define RELAYD_FUNC_GET "get"
@@ -229,6 +246,7 @@
 #define RELAYD_FUNC_DB_DELETE "db_delete"
 #define RELAYD_FUNC_DB_LIST "db_list"
 #define RELAYD_FUNC_DB_USAGE "db_usage"
+#define RELAYD_FUNC_STORE_QUERY "store_query"
 
 #define RELAYD_IMPORT(name) \
     __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
@@ -339,7 +357,51 @@ int32_t relayd_db_list(const void *prefix, int32_t prefix_len, const void *after
 RELAYD_IMPORT(RELAYD_FUNC_DB_USAGE)
 int32_t relayd_db_usage(int64_t result[4]);
 
+/* relayd_store_query reads the stored events matching one filter (JSON),
+ * newest first, like relayd_get: it returns the result's length and writes
+ * it only if it fits in buf_limit; call again with the same filter and a
+ * buffer that big (the relay kept the result). The result is a header (see
+ * relayd_query_header) then entries (relayd_query_next). Bounded by the
+ * plugin's query_max_events, query_max_bytes and query_timeout_ms:
+ * RELAYD_ERR_TIMEOUT past the time, RELAYD_ERR_UNAVAILABLE without a store. */
+RELAYD_IMPORT(RELAYD_FUNC_STORE_QUERY)
+int32_t relayd_store_query(const char *filter, int32_t filter_len, void *buf, int32_t buf_limit);
+
 /* ---- Helpers --------------------------------------------------------- */
+
+/* relayd_u32 reads a little-endian u32. */
+static inline uint32_t relayd_u32(const uint8_t *b) {
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* relayd_query_header reads the header of relayd_store_query's result of n
+ * bytes at buf: the event count and the flags (RELAYD_QUERY_TRUNCATED). It
+ * returns 1, or 0 if n is too short. */
+static inline int relayd_query_header(const uint8_t *buf, int32_t n, uint32_t *count, uint32_t *flags) {
+    if (n < RELAYD_QUERY_HEADER_LEN)
+        return 0;
+    *count = relayd_u32(buf);
+    *flags = relayd_u32(buf + 4);
+    return 1;
+}
+
+/* relayd_query_next reads the event at *p of a relayd_store_query result
+ * that ends at end (start at buf + RELAYD_QUERY_HEADER_LEN): it sets json
+ * and json_len and moves *p to the next one. It returns 1, or 0 when no
+ * whole event is left. */
+static inline int relayd_query_next(const uint8_t **p, const uint8_t *end, const char **json, int32_t *json_len) {
+    const uint8_t *b = *p;
+    if (end - b < RELAYD_QUERY_ENTRY_HEADER_LEN)
+        return 0;
+    uint32_t n = relayd_u32(b);
+    b += RELAYD_QUERY_ENTRY_HEADER_LEN;
+    if ((uint32_t)(end - b) < n)
+        return 0;
+    *json = (const char *)b;
+    *json_len = (int32_t)n;
+    *p = b + n;
+    return 1;
+}
 
 /* relayd_db_has reports whether key is in the durable state (1 or 0), or a
  * negative RELAYD_ERR_* other than RELAYD_ERR_NOT_FOUND. */

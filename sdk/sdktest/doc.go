@@ -26,6 +26,14 @@
 // leave out the calls the relay would not make. ParseSettings is the
 // reader; a test in the relay's tree holds it to the relay's.
 //
+// # Stored events and ticks
+//
+// Options.Events (and Host.AddEvents) is a fake store of fixture events
+// that sdk.StoreQuery reads, matched and ordered as the relay's store
+// does and bounded by the settings' query_max_events and query_max_bytes.
+// Host.Tick runs the OnTick handler; the next hook call then runs OnInit
+// again, since the relay ticks on an instance of its own.
+//
 // # Parallel tests
 //
 // A test binary holds one copy of the plugin, as a wasm instance does: the

@@ -206,6 +206,10 @@ func (h *Host) Features() uint64 {
 	if h.opts.Count != nil {
 		f |= abi.FeatureStore
 	}
+	if h.events != nil {
+		f |= abi.FeatureQuery
+	}
+	f |= abi.FeatureTick
 	if h.db != nil {
 		f |= abi.FeatureDB
 	}

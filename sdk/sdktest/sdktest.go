@@ -40,6 +40,12 @@ type Options struct {
 	Now func() time.Time
 	// Count answers sdk.StoreCount; nil means no store (ErrUnavailable).
 	Count func(filterJSON string) (int64, error)
+	// Events are the stored events sdk.StoreQuery reads, a fake store of
+	// fixtures (Host.AddEvents adds more); nil means no store
+	// (ErrUnavailable), an empty slice an empty store. The settings'
+	// query_max_events and query_max_bytes bound a query as they do in
+	// the relay.
+	Events []Event
 	// Files are the listed files sdk.File reads, by name: what the relay
 	// reads from the plugin directory for the "files" setting. Init
 	// refuses a name the relay would refuse, or a file over
@@ -136,6 +142,10 @@ type Host struct {
 	// quiet drops the plugin's logs while OnInit runs again (instance.go).
 	quiet  bool
 	limits limits
+	// events is the fake store (Options.Events and AddEvents); query the
+	// settings' store_query bounds.
+	events []Event
+	query  queryBounds
 }
 
 type callInput struct {
@@ -163,6 +173,10 @@ func New(opts Options) *Host {
 		opts.Now = time.Now
 	}
 	h := &Host{opts: opts, base: opts, state: newState(), db: opts.DB}
+	if opts.Events != nil {
+		h.events = []Event{}
+		h.AddEvents(opts.Events...)
+	}
 	if h.db == nil && !opts.NoDB {
 		h.db = NewDB(DBLimits{})
 	}

@@ -33,6 +33,16 @@ type Settings struct {
 	// defaults).
 	DBMaxKeys  int64 `toml:"db_max_keys"`
 	DBMaxBytes int64 `toml:"db_max_bytes"`
+	// QueryMaxEvents, QueryMaxBytes and QueryTimeoutMS bound store_query
+	// (0: the relay's defaults); the Host applies the first two to
+	// Options.Events.
+	QueryMaxEvents int `toml:"query_max_events"`
+	QueryMaxBytes  int `toml:"query_max_bytes"`
+	QueryTimeoutMS int `toml:"query_timeout_ms"`
+	// TickMS and TickTimeoutMS are the tick's interval and deadline; the
+	// Host ticks only when the test calls Tick.
+	TickMS        int `toml:"tick_ms"`
+	TickTimeoutMS int `toml:"tick_timeout_ms"`
 	// Config is the [config] table as the JSON the relay hands the plugin
 	// (sdk.Config): "{}" when there is none.
 	Config string `toml:"config"`
@@ -87,6 +97,16 @@ func ParseSettings(toml []byte) (Settings, error) {
 			s.DBMaxKeys, err = tomlInt64(val)
 		case "db_max_bytes":
 			s.DBMaxBytes, err = tomlInt64(val)
+		case "query_max_events":
+			s.QueryMaxEvents, err = tomlInt(val)
+		case "query_max_bytes":
+			s.QueryMaxBytes, err = tomlInt(val)
+		case "query_timeout_ms":
+			s.QueryTimeoutMS, err = tomlInt(val)
+		case "tick_ms":
+			s.TickMS, err = tomlInt(val)
+		case "tick_timeout_ms":
+			s.TickTimeoutMS, err = tomlInt(val)
 		case "config":
 			s.Config, err = configJSON(val)
 		default:
@@ -214,6 +234,7 @@ func (h *Host) applySettings() error {
 		}
 	}
 	h.limits = lim
+	h.query = queryBounds{maxEvents: s.QueryMaxEvents, maxBytes: s.QueryMaxBytes}
 	if h.db != nil && (s.DBMaxKeys != 0 || s.DBMaxBytes != 0) {
 		h.db.SetLimits(DBLimits{MaxKeys: s.DBMaxKeys, MaxBytes: s.DBMaxBytes})
 	}

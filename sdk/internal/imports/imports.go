@@ -71,6 +71,9 @@ func dbList(prefix unsafe.Pointer, prefixLen uint32, after unsafe.Pointer, after
 //go:wasmimport relayd_v1 db_usage
 func dbUsage(result *[4]int64) int32
 
+//go:wasmimport relayd_v1 store_query
+func storeQuery(filter unsafe.Pointer, filterLen uint32, buf unsafe.Pointer, limit uint32) int32
+
 func bp(b []byte) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(b)) }
 func sp(s string) unsafe.Pointer { return unsafe.Pointer(unsafe.StringData(s)) }
 
@@ -167,3 +170,9 @@ func DBList(prefix, after string, limit int32, flags uint32, buf []byte) int32 {
 
 // DBUsage writes the durable state's keys, bytes and limits into result.
 func DBUsage(result *[4]int64) int32 { return dbUsage(result) }
+
+// StoreQuery reads the stored events matching filter into buf (see
+// abi.FuncStoreQuery).
+func StoreQuery(filter, buf []byte) int32 {
+	return storeQuery(bp(filter), uint32(len(filter)), bp(buf), uint32(len(buf)))
+}

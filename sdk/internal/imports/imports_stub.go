@@ -29,6 +29,7 @@ type Host interface {
 	DBDelete(key string) int32
 	DBList(prefix, after string, limit int32, flags uint32, buf []byte) int32
 	DBUsage(result *[4]int64) int32
+	StoreQuery(filter, buf []byte) int32
 }
 
 // Exports are the guest exports as Go functions, for native callers. The
@@ -37,6 +38,7 @@ type Exports struct {
 	Init       func() int32
 	Limitation func() int32
 	Hook       func(h abi.Hook, session uint64, kind uint32, createdAt, receivedAt int64, size, count, flags uint32) uint32
+	Tick       func() int32
 }
 
 // Guest holds the guest exports of this process. Native builds only; a wasm
@@ -222,4 +224,13 @@ func DBUsage(result *[4]int64) int32 {
 		return unavailable
 	}
 	return host.DBUsage(result)
+}
+
+// StoreQuery reads the stored events matching filter into buf (see
+// abi.FuncStoreQuery).
+func StoreQuery(filter, buf []byte) int32 {
+	if host == nil {
+		return unavailable
+	}
+	return host.StoreQuery(filter, buf)
 }

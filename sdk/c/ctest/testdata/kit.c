@@ -11,7 +11,7 @@ static int64_t result;
 RELAYD_EXPORT(RELAYD_EXPORT_INIT)
 int32_t init(void) {
     relayd_declare_methods("[\"kit\"]");
-    return RELAYD_HOOK_MASK_ALL;
+    return RELAYD_HOOK_MASK_ALL | RELAYD_HOOK_BIT(RELAYD_HOOK_TICK);
 }
 
 RELAYD_EXPORT(RELAYD_EXPORT_ON_MANAGE)
@@ -27,6 +27,9 @@ int32_t limitation(void) {
     const char lim[] = "{\"max_limit\":10}";
     return relayd_set_output(RELAYD_OUTPUT_LIMITATION, lim, sizeof lim - 1);
 }
+
+RELAYD_EXPORT(RELAYD_EXPORT_ON_TICK)
+int32_t on_tick(void) { return 0; }
 
 RELAYD_EXPORT(RELAYD_EXPORT_ON_EVENT)
 int32_t on_event(RELAYD_HOOK_ARGS) {
@@ -60,6 +63,16 @@ int32_t on_event(RELAYD_HOOK_ARGS) {
                relayd_db_next(&p, (const uint8_t *)buf + n, &key, &key_len, &val, &val_len))
             sum += key_len + val_len;
         sum += relayd_db_usage(usage);
+    }
+    {
+        const uint8_t *p = (const uint8_t *)buf + RELAYD_QUERY_HEADER_LEN;
+        const char *json;
+        int32_t json_len;
+        uint32_t count, flags;
+        int32_t n = relayd_store_query("{}", 2, buf, sizeof buf);
+        if (n > 0 && n <= (int32_t)sizeof buf && relayd_query_header((const uint8_t *)buf, n, &count, &flags))
+            while (relayd_query_next(&p, (const uint8_t *)buf + n, &json, &json_len))
+                sum += json_len + (int32_t)count + (int32_t)flags;
     }
     sum += relayd_config_ints("kinds", kinds, 4);
     *relayd_put_int(relayd_put_str(buf, "n="), sum) = 0;
