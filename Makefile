@@ -11,6 +11,11 @@ PLUGIN_DIRS := $(wildcard plugins/*/main.go examples/policies/*/main.go)
 CLANG   ?= clang
 WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-all -I sdk/c
 C_PLUGIN_DIRS := $(wildcard plugins/*/main.c examples/policies/*/main.c)
+# AssemblyScript plugins (sdk/assemblyscript): a directory with index.ts and
+# an asconfig.json extending the SDK's; the SDK's pinned asc (npm ci) builds
+# them when npm is installed.
+ASC     := $(CURDIR)/sdk/assemblyscript/node_modules/.bin/asc
+AS_PLUGIN_DIRS := $(wildcard plugins/*/asconfig.json examples/policies/*/asconfig.json)
 
 .PHONY: all build plugins plugins-default run test check bench fmt vet tidy testdata
 
@@ -29,6 +34,12 @@ plugins:
 	else for f in $(C_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
 	  echo "clang $$d -> bin/plugins/$$n.wasm"; \
 	  $(CLANG) $(WASM_CFLAGS) -o bin/plugins/$$n.wasm $$d/*.c sdk/c/relayd.c || exit 1; done; fi
+	@if [ -z "$(AS_PLUGIN_DIRS)" ]; then :; elif ! command -v npm >/dev/null; then \
+	  echo "npm not found: AssemblyScript plugins not built (apt-get install nodejs npm)"; \
+	else [ -x $(ASC) ] || (cd sdk/assemblyscript && npm ci --no-audit --no-fund) || exit 1; \
+	  for f in $(AS_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
+	  echo "asc $$d -> bin/plugins/$$n.wasm"; \
+	  (cd $$d && $(ASC) index.ts --config asconfig.json -o $(CURDIR)/bin/plugins/$$n.wasm) || exit 1; done; fi
 
 # plugins-default is the default plugin set in bin/plugins-default: for
 # each plugins/defaults/NAME.toml, bin/plugins/NAME.wasm and its settings

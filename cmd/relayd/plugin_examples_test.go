@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/relayd/relayd/internal/testing/asbuild"
 )
 
 // TestPluginExamples is each example policy's CI, as its README shows it:
@@ -78,10 +80,14 @@ func checkREADMESettings(t *testing.T, dir, settings string) {
 	}
 }
 
-// buildExample builds a Go example with the wasip1 toolchain, or a C one
-// (main.c) with clang and the Makefile's flags.
+// buildExample builds a Go example with the wasip1 toolchain, a C one
+// (main.c) with clang and the Makefile's flags, or an AssemblyScript one
+// (asconfig.json) with the SDK's asc.
 func buildExample(t *testing.T, dir, name string) string {
 	t.Helper()
+	if fileExists(filepath.Join(dir, "asconfig.json")) {
+		return asbuild.Build(t, dir)
+	}
 	out := filepath.Join(t.TempDir(), name+".wasm")
 	if !fileExists(filepath.Join(dir, "main.c")) {
 		buildWasm(t, dir, out)
