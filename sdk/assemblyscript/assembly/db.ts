@@ -139,12 +139,12 @@ function list(prefix: string, values: bool): Result<Entry[]> {
   const flags = values ? DBListValues : 0;
   const out = new Array<Entry>(0);
   let after = "";
-  for (;;) {
-    const got = listRaw(p, after, 0, flags, out);
-    if (got < 0) return new Result<Entry[]>(out, got);
-    if (got == 0) return new Result<Entry[]>(out);
+  let got = listRaw(p, after, 0, flags, out);
+  while (got > 0) {
     after = out[out.length - 1].key;
+    got = listRaw(p, after, 0, flags, out);
   }
+  return new Result<Entry[]>(out, got < 0 ? got : OK);
 }
 
 /** Usage is the size of the durable state and its limits. */

@@ -138,6 +138,7 @@ export class Event {
   /** getTag is tag with the host's error: ErrNotFound past the last tag. */
   getTag(i: i32): Result<string[]> {
     if (!this.session.live) return new Result<string[]>([], ErrExpired);
+    if (i < 0 || i >= this.tagCount) return new Result<string[]>([], ErrNotFound); // no host call
     const r = readString(Read.Tag, i, null);
     if (!r.ok) return new Result<string[]>([], r.err);
     return new Result<string[]>(r.value.split("\0"));
