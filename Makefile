@@ -11,6 +11,13 @@ PLUGIN_DIRS := $(wildcard plugins/*/main.go examples/policies/*/main.go)
 CLANG   ?= clang
 WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-all -I sdk/c
 C_PLUGIN_DIRS := $(wildcard plugins/*/main.c examples/policies/*/main.c)
+# Rust plugins (sdk/rust): a cdylib crate per directory with a Cargo.toml,
+# its [lib] name the directory's with _ for -. Debian's rustc/cargo by path:
+# a rustup toolchain first on PATH may lack wasm32-wasi (RATIONALE.md).
+CARGO   ?= /usr/bin/cargo
+RUSTC   ?= /usr/bin/rustc
+CARGO_WASM_FLAGS := build --offline --release --target wasm32-wasi
+RUST_PLUGIN_DIRS := $(wildcard plugins/*/Cargo.toml examples/policies/*/Cargo.toml)
 # AssemblyScript plugins (sdk/assemblyscript): a directory with index.ts and
 # an asconfig.json extending the SDK's; the SDK's pinned asc (npm ci) builds
 # them when npm is installed.
@@ -34,6 +41,12 @@ plugins:
 	else for f in $(C_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
 	  echo "clang $$d -> bin/plugins/$$n.wasm"; \
 	  $(CLANG) $(WASM_CFLAGS) -o bin/plugins/$$n.wasm $$d/*.c sdk/c/relayd.c || exit 1; done; fi
+	@if [ -n "$(RUST_PLUGIN_DIRS)" ] && ! { [ -x $(CARGO) ] && [ -d "$$($(RUSTC) --print target-libdir --target wasm32-wasi 2>/dev/null)" ]; }; then \
+	  echo "$(CARGO) or the wasm32-wasi std not found: Rust plugins not built (apt-get install rustc cargo libstd-rust-dev-wasm32)"; \
+	else for f in $(RUST_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
+	  echo "cargo $$d -> bin/plugins/$$n.wasm"; \
+	  RUSTC=$(RUSTC) $(CARGO) $(CARGO_WASM_FLAGS) -q --manifest-path $$d/Cargo.toml --target-dir bin/cargo-target || exit 1; \
+	  cp bin/cargo-target/wasm32-wasi/release/$$(echo $$n | tr - _).wasm bin/plugins/$$n.wasm || exit 1; done; fi
 	@if [ -z "$(AS_PLUGIN_DIRS)" ]; then :; elif ! command -v npm >/dev/null; then \
 	  echo "npm not found: AssemblyScript plugins not built (apt-get install nodejs npm)"; \
 	else [ -x $(ASC) ] || (cd sdk/assemblyscript && npm ci --no-audit --no-fund) || exit 1; \

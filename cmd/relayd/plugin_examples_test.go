@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/relayd/relayd/internal/testing/asbuild"
+	"github.com/relayd/relayd/internal/testing/rustbuild"
 )
 
 // TestPluginExamples is each example policy's CI, as its README shows it:
@@ -81,14 +82,18 @@ func checkREADMESettings(t *testing.T, dir, settings string) {
 }
 
 // buildExample builds a Go example with the wasip1 toolchain, a C one
-// (main.c) with clang and the Makefile's flags, or an AssemblyScript one
-// (asconfig.json) with the SDK's asc.
+// (main.c) with clang and the Makefile's flags, a Rust one (Cargo.toml)
+// with Debian's cargo and the Makefile's CARGO_WASM_FLAGS, or an
+// AssemblyScript one (asconfig.json) with the SDK's asc.
 func buildExample(t *testing.T, dir, name string) string {
 	t.Helper()
 	if fileExists(filepath.Join(dir, "asconfig.json")) {
 		return asbuild.Build(t, dir)
 	}
 	out := filepath.Join(t.TempDir(), name+".wasm")
+	if fileExists(filepath.Join(dir, "Cargo.toml")) {
+		return rustbuild.BuildWith(t, dir, makefileVar(t, "CARGO_WASM_FLAGS"))
+	}
 	if !fileExists(filepath.Join(dir, "main.c")) {
 		buildWasm(t, dir, out)
 		return out
