@@ -73,12 +73,14 @@ run: build plugins-default
 # does test/negentropy's run of go-nostr's nip77 client, which races with
 # itself (gonostr_test.go).
 RACE_PKGS := ./host/... ./cmd/... ./internal/... $(if $(wildcard test),./test/...)
-# The `relayd plugin` CLI tests compile several Go plugins with wazero,
-# which the race detector slows ~10x; they run in the second pass.
+# The `relayd plugin` CLI tests and the conformance kit's TestTCK compile
+# several Go plugins with wazero, which the race detector slows ~10x; they
+# run in the later passes.
 test:
-	$(GO) test $(GOFLAGS_BUILD) -race -timeout 30m -skip '^TestPlugin' $(RACE_PKGS)
+	$(GO) test $(GOFLAGS_BUILD) -race -timeout 30m -skip '^(TestPlugin|TestTCK)' $(RACE_PKGS)
 	cd sdk && $(GO) test -timeout 30m ./...
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m ./plugins/... ./examples/...
+	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestTCK' ./internal/tck/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestGoNostr' ./test/negentropy/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestPlugin' ./cmd/relayd
 
