@@ -3,9 +3,10 @@
 //! stubs that report `ERR_UNAVAILABLE`, as a relay without the function
 //! would.
 //!
-//! The Rust names carry a `relayd_` prefix so that none of them can bind to
-//! a C library symbol of the same name (wasi-libc defines `log`); the
-//! import name is the ABI's (`#[link_name]`).
+//! The import names are the ABI's (`#[link_name]`); the Rust names carry a
+//! `relayd_` prefix to keep them apart from the SDK's safe wrappers. rustc
+//! gives each import a symbol of its own, so `relayd_v1.log` and
+//! wasi-libc's `log(3)` can both be in one plugin.
 
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "relayd_v1")]
