@@ -13,30 +13,30 @@
 import * as host from "./host";
 import { DBEntryHeaderLen, DBListValues, DBPutIfAbsent, DBUsageLen, ErrMismatch, ErrNotFound, MaxKeyLen, MaxListEntries, OK, FeatureDB } from "./abi";
 import { Errno, Result } from "./result";
-import { Read, bytesOf, check, readBytes, readString, utf8 } from "./read";
+import { Read, bytesOf, check, encodeKey, keyPtr, readBytes, readString, utf8 } from "./read";
 
 /** available reports whether the relay keeps durable state for the plugin. */
 export function available(): bool { return (host.features() & FeatureDB) != 0; }
 
 /** get reads key: ErrNotFound if absent. */
-export function get(key: string): Result<Uint8Array> { return readBytes(Read.DB, 0, utf8(key)); }
+export function get(key: string): Result<Uint8Array> { return readBytes(Read.DB, 0, key); }
 
 /** getString is get as UTF-8 text. */
-export function getString(key: string): Result<string> { return readString(Read.DB, 0, utf8(key)); }
+export function getString(key: string): Result<string> { return readString(Read.DB, 0, key); }
 
 /** has reports whether key is present (no value is copied). */
 export function has(key: string): Result<bool> {
-  const k = utf8(key);
-  const rc = host.db_get(changetype<usize>(k), k.byteLength, 0, 0);
+  const kl = encodeKey(key);
+  const rc = host.db_get(keyPtr(), kl, 0, 0);
   if (rc == ErrNotFound) return new Result<bool>(false);
   return rc < 0 ? new Result<bool>(false, rc) : new Result<bool>(true);
 }
 
 /** put stores a copy of val under key (ErrFull past the plugin's limits, ErrReadOnly while the store takes no writes). */
 export function put(key: string, val: Uint8Array): Errno {
-  const k = utf8(key);
+  const kl = encodeKey(key);
   const v = bytesOf(val);
-  return check(host.db_put(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, 0));
+  return check(host.db_put(keyPtr(), kl, changetype<usize>(v), v.byteLength, 0));
 }
 
 /** putString is put with a string value (stored as UTF-8). */
@@ -44,9 +44,9 @@ export function putString(key: string, val: string): Errno { return put(key, Uin
 
 /** putNew stores val only if key is absent; its value is false if the key was there (atomic across instances). */
 export function putNew(key: string, val: Uint8Array): Result<bool> {
-  const k = utf8(key);
+  const kl = encodeKey(key);
   const v = bytesOf(val);
-  const rc = host.db_put(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, DBPutIfAbsent);
+  const rc = host.db_put(keyPtr(), kl, changetype<usize>(v), v.byteLength, DBPutIfAbsent);
   if (rc == OK) return new Result<bool>(true);
   if (rc == ErrMismatch) return new Result<bool>(false);
   return new Result<bool>(false, rc);
@@ -54,8 +54,8 @@ export function putNew(key: string, val: Uint8Array): Result<bool> {
 
 /** del deletes key; its value is false if the key was absent. */
 export function del(key: string): Result<bool> {
-  const k = utf8(key);
-  const rc = host.db_delete(changetype<usize>(k), k.byteLength);
+  const kl = encodeKey(key);
+  const rc = host.db_delete(keyPtr(), kl);
   if (rc == OK) return new Result<bool>(true);
   if (rc == ErrNotFound) return new Result<bool>(false);
   return new Result<bool>(false, rc);

@@ -5,7 +5,7 @@ import {
   MaxMessageLen, OutputFilters, OutputLimitation, OutputMessage, OutputPayload, ErrInvalid,
 } from "./abi";
 import * as host from "./host";
-import { utf8 } from "./read";
+import { encodeOut, outPtr } from "./read";
 import { Verdict, accept } from "./verdict";
 import { Event, Req, Session, endCall } from "./views";
 
@@ -66,9 +66,9 @@ export function onLimitation(fn: () => string): void { onLimitationFn = fn; }
 
 /** setOutput hands bytes of a string to the host as output kind. */
 function setOutput(kind: i32, s: string, max: i32): i32 {
-  const b = utf8(s);
-  const n = max > 0 && b.byteLength > max ? max : b.byteLength;
-  return host.set_output(kind, changetype<usize>(b), n);
+  let n = encodeOut(s);
+  if (max > 0 && n > max) n = max;
+  return host.set_output(kind, outPtr(), n);
 }
 
 /** initGuest is relayd_init: the hook mask, or -1 with a reason. */

@@ -13,7 +13,7 @@ import {
   LogDebug, LogError, LogInfo, LogWarn, MaxLogLen, OK, ErrMismatch, ErrNotFound,
 } from "./abi";
 import { Errno, Result } from "./result";
-import { Read, bytesOf, check, readBytes, readString, utf8 } from "./read";
+import { Read, bytesOf, check, encodeKey, encodeOut, keyPtr, outPtr, readBytes, readStr, readString, utf8 } from "./read";
 
 /** Level is a log level (LogDebug...). */
 export enum Level { Debug = LogDebug, Info = LogInfo, Warn = LogWarn, Error = LogError }
@@ -23,8 +23,8 @@ export function logEnabled(level: Level): bool { return host.log_enabled(level) 
 
 /** log writes a line to the relay's log, tagged with the plugin's name (truncated past MaxLogLen bytes). */
 export function log(level: Level, msg: string): void {
-  const b = utf8(msg);
-  host.log(level, changetype<usize>(b), min(b.byteLength, MaxLogLen));
+  const n = encodeOut(msg);
+  host.log(level, outPtr(), min(n, MaxLogLen));
 }
 
 /** now is the relay's clock in unix nanoseconds. */
@@ -54,35 +54,35 @@ export function config(): string { const r = getConfig(); return r.ok ? r.value 
 export function getConfig(): Result<string> { return readString(Read.Field, FieldConfig, null); }
 
 /** pluginName is the plugin's name (its file name without .wasm). */
-export function pluginName(): string { return readString(Read.Field, FieldPluginName, null).value; }
+export function pluginName(): string { return readStr(Read.Field, FieldPluginName, null); }
 
 /** relayVersion is the relay's version string. */
-export function relayVersion(): string { return readString(Read.Field, FieldRelayVersion, null).value; }
+export function relayVersion(): string { return readStr(Read.Field, FieldRelayVersion, null); }
 
 /**
  * file reads a file the operator listed in the plugin's settings
  * (files = ["banned.txt"] in NAME.toml): ErrNotFound if not listed. The
  * relay reloads the plugin when it changes, so read it once, in onInit.
  */
-export function file(name: string): Result<Uint8Array> { return readBytes(Read.File, 0, utf8(name)); }
+export function file(name: string): Result<Uint8Array> { return readBytes(Read.File, 0, name); }
 
 /** fileString is file as UTF-8 text. */
-export function fileString(name: string): Result<string> { return readString(Read.File, 0, utf8(name)); }
+export function fileString(name: string): Result<string> { return readString(Read.File, 0, name); }
 
 // One i64 result slot for counter_add, counter_get and store_count.
 const slot = new ArrayBuffer(8);
 
 /** counterAdd adds delta to shared counter key and returns the new value; a counter it creates expires after ttlMs (0: never). */
 export function counterAdd(key: string, delta: i64, ttlMs: i64 = 0): Result<i64> {
-  const k = utf8(key);
-  const rc = host.counter_add(changetype<usize>(k), k.byteLength, delta, ttlMs, changetype<usize>(slot));
+  const kl = encodeKey(key);
+  const rc = host.counter_add(keyPtr(), kl, delta, ttlMs, changetype<usize>(slot));
   return rc < 0 ? new Result<i64>(0, rc) : new Result<i64>(load<i64>(changetype<usize>(slot)));
 }
 
 /** counterGet reads shared counter key (0 if absent). */
 export function counterGet(key: string): Result<i64> {
-  const k = utf8(key);
-  const rc = host.counter_get(changetype<usize>(k), k.byteLength, changetype<usize>(slot));
+  const kl = encodeKey(key);
+  const rc = host.counter_get(keyPtr(), kl, changetype<usize>(slot));
   return rc < 0 ? new Result<i64>(0, rc) : new Result<i64>(load<i64>(changetype<usize>(slot)));
 }
 
@@ -97,23 +97,23 @@ export class Take {
  * milliseconds until cost tokens will be there.
  */
 export function take(key: string, cost: i64, rate: f64, burst: i64): Take {
-  const k = utf8(key);
-  const r = host.bucket_take(changetype<usize>(k), k.byteLength, cost, rate, burst);
+  const kl = encodeKey(key);
+  const r = host.bucket_take(keyPtr(), kl, cost, rate, burst);
   if (r < 0) return new Take(false, 0, <Errno>r);
   return new Take(r == 0, r, OK);
 }
 
 /** kvGet reads shared key: ErrNotFound if absent. */
-export function kvGet(key: string): Result<Uint8Array> { return readBytes(Read.KV, 0, utf8(key)); }
+export function kvGet(key: string): Result<Uint8Array> { return readBytes(Read.KV, 0, key); }
 
 /** kvGetString is kvGet as UTF-8 text. */
-export function kvGetString(key: string): Result<string> { return readString(Read.KV, 0, utf8(key)); }
+export function kvGetString(key: string): Result<string> { return readString(Read.KV, 0, key); }
 
 /** kvSet stores a copy of val under shared key, expiring after ttlMs (0: never). */
 export function kvSet(key: string, val: Uint8Array, ttlMs: i64 = 0): Errno {
-  const k = utf8(key);
+  const kl = encodeKey(key);
   const v = bytesOf(val);
-  return check(host.kv_set(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, ttlMs));
+  return check(host.kv_set(keyPtr(), kl, changetype<usize>(v), v.byteLength, ttlMs));
 }
 
 /** kvSetString is kvSet with a string value (stored as UTF-8). */
@@ -126,7 +126,6 @@ export function kvSetString(key: string, val: string, ttlMs: i64 = 0): Errno {
  * absent). Its value is true if it stored, false if it found another value.
  */
 export function kvCAS(key: string, old: Uint8Array | null, val: Uint8Array, ttlMs: i64 = 0): Result<bool> {
-  const k = utf8(key);
   const v = bytesOf(val);
   let op: usize = 0;
   let ol: i32 = -1;
@@ -135,7 +134,8 @@ export function kvCAS(key: string, old: Uint8Array | null, val: Uint8Array, ttlM
     op = changetype<usize>(o);
     ol = o.byteLength;
   }
-  const rc = host.kv_cas(changetype<usize>(k), k.byteLength, op, ol, changetype<usize>(v), v.byteLength, ttlMs);
+  const kl = encodeKey(key);
+  const rc = host.kv_cas(keyPtr(), kl, op, ol, changetype<usize>(v), v.byteLength, ttlMs);
   if (rc == OK) return new Result<bool>(true);
   if (rc == ErrMismatch) return new Result<bool>(false);
   return new Result<bool>(false, rc);
@@ -143,8 +143,8 @@ export function kvCAS(key: string, old: Uint8Array | null, val: Uint8Array, ttlM
 
 /** kvDelete deletes shared key; its value is false if the key was absent. */
 export function kvDelete(key: string): Result<bool> {
-  const k = utf8(key);
-  const rc = host.kv_delete(changetype<usize>(k), k.byteLength);
+  const kl = encodeKey(key);
+  const rc = host.kv_delete(keyPtr(), kl);
   if (rc == OK) return new Result<bool>(true);
   if (rc == ErrNotFound) return new Result<bool>(false);
   return new Result<bool>(false, rc);
@@ -152,7 +152,7 @@ export function kvDelete(key: string): Result<bool> {
 
 /** storeCount counts stored events matching one NIP-01 filter (a JSON object). */
 export function storeCount(filterJSON: string): Result<i64> {
-  const f = utf8(filterJSON);
-  const rc = host.store_count(changetype<usize>(f), f.byteLength, changetype<usize>(slot));
+  const fl = encodeOut(filterJSON);
+  const rc = host.store_count(outPtr(), fl, changetype<usize>(slot));
   return rc < 0 ? new Result<i64>(0, rc) : new Result<i64>(load<i64>(changetype<usize>(slot)));
 }

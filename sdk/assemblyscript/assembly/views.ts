@@ -14,7 +14,7 @@ import {
   FieldSig, FieldStrfryInput, FieldSubID, FieldTags, FlagAuthed, FlagSourceMask, ErrInvalid, ErrNotFound,
 } from "./abi";
 import { ErrExpired, Errno, Result, errnoText } from "./result";
-import { Read, readString, utf8 } from "./read";
+import { Read, readStr, readString } from "./read";
 
 /** The hook call in progress; views of earlier calls see another number. */
 let callGen: u32 = 1;
@@ -54,13 +54,22 @@ export class Session {
     return readString(Read.Field, f, null);
   }
 
+  /**
+   * str reads an input field for a plain accessor (package use): "" on a
+   * host error, an abort if the view expired; no allocation but the string.
+   */
+  str(f: i32): string {
+    if (!this.live) expired();
+    return readStr(Read.Field, f, null);
+  }
+
   /** authed is the session's authenticated pubkey (hex), "" before AUTH. */
-  authed(): string { return must(this.getAuthed()); }
+  authed(): string { return this.str(FieldAuthed); }
   /** getAuthed is authed with the host's error: ErrNotFound before AUTH. */
   getAuthed(): Result<string> { return this.field(FieldAuthed); }
 
   /** ip is the client's IP address as the relay derived it. */
-  ip(): string { return must(this.getIP()); }
+  ip(): string { return this.str(FieldIP); }
   /** getIP is ip with the host's error. */
   getIP(): Result<string> { return this.field(FieldIP); }
 
@@ -75,11 +84,14 @@ export class Session {
   }
 
   /** header is a request header (lower-case name), "" if absent. */
-  header(name: string): string { return must(this.getHeader(name)); }
+  header(name: string): string {
+    if (!this.live) expired();
+    return readStr(Read.Header, 0, name);
+  }
   /** getHeader is header with the host's error: ErrNotFound if absent. */
   getHeader(name: string): Result<string> {
     if (!this.live) return new Result<string>("", ErrExpired);
-    return readString(Read.Header, 0, utf8(name));
+    return readString(Read.Header, 0, name);
   }
 }
 
@@ -111,22 +123,25 @@ export class Event {
   get source(): Source { return this.session.source; }
 
   /** id is the event id (64 hex characters). */
-  id(): string { return must(this.getID()); }
+  id(): string { return this.session.str(FieldEventID); }
   /** getID is id with the host's error. */
   getID(): Result<string> { return this.session.field(FieldEventID); }
 
   /** pubkey is the author's key (64 hex characters). */
-  pubkey(): string { return must(this.getPubkey()); }
+  pubkey(): string { return this.session.str(FieldPubkey); }
   /** getPubkey is pubkey with the host's error. */
   getPubkey(): Result<string> { return this.session.field(FieldPubkey); }
 
   /** sig is the signature (128 hex characters). */
-  sig(): string { return must(this.getSig()); }
+  sig(): string { return this.session.str(FieldSig); }
   /** getSig is sig with the host's error. */
   getSig(): Result<string> { return this.session.field(FieldSig); }
 
   /** content is the event's content ("" without a host call when empty). */
-  content(): string { return must(this.getContent()); }
+  content(): string {
+    if (this.contentLen == 0 && this.session.live) return "";
+    return this.session.str(FieldContent);
+  }
   /** getContent is content with the host's error. */
   getContent(): Result<string> {
     if (this.contentLen == 0 && this.session.live) return new Result<string>("");
@@ -174,22 +189,22 @@ export class Event {
   }
 
   /** tagsJSON is the tags as a JSON array of arrays of strings. */
-  tagsJSON(): string { return must(this.getTagsJSON()); }
+  tagsJSON(): string { return this.session.str(FieldTags); }
   /** getTagsJSON is tagsJSON with the host's error. */
   getTagsJSON(): Result<string> { return this.session.field(FieldTags); }
 
   /** raw is the event as JSON, as stored. */
-  raw(): string { return must(this.getRaw()); }
+  raw(): string { return this.session.str(FieldRaw); }
   /** getRaw is raw with the host's error. */
   getRaw(): Result<string> { return this.session.field(FieldRaw); }
 
   /** strfryInput is the event as a strfry write-policy plugin reads it (event hooks). */
-  strfryInput(): string { return must(this.getStrfryInput()); }
+  strfryInput(): string { return this.session.str(FieldStrfryInput); }
   /** getStrfryInput is strfryInput with the host's error. */
   getStrfryInput(): Result<string> { return this.session.field(FieldStrfryInput); }
 
   /** subID is the subscription id of a delivery. */
-  subID(): string { return must(this.getSubID()); }
+  subID(): string { return this.session.str(FieldSubID); }
   /** getSubID is subID with the host's error. */
   getSubID(): Result<string> { return this.session.field(FieldSubID); }
 }
@@ -207,24 +222,23 @@ export class Req {
   }
 
   /** subID is the subscription id. */
-  subID(): string { return must(this.getSubID()); }
+  subID(): string { return this.session.str(FieldSubID); }
   /** getSubID is subID with the host's error. */
   getSubID(): Result<string> { return this.session.field(FieldSubID); }
 
   /** filtersJSON are the filters as a JSON array of objects (parse it with parseJSON). */
-  filtersJSON(): string { return must(this.getFiltersJSON()); }
+  filtersJSON(): string { return this.session.str(FieldFilters); }
   /** getFiltersJSON is filtersJSON with the host's error. */
   getFiltersJSON(): Result<string> { return this.session.field(FieldFilters); }
 }
 
-/** must returns r's value ("" on a host error) and aborts on an expired view. */
-function must(r: Result<string>): string {
-  mustLive(r.err);
-  return r.value;
+function mustLive(err: Errno): void {
+  if (err == ErrExpired) expired();
 }
 
-function mustLive(err: Errno): void {
-  if (err == ErrExpired) abort("sdk: " + errnoText(err) + " (copy what you need during the call)");
+/** expired aborts: a view was used after its call. */
+function expired(): void {
+  abort("sdk: " + errnoText(ErrExpired) + " (copy what you need during the call)");
 }
 
 /** parseDecimal reads a non-negative decimal integer, -1 if s is not one. */
