@@ -62,7 +62,7 @@ func TestSettingsTOML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "pool = 1\nfiles = [\"a.txt\", \"b.txt\"]\n\n[config]\n" +
+	want := "pool = 1\ntimeout_ms = 10000\nfiles = [\"a.txt\", \"b.txt\"]\n\n[config]\n" +
 		"\"kinds\" = [1, 7]\n\"name\" = \"a \\\"q\\\"\\n\"\n\"on\" = true\n\"t\" = {\"x\" = 1.5}\n"
 	if string(got) != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

@@ -120,8 +120,7 @@ func (h *host) close() {
 	h.st.Close()
 }
 
-// writePlugin writes tck.wasm, tck.toml (the load's config and files,
-// pool = 1 so that calls are serial on one instance) and the files.
+// writePlugin writes tck.wasm, tck.toml (settingsTOML) and the files.
 func writePlugin(dir string, wasm []byte, l *Load) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("tck: %w", err)

@@ -8,10 +8,12 @@ import (
 )
 
 // settingsTOML writes the plugin's settings for a load: pool = 1 (calls
-// are serial, on one instance), the listed files, and [config].
+// are serial, on one instance), a deadline of 10 s (the kit checks what a
+// call does, not how fast: a loaded CI machine must not fail a case by
+// the default 50 ms), the listed files, and [config].
 func settingsTOML(l *Load) ([]byte, error) {
 	var b strings.Builder
-	b.WriteString("pool = 1\n")
+	b.WriteString("pool = 1\ntimeout_ms = 10000\n")
 	if len(l.Files) > 0 {
 		names := make([]string, 0, len(l.Files))
 		for n := range l.Files {

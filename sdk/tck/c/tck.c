@@ -104,7 +104,7 @@ static const struct {
     {"header", 1}, {"file", 1}, {"config-ints", 1}, {"feature", 1}, {"log", 2},
     {"counter-add", 2}, {"counter-get", 1}, {"take", 4}, {"kv-set", 2}, {"kv-get", 1},
     {"kv-cas", 3}, {"kv-del", 1}, {"db-put", 2}, {"db-new", 2}, {"db-get", 1}, {"db-has", 1},
-    {"db-del", 1}, {"db-keys", 1}, {"db-scan", 1}, {"store-count", 1},
+    {"db-del", 1}, {"db-keys", 1}, {"db-scan", 1}, {"db-count", 1}, {"store-count", 1},
 };
 
 enum { CALL_SESSION, CALL_EVENT, CALL_REQ };
@@ -254,6 +254,33 @@ static int32_t db_list_all(const char *prefix, int32_t flags) {
     return answer_n(out, (int32_t)(p - out));
 }
 
+/* db_count answers how many keys start with prefix and the sum of their
+ * values' lengths, paging through db_list with values. */
+static int32_t db_count(const char *prefix) {
+    static char last[RELAYD_MAX_KEY_LEN];
+    int32_t after_len = 0;
+    int64_t keys = 0, bytes = 0;
+    for (;;) {
+        int32_t n = relayd_db_list(prefix, len(prefix), last, after_len, 0, RELAYD_DB_LIST_VALUES, extra, CAP);
+        if (n < 0)
+            return answer_rc(n);
+        if (n > CAP)
+            return answer("(error entry larger than the TCK plugin's buffer)");
+        if (n == 0)
+            break;
+        const uint8_t *b = (const uint8_t *)extra, *key, *val;
+        int32_t kl, vl;
+        while (relayd_db_next(&b, (const uint8_t *)extra + n, &key, &kl, &val, &vl)) {
+            keys++, bytes += vl;
+            for (int32_t i = 0; i < kl; i++)
+                last[i] = (char)key[i];
+            after_len = kl;
+        }
+    }
+    char *p = relayd_put_int(relayd_put_str(relayd_put_int(out, keys), " "), bytes);
+    return answer_n(out, (int32_t)(p - out));
+}
+
 static int32_t pick(int32_t rc, int32_t yes_rc, const char *yes, int32_t no_rc, const char *no) {
     if (rc == yes_rc)
         return answer(yes);
@@ -316,6 +343,8 @@ static int32_t run_op(const char *op, char **a) {
         return db_list_all(a[0], 0);
     if (eq(op, "db-scan"))
         return db_list_all(a[0], RELAYD_DB_LIST_VALUES);
+    if (eq(op, "db-count"))
+        return db_count(a[0]);
     if (eq(op, "db-usage")) {
         int64_t u[4];
         int32_t rc = relayd_db_usage(u);

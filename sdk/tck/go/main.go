@@ -60,7 +60,7 @@ var arity = map[string]int{
 	"reject": 2, "ratelimit": 1, "rewrite": 1, "get": 1, "tag": 1, "tagvalue": 1, "header": 1, "file": 1,
 	"config-ints": 1, "feature": 1, "log": 2, "counter-add": 2, "counter-get": 1, "take": 4,
 	"kv-set": 2, "kv-get": 1, "kv-cas": 3, "kv-del": 1, "db-put": 2, "db-new": 2, "db-get": 1,
-	"db-has": 1, "db-del": 1, "db-keys": 1, "db-scan": 1, "store-count": 1,
+	"db-has": 1, "db-del": 1, "db-keys": 1, "db-scan": 1, "db-count": 1, "store-count": 1,
 }
 
 func run(cmd string, c call) sdk.Verdict {
@@ -141,10 +141,16 @@ func value(op string, a []string, c call) (string, error) {
 	case "get":
 		return get(a[0], c)
 	case "tag":
+		if c.e == nil {
+			return "(none)", nil
+		}
 		i, _ := strconv.Atoi(a[0])
 		t, err := c.e.GetTag(i)
 		return strings.Join(t, "|"), err
 	case "tagvalue":
+		if c.e == nil {
+			return "(none)", nil
+		}
 		return none(c.e.GetTagValue(a[0]))
 	case "header":
 		return c.s.GetHeader(a[0])
@@ -331,6 +337,13 @@ func durable(op string, a []string) (string, error) {
 			return true
 		})
 		return joined(kv), err
+	case "db-count":
+		var keys, bytes int
+		err := db.Scan(a[0], func(_ string, v []byte) bool {
+			keys, bytes = keys+1, bytes+len(v)
+			return true
+		})
+		return strconv.Itoa(keys) + " " + strconv.Itoa(bytes), err
 	case "db-usage":
 		u, err := db.GetUsage()
 		return strings.Join([]string{

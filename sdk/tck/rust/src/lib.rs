@@ -61,7 +61,7 @@ fn arity(op: &str) -> Option<usize> {
         "kv-cas" => 3,
         "take" => 4,
         "ratelimit" | "rewrite" | "get" | "tag" | "tagvalue" | "header" | "file" | "config-ints" | "feature"
-        | "counter-get" | "kv-get" | "kv-del" | "db-get" | "db-has" | "db-del" | "db-keys" | "db-scan"
+        | "counter-get" | "kv-get" | "kv-del" | "db-get" | "db-has" | "db-del" | "db-keys" | "db-scan" | "db-count"
         | "store-count" => 1,
         _ => return None,
     })
@@ -262,6 +262,15 @@ fn durable(op: &str, a: &[&str]) -> Result<String, Error> {
                 true
             })?;
             Ok(joined(out))
+        }
+        "db-count" => {
+            let (mut keys, mut bytes) = (0, 0);
+            db::scan(a[0], |_, v| {
+                keys += 1;
+                bytes += v.len();
+                true
+            })?;
+            Ok(format!("{} {}", keys, bytes))
         }
         "db-usage" => db::usage().map(|u| format!("{} {} {} {}", u.keys, u.bytes, u.max_keys, u.max_bytes)),
         _ => Err(Error { op: "tck", code: abi::ERR_INTERNAL }),
