@@ -39,7 +39,7 @@ function arity(op: string): i32 {
   if (op == "take") return 4;
   if (op == "ratelimit" || op == "rewrite" || op == "get" || op == "tag" || op == "tagvalue" || op == "header" ||
     op == "file" || op == "config-ints" || op == "feature" || op == "counter-get" || op == "kv-get" ||
-    op == "kv-del" || op == "db-get" || op == "db-has" || op == "db-del" || op == "db-keys" || op == "db-scan" ||
+    op == "kv-del" || op == "db-get" || op == "db-has" || op == "db-del" || op == "db-keys" || op == "db-scan" || op == "db-count" ||
     op == "store-count") return 1;
   return -1;
 }
@@ -215,6 +215,13 @@ function durable(op: string, a: string[]): Result<string> {
       out.push(en.key + "=" + String.UTF8.decode(en.value.buffer));
     }
     return ok(joined(out));
+  }
+  if (op == "db-count") {
+    const es = db.entries(a[0]);
+    if (!es.ok) return fail(es.err);
+    let bytes = 0;
+    for (let i = 0; i < es.value.length; i++) bytes += es.value[i].value.length;
+    return ok(es.value.length.toString() + " " + bytes.toString());
   }
   if (op == "db-usage") {
     const u = db.usage();
