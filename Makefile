@@ -18,6 +18,11 @@ CARGO   ?= /usr/bin/cargo
 RUSTC   ?= /usr/bin/rustc
 CARGO_WASM_FLAGS := build --offline --release --target wasm32-wasi
 RUST_PLUGIN_DIRS := $(wildcard plugins/*/Cargo.toml examples/policies/*/Cargo.toml)
+# AssemblyScript plugins (sdk/assemblyscript): a directory with index.ts and
+# an asconfig.json extending the SDK's, built with the SDK's pinned asc once
+# `npm ci` in sdk/assemblyscript installed it (.ci/run does).
+ASC     := $(CURDIR)/sdk/assemblyscript/node_modules/.bin/asc
+AS_PLUGIN_DIRS := $(wildcard plugins/*/asconfig.json examples/policies/*/asconfig.json)
 
 .PHONY: all build plugins plugins-default run test check bench fmt vet tidy testdata
 
@@ -42,6 +47,11 @@ plugins:
 	  echo "cargo $$d -> bin/plugins/$$n.wasm"; \
 	  RUSTC=$(RUSTC) $(CARGO) $(CARGO_WASM_FLAGS) -q --manifest-path $$d/Cargo.toml --target-dir bin/cargo-target || exit 1; \
 	  cp bin/cargo-target/wasm32-wasi/release/$$(echo $$n | tr - _).wasm bin/plugins/$$n.wasm || exit 1; done; fi
+	@if [ -z "$(AS_PLUGIN_DIRS)" ]; then :; elif ! [ -x $(ASC) ] || ! command -v node >/dev/null; then \
+	  echo "asc not found: AssemblyScript plugins not built (with node and npm: cd sdk/assemblyscript && npm ci)"; \
+	else for f in $(AS_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
+	  echo "asc $$d -> bin/plugins/$$n.wasm"; \
+	  (cd $$d && $(ASC) index.ts --config asconfig.json -o $(CURDIR)/bin/plugins/$$n.wasm) || exit 1; done; fi
 
 # plugins-default is the default plugin set in bin/plugins-default: for
 # each plugins/defaults/NAME.toml, bin/plugins/NAME.wasm and its settings

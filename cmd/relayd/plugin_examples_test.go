@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relayd/relayd/internal/testing/asbuild"
 	"github.com/relayd/relayd/internal/testing/rustbuild"
 )
 
@@ -81,10 +82,14 @@ func checkREADMESettings(t *testing.T, dir, settings string) {
 }
 
 // buildExample builds a Go example with the wasip1 toolchain, a C one
-// (main.c) with clang and the Makefile's flags, or a Rust one (Cargo.toml)
-// with Debian's cargo and the Makefile's CARGO_WASM_FLAGS.
+// (main.c) with clang and the Makefile's flags, a Rust one (Cargo.toml)
+// with Debian's cargo and the Makefile's CARGO_WASM_FLAGS, or an
+// AssemblyScript one (asconfig.json) with the SDK's asc.
 func buildExample(t *testing.T, dir, name string) string {
 	t.Helper()
+	if fileExists(filepath.Join(dir, "asconfig.json")) {
+		return asbuild.Build(t, dir)
+	}
 	out := filepath.Join(t.TempDir(), name+".wasm")
 	if fileExists(filepath.Join(dir, "Cargo.toml")) {
 		return rustbuild.BuildWith(t, dir, makefileVar(t, "CARGO_WASM_FLAGS"))

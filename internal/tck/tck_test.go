@@ -12,6 +12,7 @@ import (
 
 	sdktck "github.com/relayd/relayd/sdk/tck"
 
+	"github.com/relayd/relayd/internal/testing/asbuild"
 	"github.com/relayd/relayd/internal/testing/rustbuild"
 	"github.com/relayd/relayd/internal/testing/wasmbuild"
 )
@@ -23,9 +24,10 @@ func TestMain(m *testing.M) {
 }
 
 // TestTCK runs the conformance kit, sdk/tck/cases.jsonl, against the TCK
-// plugin of each SDK, built from source: every case must pass. The C and
-// Rust ones skip without their toolchains unless RELAYD_REQUIRE_CLANG=1
-// or RELAYD_REQUIRE_RUST=1 (as in CI).
+// plugin of each SDK, built from source: every case must pass. The C,
+// Rust and AssemblyScript ones skip without their toolchains unless
+// RELAYD_REQUIRE_CLANG=1, RELAYD_REQUIRE_RUST=1 or RELAYD_REQUIRE_ASC=1
+// (as in CI).
 func TestTCK(t *testing.T) {
 	lines, err := Parse(bytes.NewReader(sdktck.Cases))
 	if err != nil {
@@ -38,6 +40,7 @@ func TestTCK(t *testing.T) {
 		{"go", func(t *testing.T) string { return wasmbuild.Build(t, "../../sdk/tck/go") }},
 		{"c", func(t *testing.T) string { return buildC(t, "../../sdk/tck/c/tck.c") }},
 		{"rust", func(t *testing.T) string { return rustbuild.Build(t, "../../sdk/tck/rust") }},
+		{"assemblyscript", func(t *testing.T) string { return asbuild.Build(t, "../../sdk/tck/assemblyscript") }},
 	}
 	for _, s := range sdks {
 		t.Run(s.name, func(t *testing.T) {

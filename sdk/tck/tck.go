@@ -1,8 +1,8 @@
 // Package tck is relayd's guest conformance kit: Cases, the language-neutral
 // cases every SDK's TCK plugin must pass (README.md has their format and
 // what a TCK plugin does). The runner is in the relay's module
-// (internal/tck, `relayd plugin tck`); the TCK plugins are in go/, c/ and
-// rust/.
+// (internal/tck, `relayd plugin tck`); the TCK plugins are in go/, c/,
+// rust/ and assemblyscript/.
 package tck
 
 import _ "embed"
