@@ -24,7 +24,7 @@ type Options struct {
 
 	// MemoryBudget, in bytes, sizes the store's memory: badger's
 	// memtables, its block and index caches and the event cache, whose
-	// defaults below are then its shares (MemoryShares); a field set
+	// defaults below are then its shares (SharesOf); a field set
 	// explicitly keeps its value. Zero uses DefaultMemoryBudget.
 	MemoryBudget int64
 
@@ -50,8 +50,9 @@ type Options struct {
 	// the block cache small. DeleteExpired reclaims value log space.
 	ValueThreshold int64
 	// Compress compresses table blocks with snappy. Default off: ingest
-	// costs 13-23% less CPU per event without it, and the cost grows half
-	// as much as the store grows (BENCHMARKS.md, "Store options"). Tables
+	// costs 18-23% less store CPU per event without it, and the cost grows half
+	// as much as the store grows (BENCHMARKS.md, "Ingest and memory"); the
+	// tables take twice the disk (the whole store 18% more). Tables
 	// keep the compression they were written with (badger records it per
 	// table in its MANIFEST), so a store written with either setting
 	// opens with the other.
