@@ -50,9 +50,9 @@ type Options struct {
 	// the block cache small. DeleteExpired reclaims value log space.
 	ValueThreshold int64
 	// Compress compresses table blocks with snappy. Default off: ingest
-	// costs 18-23% less store CPU per event without it, and the cost grows half
-	// as much as the store grows (BENCHMARKS.md, "Ingest and memory"); the
-	// tables take twice the disk (the whole store 18% more). Tables
+	// costs 18% less store CPU per event without it, and less again as the
+	// store grows (BENCHMARKS.md, "Ingest and memory"); the tables take
+	// twice the disk (the whole store 18% more). Tables
 	// keep the compression they were written with (badger records it per
 	// table in its MANIFEST), so a store written with either setting
 	// opens with the other.
