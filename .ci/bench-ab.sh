@@ -8,6 +8,8 @@
 # out-of-order, missing, latency p50/p99 ms and other processes' CPU seconds.
 # Build relayload and peer-khatru as in ../shared/bench/README.md into $BIN.
 BIN=${BIN:-/tmp/relayd-bench/bin}
+PORT=${PORT:-17447}  # another port when others benchmark on this machine too
+CONFIG=${CONFIG:-/tmp/benchcfg.toml}
 LOAD=$BIN/relayload
 ROUNDS=${1:-3}
 IFS=";" read -r -a RUNS <<< "${STEPS:-ingest -conns 4 -events 20000;fanout -subs 100 -events 1000 -timeout 20s -drain 5s;fanout -subs 100 -events 1000 -rate 500 -timeout 20s -drain 5s}"
@@ -16,11 +18,11 @@ ulimit -n 65536 2>/dev/null
 run() { # name cmd...
   local name=$1; shift
   local data; data=$(mktemp -d)
-  "$@" -data "$data" > /tmp/bench7-$name.log 2>&1 &
+  "$@" -data "$data" > /tmp/bench7-$PORT-$name.log 2>&1 &
   local pid=$!
-  for _ in $(seq 100); do curl -fs -o /dev/null -H 'Accept: application/nostr+json' http://127.0.0.1:17447/ && break; sleep 0.1; done
+  for _ in $(seq 100); do curl -fs -o /dev/null -H 'Accept: application/nostr+json' http://127.0.0.1:$PORT/ && break; sleep 0.1; done
   for r in "${RUNS[@]}"; do
-    $LOAD $r -url ws://127.0.0.1:17447 -pid "$pid" 2>/dev/null | grep -v '^#' | python3 -c "
+    $LOAD $r -url ws://127.0.0.1:$PORT -pid "$pid" 2>/dev/null | grep -v '^#' | python3 -c "
 import json,sys
 r=json.loads(sys.stdin.read())
 unit=r.get('ok') or r.get('delivered') or 1
@@ -30,11 +32,11 @@ print('$name', r['test']+('-paced' if r.get('rate') else ''), round(r['relay_cpu
   kill "$pid"; wait "$pid" 2>/dev/null; rm -rf "$data"
 }
 declare -A CMD
-CMD[new]="$BIN/relayd -listen 127.0.0.1:17447 -config /tmp/benchcfg.toml"
-CMD[base]="$BIN/relayd-base -listen 127.0.0.1:17447 -config /tmp/benchcfg.toml"
-CMD[khatru]="$BIN/peer-khatru -addr 127.0.0.1:17447"
-CMD[new+deliver]="$BIN/relayd -listen 127.0.0.1:17447 -config /tmp/benchcfg.toml -plugins /tmp/benchplugins/deliver"
-CMD[base+deliver]="$BIN/relayd-base -listen 127.0.0.1:17447 -config /tmp/benchcfg.toml -plugins /tmp/benchplugins/deliver"
+CMD[new]="$BIN/relayd -listen 127.0.0.1:$PORT -config $CONFIG"
+CMD[base]="$BIN/relayd-base -listen 127.0.0.1:$PORT -config $CONFIG"
+CMD[khatru]="$BIN/peer-khatru -addr 127.0.0.1:$PORT"
+CMD[new+deliver]="$BIN/relayd -listen 127.0.0.1:$PORT -config $CONFIG -plugins /tmp/benchplugins/deliver"
+CMD[base+deliver]="$BIN/relayd-base -listen 127.0.0.1:$PORT -config $CONFIG -plugins /tmp/benchplugins/deliver"
 for i in $(seq "$ROUNDS"); do
   for t in $TARGETS; do
     # shellcheck disable=SC2086

@@ -79,6 +79,12 @@ type Config struct {
 	// DiskCheckInterval is how often the free space is measured when no
 	// writes do it (they do every MiB written).
 	DiskCheckInterval Duration `toml:"disk_check_interval" reload:"restart"`
+	// StoreMemoryMB is the memory budget, in MiB, of the store and relayd's own
+	// caches: badger's two memtables (1/16 each), its block cache (1/16)
+	// and index cache (1/32), the event cache (1/8); the rest is room for
+	// the Go heap (connections, queues, garbage). Plugins' linear memory
+	// is apart (plugin_memory_mb). docs/deploy.md, "Sizing".
+	StoreMemoryMB int `toml:"store_memory_mb" reload:"restart"`
 	// AcceptStoreRollback opens a store that has gone backwards against
 	// its rollback record instead of refusing to start. Set only by the
 	// -accept-store-rollback flag, for one start: never from the file.
@@ -138,6 +144,7 @@ func Default() Config {
 		ShutdownTimeout:   Duration{5 * time.Second},
 		ExpireInterval:    Duration{time.Minute},
 		DiskReserveMB:     1024,
+		StoreMemoryMB:     256,
 		DiskCheckInterval: Duration{5 * time.Second},
 		PluginTimeout:     Duration{50 * time.Millisecond},
 		PluginMemoryMB:    64,
@@ -187,6 +194,9 @@ func (c Config) problems() error {
 	}
 	if c.PluginMemoryMB <= 0 {
 		errs = append(errs, fmt.Errorf("plugin_memory_mb must be > 0, got %d", c.PluginMemoryMB))
+	}
+	if c.StoreMemoryMB < 64 {
+		errs = append(errs, fmt.Errorf("store_memory_mb must be >= 64, got %d", c.StoreMemoryMB))
 	}
 	if c.DiskReserveMB < 0 {
 		errs = append(errs, fmt.Errorf("disk_reserve_mb must be >= 0 (0 turns the check off), got %d", c.DiskReserveMB))

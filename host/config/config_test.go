@@ -44,6 +44,8 @@ func TestLoad(t *testing.T) {
 			func(c config.Config) bool {
 				return c.DiskReserveMB == 64 && c.DiskCheckInterval.Duration == time.Second
 			}, ""},
+		{"memory budget", "store_memory_mb = 512\n", func(c config.Config) bool { return c.StoreMemoryMB == 512 }, ""},
+		{"memory budget by default", "", func(c config.Config) bool { return c.StoreMemoryMB == 256 }, ""},
 		// A one-start escape hatch must not sit in the file for good.
 		{"rollback flag in the file", "accept_store_rollback = true\n", nil, "unknown key"},
 		{"bad duration", "write_timeout = \"soon\"\n", nil, "duration"},
@@ -87,6 +89,7 @@ func TestValidate(t *testing.T) {
 		{"zero negentropy events", func(c *config.Config) { c.MaxNegentropyEvents = 0 }, "max_negentropy_events"},
 		{"zero negentropy sessions", func(c *config.Config) { c.MaxNegentropySessions = 0 }, "max_negentropy_sessions"},
 		{"negative disk reserve", func(c *config.Config) { c.DiskReserveMB = -1 }, "disk_reserve_mb"},
+		{"memory budget too small", func(c *config.Config) { c.StoreMemoryMB = 32 }, "store_memory_mb"},
 		{"zero disk check interval", func(c *config.Config) { c.DiskCheckInterval.Duration = 0 }, "disk_check_interval"},
 		{"bad status_page", func(c *config.Config) { c.StatusPage = "private" }, "status_page"},
 		{"metrics_listen on the relay's address", func(c *config.Config) { c.MetricsListen = c.Listen }, "metrics_listen"},

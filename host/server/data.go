@@ -100,6 +100,7 @@ func storeOptions(cfg config.Config, log *slog.Logger) badgerstore.Options {
 	return badgerstore.Options{
 		Logger:            log,
 		MaxEventSize:      cfg.MaxMessageBytes,
+		MemoryBudget:      int64(cfg.StoreMemoryMB) << 20,
 		DiskReserve:       reserve,
 		DiskCheckInterval: cfg.DiskCheckInterval.Duration,
 		AcceptRollback:    cfg.AcceptStoreRollback,

@@ -163,7 +163,11 @@ func BenchmarkSave(b *testing.B) {
 }
 
 func benchIngest(b *testing.B, _ int, ingest func(*Store, []testEvent) []error) {
-	s, err := Open(b.TempDir(), Options{})
+	benchIngestOpts(b, Options{}, ingest)
+}
+
+func benchIngestOpts(b *testing.B, opts Options, ingest func(*Store, []testEvent) []error) {
+	s, err := Open(b.TempDir(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -241,6 +245,84 @@ func benchQuery(b *testing.B, s *Store) {
 			// machine.
 			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(got)/float64(b.N), "events/op")
+		})
+	}
+}
+
+// BenchmarkSubmitOptions measures ingest CPU per event (64 submitters,
+// b.N events) under badger option variants, for the choices in
+// RATIONALE.md ("Store options"). Run with -benchtime 50000x.
+func BenchmarkSubmitOptions(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		opts Options
+	}{
+		{"default", Options{}},
+		{"value-threshold=2048", Options{ValueThreshold: 2048}},
+		{"snappy", Options{Compress: true}},
+		{"memtable=8MiB", Options{MemTableSize: 8 << 20}},
+		{"memtable=4MiB", Options{MemTableSize: 4 << 20}},
+		{"memtable=32MiB", Options{MemTableSize: 32 << 20}},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			benchIngestOpts(b, v.opts, func(s *Store, es []testEvent) []error { return submitAll(s, es, 64) })
+		})
+	}
+}
+
+// BenchmarkSubmitGrowth stores 250,000 notes in chunks of 25,000 (64
+// submitters) and reports the CPU per event of the first and the last
+// chunk: whether ingest gets dearer as the store grows (issue 11: within
+// 10% at 250k of the cost at 20k). Run with -benchtime 1x.
+func BenchmarkSubmitGrowth(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		opts Options
+	}{
+		{"default", Options{}},
+		{"snappy", Options{Compress: true}},
+		{"memtable=8MiB", Options{MemTableSize: 8 << 20}},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			const chunks, chunk = 10, 25_000
+			var first, last time.Duration
+			for range b.N {
+				s, err := Open(b.TempDir(), v.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				authors := make([]string, benchAuthors)
+				for i := range authors {
+					authors[i] = randHex32()
+				}
+				start := time.Now().Unix() - chunks*chunk
+				for c := range chunks {
+					es := make([]testEvent, 0, chunk)
+					for i := range chunk {
+						es = append(es, note(authors, es, c*chunk+i, start+int64(c*chunk+i)))
+					}
+					cpu0 := cpuTime()
+					for i, err := range submitAll(s, es, 64) {
+						if err != nil {
+							b.Fatalf("event %d: %v", i, err)
+						}
+					}
+					took := cpuTime() - cpu0
+					switch c {
+					case 0:
+						first += took
+					case chunks - 1:
+						last += took
+					}
+				}
+				if err := s.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n := float64(b.N * chunk)
+			b.ReportMetric(float64(first.Nanoseconds())/n, "first-cpu-ns/event")
+			b.ReportMetric(float64(last.Nanoseconds())/n, "last-cpu-ns/event")
+			b.ReportMetric(float64(last)/float64(first), "last/first")
 		})
 	}
 }

@@ -22,16 +22,23 @@ type Options struct {
 	// writer goroutine and must be quick.
 	OnCommit func(took time.Duration)
 
-	// MemTableSize is the size of each badger memtable. Default 16 MiB.
+	// MemoryBudget, in bytes, sizes the store's memory: badger's
+	// memtables, its block and index caches and the event cache, whose
+	// defaults below are then its shares (SharesOf); a field set
+	// explicitly keeps its value. Zero uses DefaultMemoryBudget.
+	MemoryBudget int64
+
+	// MemTableSize is the size of each badger memtable. Default 1/16 of
+	// MemoryBudget (16 MiB), at least 4 MiB.
 	MemTableSize int64
 	// NumMemtables is how many memtables badger keeps in memory, the one
 	// being written included. Default 2.
 	NumMemtables int
 	// BlockCacheSize bounds badger's cache of decompressed table blocks.
-	// Default 16 MiB.
+	// Default 1/16 of MemoryBudget (16 MiB).
 	BlockCacheSize int64
 	// IndexCacheSize bounds the memory used by table indexes and bloom
-	// filters; 0 keeps them all in memory. Default 8 MiB.
+	// filters. Default 1/32 of MemoryBudget (8 MiB).
 	IndexCacheSize int64
 	// NumCompactors is the number of compaction goroutines. Default 2, the
 	// least badger accepts.
@@ -42,11 +49,20 @@ type Options struct {
 	// the LSM tree holds only keys and pointers, which keeps compactions and
 	// the block cache small. DeleteExpired reclaims value log space.
 	ValueThreshold int64
+	// Compress compresses table blocks with snappy. Default off: ingest
+	// costs 18% less store CPU per event without it, and less again as the
+	// store grows (BENCHMARKS.md, "Ingest and memory"); the tables take
+	// twice the disk (the whole store 18% more). Tables
+	// keep the compression they were written with (badger records it per
+	// table in its MANIFEST), so a store written with either setting
+	// opens with the other.
+	Compress bool
 	// ValueLogFileSize is the size of each value log file. Default 256 MiB.
 	ValueLogFileSize int64
 
 	// CacheBytes bounds the cache of recently read events kept in front of
-	// badger; a negative value disables it. Default 32 MiB.
+	// badger; a negative value disables it. Default 1/8 of MemoryBudget
+	// (32 MiB).
 	CacheBytes int
 
 	// MaxEventSize is the largest raw event JSON Save accepts; larger ones
@@ -85,6 +101,34 @@ type Options struct {
 	AcceptRollback bool
 }
 
+// DefaultMemoryBudget is the store's memory budget when
+// Options.MemoryBudget is zero: 256 MiB, which gives the shares the store
+// always had (RATIONALE.md, "Why one memory budget").
+const DefaultMemoryBudget = 256 << 20
+
+// MemoryShares are the parts of the store's memory that a budget sizes.
+type MemoryShares struct {
+	MemTableSize   int64 // each of the NumMemtables (2) memtables
+	BlockCacheSize int64
+	IndexCacheSize int64
+	CacheBytes     int64 // the event cache
+}
+
+// SharesOf splits budget bytes among the store's memory: 1/16 to each of
+// the two memtables (at least 4 MiB, at most 64 MiB), 1/16 to badger's
+// block cache, 1/32 to its index cache and 1/8 to the event cache, about
+// 0.36 of the budget with badger's arena overhead. The rest is the room
+// the Go heap needs for everything else (connections, queues, garbage
+// between collections).
+func SharesOf(budget int64) MemoryShares {
+	return MemoryShares{
+		MemTableSize:   min(max(budget/16, 4<<20), 64<<20),
+		BlockCacheSize: budget / 16,
+		IndexCacheSize: budget / 32,
+		CacheBytes:     budget / 8,
+	}
+}
+
 func (o Options) withDefaults() Options {
 	def := func(v *int64, d int64) {
 		if *v <= 0 {
@@ -96,16 +140,18 @@ func (o Options) withDefaults() Options {
 			*v = d
 		}
 	}
-	def(&o.MemTableSize, 16<<20)
+	def(&o.MemoryBudget, DefaultMemoryBudget)
+	sh := SharesOf(o.MemoryBudget)
+	def(&o.MemTableSize, sh.MemTableSize)
 	defInt(&o.NumMemtables, 2)
-	def(&o.BlockCacheSize, 16<<20)
-	def(&o.IndexCacheSize, 8<<20)
+	def(&o.BlockCacheSize, sh.BlockCacheSize)
+	def(&o.IndexCacheSize, sh.IndexCacheSize)
 	defInt(&o.NumCompactors, 2)
 	def(&o.ValueThreshold, 256)
 	def(&o.ValueLogFileSize, 256<<20)
 	defInt(&o.MaxEventSize, 1<<20)
 	if o.CacheBytes == 0 {
-		o.CacheBytes = 32 << 20
+		o.CacheBytes = int(sh.CacheBytes)
 	}
 	defInt(&o.QueueSize, 4096)
 	defInt(&o.MaxBatchEvents, 1024)
@@ -157,7 +203,14 @@ func (o Options) badgerOptions(dir string, readOnly bool) badger.Options {
 		WithNumCompactors(o.NumCompactors).
 		WithValueThreshold(o.ValueThreshold).
 		WithValueLogFileSize(o.ValueLogFileSize).
-		WithCompression(options.Snappy)
+		WithCompression(o.compression())
+}
+
+func (o Options) compression() options.CompressionType {
+	if o.Compress {
+		return options.Snappy
+	}
+	return options.None
 }
 
 // slogAdapter is badger.Logger on a *slog.Logger. Badger's errors and
