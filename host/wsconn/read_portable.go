@@ -4,6 +4,7 @@ package wsconn
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -32,8 +33,17 @@ func (p *poller) release()        {}
 // startPoller has no goroutine to start.
 func (s *Server) startPoller() {}
 
-// attach needs nothing of the connection: any net.Conn will do.
-func (s *Server) attach(*Conn) error { return nil }
+// attach takes any net.Conn with read deadlines, which kickReaderLocked
+// needs. It clears a read deadline the caller left (the blocking reader
+// would fail at it; the epoll reader reads the socket itself and never
+// sees one). It runs before OnOpen, so a Close from there still wakes the
+// reader.
+func (s *Server) attach(c *Conn) error {
+	if err := c.nc.SetReadDeadline(time.Time{}); err != nil {
+		return fmt.Errorf("wsconn: clear read deadline: %w", err)
+	}
+	return nil
+}
 
 // startReading starts c's reader, which holds the reader role Serve gave
 // it until the socket is to be closed.
