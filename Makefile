@@ -11,6 +11,13 @@ PLUGIN_DIRS := $(wildcard plugins/*/main.go examples/policies/*/main.go)
 CLANG   ?= clang
 WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wl,--strip-all -I sdk/c
 C_PLUGIN_DIRS := $(wildcard plugins/*/main.c examples/policies/*/main.c)
+# Rust plugins (sdk/rust): a cdylib crate per directory with a Cargo.toml,
+# its [lib] name the directory's with _ for -. Debian's rustc/cargo by path:
+# a rustup toolchain first on PATH may lack wasm32-wasi (RATIONALE.md).
+CARGO   ?= /usr/bin/cargo
+RUSTC   ?= /usr/bin/rustc
+CARGO_WASM_FLAGS := build --offline --release --target wasm32-wasi
+RUST_PLUGIN_DIRS := $(wildcard plugins/*/Cargo.toml examples/policies/*/Cargo.toml)
 
 .PHONY: all build plugins plugins-default run test test-portable check cross bench fmt vet tidy testdata
 
@@ -29,6 +36,12 @@ plugins:
 	else for f in $(C_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
 	  echo "clang $$d -> bin/plugins/$$n.wasm"; \
 	  $(CLANG) $(WASM_CFLAGS) -o bin/plugins/$$n.wasm $$d/*.c sdk/c/relayd.c || exit 1; done; fi
+	@if [ -n "$(RUST_PLUGIN_DIRS)" ] && ! { [ -x $(CARGO) ] && [ -d "$$($(RUSTC) --print target-libdir --target wasm32-wasi 2>/dev/null)" ]; }; then \
+	  echo "$(CARGO) or the wasm32-wasi std not found: Rust plugins not built (apt-get install rustc cargo libstd-rust-dev-wasm32)"; \
+	else for f in $(RUST_PLUGIN_DIRS); do d=$$(dirname $$f); n=$$(basename $$d); \
+	  echo "cargo $$d -> bin/plugins/$$n.wasm"; \
+	  RUSTC=$(RUSTC) $(CARGO) $(CARGO_WASM_FLAGS) -q --manifest-path $$d/Cargo.toml --target-dir bin/cargo-target || exit 1; \
+	  cp bin/cargo-target/wasm32-wasi/release/$$(echo $$n | tr - _).wasm bin/plugins/$$n.wasm || exit 1; done; fi
 
 # plugins-default is the default plugin set in bin/plugins-default: for
 # each plugins/defaults/NAME.toml, bin/plugins/NAME.wasm and its settings
@@ -49,12 +62,14 @@ run: build plugins-default
 # does test/negentropy's run of go-nostr's nip77 client, which races with
 # itself (gonostr_test.go).
 RACE_PKGS := ./host/... ./cmd/... ./internal/... $(if $(wildcard test),./test/...)
-# The `relayd plugin` CLI tests compile several Go plugins with wazero,
-# which the race detector slows ~10x; they run in the second pass.
+# The `relayd plugin` CLI tests and the conformance kit's TestTCK compile
+# several Go plugins with wazero, which the race detector slows ~10x; they
+# run in the later passes.
 test:
-	$(GO) test $(GOFLAGS_BUILD) -race -timeout 30m -skip '^TestPlugin' $(RACE_PKGS)
+	$(GO) test $(GOFLAGS_BUILD) -race -timeout 30m -skip '^(TestPlugin|TestTCK)' $(RACE_PKGS)
 	cd sdk && $(GO) test -timeout 30m ./...
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m ./plugins/... ./examples/...
+	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestTCK' ./internal/tck/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestGoNostr' ./test/negentropy/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestPlugin' ./cmd/relayd
 	$(MAKE) test-portable

@@ -72,6 +72,15 @@
 // relay reads them when it loads the plugin and reloads the plugin when one
 // changes, so parse them once, in OnInit.
 //
+// # Management methods
+//
+// A plugin can serve methods of the relay's NIP-86 management API
+// (banpubkey, allowkind, or names of its own) with OnManage: the handler
+// gets the call's Params and returns a JSON result or an error, which the
+// API answers with. The relay answers only once the handler's sdk/db
+// writes are committed, so keep what a method changes there. Test with
+// sdktest.Host.Manage.
+//
 // # Helper packages
 //
 // Packages beside sdk do what several plugins need, with nothing outside

@@ -55,3 +55,8 @@ func exportOnDeliver(session int64, kind int32, createdAt, receivedAt int64, siz
 func exportOnClose(session int64, kind int32, createdAt, receivedAt int64, size, count, flags int32) int32 {
 	return int32(dispatch(abi.HookClose, uint64(session), uint32(kind), createdAt, receivedAt, uint32(size), uint32(count), uint32(flags)))
 }
+
+//go:wasmexport relayd_on_manage
+func exportOnManage(session int64, kind int32, createdAt, receivedAt int64, size, count, flags int32) int32 {
+	return int32(dispatch(abi.HookManage, uint64(session), uint32(kind), createdAt, receivedAt, uint32(size), uint32(count), uint32(flags)))
+}

@@ -86,6 +86,7 @@ func initGuest() int32 {
 			return -1
 		}
 	}
+	manageMethods()
 	return int32(hooks)
 }
 
@@ -124,6 +125,8 @@ func dispatch(h abi.Hook, session uint64, kind uint32, createdAt, receivedAt int
 		if onClose != nil {
 			onClose(s)
 		}
+	case abi.HookManage:
+		v = manage()
 	}
 	callGen++ // the views of this call expire as it returns
 	if calls++; calls%yieldEvery == 0 {

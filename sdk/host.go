@@ -61,6 +61,10 @@ func GetPluginName() (string, error) {
 	return string(b), nil
 }
 
+// Features returns the relay's feature bits (abi.FeatureStore,
+// abi.FeatureDB...): what this relay's host offers the plugin.
+func Features() abi.Feature { return abi.Feature(imports.Features()) }
+
 // HasStore reports whether StoreCount is backed by an event store.
 func HasStore() bool { return abi.Feature(imports.Features())&abi.FeatureStore != 0 }
 

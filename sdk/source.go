@@ -10,7 +10,7 @@ import (
 // source is this module's source: go.mod and every package directory.
 // source_test.go checks that no package is missing.
 //
-//go:embed go.mod *.go abi internal config db filter kinds nip19 sdktest
+//go:embed go.mod *.go abi internal config db filter kinds nip19 sdktest tck/tck.go tck/cases.jsonl tck/go
 var source embed.FS
 
 // ModuleSource returns the source of this SDK module: go.mod and the

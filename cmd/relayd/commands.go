@@ -21,6 +21,8 @@ Commands:
   backup    write a copy of the whole store (badger's dump, checksummed)
   restore   make a new data dir's store from a backup
   plugin    tools for plugin authors: check, test, bench, new, sdk
+  admin     call a running relay's management API (NIP-86): ban events
+            and pubkeys, rename the relay, stats
   check-config FILE
             validate a relayd.toml without starting (exit 1 and the key
             at fault if it is wrong)
@@ -57,6 +59,7 @@ func commands() map[string]command {
 		"backup":  backupCommand,
 		"restore": restoreCommand,
 		"plugin":  pluginCommand,
+		"admin":   adminCommand,
 
 		"check-config": checkConfigCommand,
 	}

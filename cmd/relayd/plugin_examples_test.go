@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/relayd/relayd/internal/testing/rustbuild"
 )
 
 // TestPluginExamples is each example policy's CI, as its README shows it:
@@ -78,11 +80,15 @@ func checkREADMESettings(t *testing.T, dir, settings string) {
 	}
 }
 
-// buildExample builds a Go example with the wasip1 toolchain, or a C one
-// (main.c) with clang and the Makefile's flags.
+// buildExample builds a Go example with the wasip1 toolchain, a C one
+// (main.c) with clang and the Makefile's flags, or a Rust one (Cargo.toml)
+// with Debian's cargo and the Makefile's CARGO_WASM_FLAGS.
 func buildExample(t *testing.T, dir, name string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), name+".wasm")
+	if fileExists(filepath.Join(dir, "Cargo.toml")) {
+		return rustbuild.BuildWith(t, dir, makefileVar(t, "CARGO_WASM_FLAGS"))
+	}
 	if !fileExists(filepath.Join(dir, "main.c")) {
 		buildWasm(t, dir, out)
 		return out

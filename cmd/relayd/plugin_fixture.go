@@ -23,7 +23,10 @@ import (
 //   - strfry's plugin input, {"type":"new","event":{...},"sourceType":...}:
 //     the same path, from the source it names;
 //   - a hook line, {"hook":"connect"|"event"|"req"|"count"|"auth"|
-//     "deliver"|"close", ...} with the fields of hookLine.
+//     "deliver"|"close", ...} with the fields of hookLine;
+//   - a management line, {"hook":"manage","method":"banpubkey",
+//     "params":[...]}: a NIP-86 method the plugin serves, as the relay's
+//     management API calls it (Manager.Manage).
 //
 // The README's "Writing a policy" documents the format.
 
@@ -53,6 +56,10 @@ type hookLine struct {
 	// Source is where an event line's event comes from: IP4 or IP6 (a
 	// client, the default), Import, Stream, Sync or Stored.
 	Source string `json:"source"`
+	// Method and Params are a manage line's NIP-86 method and its params
+	// (a JSON array; none is []).
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
 }
 
 // strfryLine is strfry's plugin input, also accepted as a fixture line.
@@ -79,6 +86,8 @@ type step struct {
 	deliver *policy.DeliverInput
 	session *policy.Session // close
 	closes  string          // the session key a close ends
+	method  string          // manage
+	params  json.RawMessage // manage
 }
 
 // sessions holds the fixture's connections.
@@ -259,7 +268,13 @@ func (ss *sessions) parseHook(line []byte, authedFlag string) (*step, error) {
 	}
 	h, ok := policy.ParseHook(hl.Hook)
 	if !ok || h == policy.HookEventPre {
-		return nil, fmt.Errorf("hook %q: want connect, event, req, count, auth, deliver or close", hl.Hook)
+		return nil, fmt.Errorf("hook %q: want connect, event, req, count, auth, deliver, close or manage", hl.Hook)
+	}
+	if (h == policy.HookManage) != (hl.Method != "") || h != policy.HookManage && len(hl.Params) > 0 {
+		return nil, fmt.Errorf("hook %s: \"method\" and \"params\" belong to manage lines, which need a method", hl.Hook)
+	}
+	if h == policy.HookManage {
+		return &step{hook: h, label: "manage " + hl.Method, method: hl.Method, params: hl.Params}, nil
 	}
 	var ev *nostr.Event
 	var raw []byte

@@ -180,7 +180,7 @@ func testGolden(t *testing.T, dir, wasm, fixtures string, want []string) {
 func testBadLines(t *testing.T, wasm string, fx fixtureSet) {
 	note := jsonLine(t, fx.note)
 	tests := []struct{ line, stderr string }{
-		{`{"hook":"conect"}`, `hook "conect": want connect, event, req, count, auth, deliver or close`},
+		{`{"hook":"conect"}`, `hook "conect": want connect, event, req, count, auth, deliver, close or manage`},
 		{`{"hook":"event_pre","event":` + note + `}`, `hook "event_pre": want`},
 		{`{"hook":"req","sub":"x"}`, `hook req: "filters" belong to req and count lines, which need them`},
 		{`{"hook":"req","filters":{"kinds":[1]}}`, "filters: want an array of filter objects"},

@@ -260,8 +260,25 @@ func (rp *replayer) decide(st *step) string {
 			rp.p.Close(ctx, st.session)
 		}
 		return "ok"
+	case policy.HookManage:
+		return rp.manage(ctx, st)
 	}
 	return "error: unknown hook"
+}
+
+// manage calls a NIP-86 method as the relay's management API does: "result
+// JSON", "refused MESSAGE" when the plugin refuses it, or "error ..." when
+// the call fails (an unknown method, a plugin failure).
+func (rp *replayer) manage(ctx context.Context, st *step) string {
+	res, err := rp.m.Manage(ctx, st.method, st.params)
+	var me *wasmhost.MethodError
+	switch {
+	case errors.As(err, &me):
+		return "refused " + me.Message
+	case err != nil:
+		return "error " + err.Error()
+	}
+	return "result " + string(res)
 }
 
 type hookResult struct {

@@ -36,6 +36,10 @@ Tools for policy plugin authors:
         call each of the plugin's hooks through the relay's host until D
         passes and print a table: calls, ns/call and host allocations per
         call, with the fixtures' inputs or built-in ones
+  tck FILE.wasm [CASES.jsonl]
+        run the guest conformance kit (sdk/tck) against a TCK plugin, a
+        plugin written to sdk/tck/README.md to check an SDK against the
+        ABI; print each case that fails, exit 1 if any does
   new [-dir DIR] [-module PATH] NAME
         create DIR/NAME, a new plugin from a template: main.go, a test,
         README.md, NAME.toml, fixtures and their golden file; outside a
@@ -66,6 +70,8 @@ func pluginCommand(args []string, stdout, stderr io.Writer) int {
 		return pluginSDK(args[1:], stdout, stderr)
 	case "bench":
 		return pluginBench(args[1:], stdout, stderr)
+	case "tck":
+		return pluginTCK(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, pluginUsage)
 		return 0

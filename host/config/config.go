@@ -15,6 +15,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/relayd/relayd/host/limits"
+	"github.com/relayd/relayd/sdk/nip19"
 )
 
 // Config is everything relayd can be told. Zero values are replaced by
@@ -44,6 +45,10 @@ type Config struct {
 	// read; the client IP is the rightmost X-Forwarded-For entry that is
 	// not a trusted proxy. Empty: those headers are ignored.
 	TrustedProxies Prefixes `toml:"trusted_proxies" reload:"live"`
+	// AdminPubkeys are the pubkeys (64 hex digits or npub) allowed to call
+	// the NIP-86 management API (host/manage), which they sign with NIP-98.
+	// Empty: every call is refused.
+	AdminPubkeys []string `toml:"admin_pubkeys" reload:"live"`
 
 	// NIP-11 document.
 	Name        string `toml:"name" reload:"live"`
@@ -201,6 +206,11 @@ func (c Config) problems() error {
 			errs = append(errs, fmt.Errorf("relay_url %q is not a ws:// or wss:// URL", c.RelayURL))
 		}
 	}
+	for i, k := range c.AdminPubkeys {
+		if _, err := PubkeyHex(k); err != nil {
+			errs = append(errs, fmt.Errorf("admin_pubkeys entry %d: %w", i, err))
+		}
+	}
 	for i, p := range c.TrustedProxies {
 		if !p.IsValid() {
 			errs = append(errs, fmt.Errorf("trusted_proxies entry %d is not a valid prefix", i))
@@ -243,4 +253,20 @@ func checkChain(chain []string) []error {
 		seen[name] = true
 	}
 	return errs
+}
+
+// PubkeyHex returns the pubkey k, given as 64 hex digits or as an npub,
+// in lowercase hex (sdk/nip19 reads both, for the plugins' lists too).
+func PubkeyHex(k string) (string, error) { return nip19.Pubkey(k) }
+
+// AdminKeys returns admin_pubkeys in lowercase hex; Validate has checked
+// them, and an entry that does not read is left out.
+func (c *Config) AdminKeys() []string {
+	out := make([]string, 0, len(c.AdminPubkeys))
+	for _, k := range c.AdminPubkeys {
+		if h, err := PubkeyHex(k); err == nil {
+			out = append(out, h)
+		}
+	}
+	return out
 }

@@ -222,3 +222,41 @@ func TestREADMEConfigLoads(t *testing.T) {
 		t.Fatalf("got %+v, %v", c, err)
 	}
 }
+
+func TestAdminPubkeys(t *testing.T) {
+	const hex = "3bf0c63fcb93463407af97a5e5ee64fa883d107ef9e558472c4eb9aaaefa459d"
+	const npub = "npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6"
+	tests := []struct {
+		name    string
+		keys    []string
+		want    []string
+		wantErr string
+	}{
+		{"none", nil, []string{}, ""},
+		{"hex", []string{hex}, []string{hex}, ""},
+		{"upper-case hex", []string{strings.ToUpper(hex)}, []string{hex}, ""},
+		{"npub", []string{npub}, []string{hex}, ""},
+		{"short hex", []string{hex[:63]}, nil, "admin_pubkeys entry 0"},
+		{"bad npub checksum", []string{hex, npub[:len(npub)-1] + "q"}, nil, "admin_pubkeys entry 1"},
+		{"nsec", []string{"nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5"}, nil, "admin_pubkeys entry 0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := config.Default()
+			c.AdminPubkeys = tc.keys
+			err := c.Validate()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.AdminKeys(); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

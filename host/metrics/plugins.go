@@ -25,7 +25,7 @@ var verdictNames = [...]string{"accept", "reject", "shadow_reject", "rewrite", "
 const (
 	verdictError = 5
 	numVerdicts  = len(verdictNames)
-	numHooks     = int(policy.HookClose) + 1
+	numHooks     = int(policy.HookManage) + 1
 	numPrefixes  = int(policy.PrefixMute) + 1
 )
 

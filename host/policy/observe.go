@@ -55,3 +55,19 @@ func (c *Chain) observe(o Observer) {
 		}
 	}
 }
+
+// Recorder returns the recorder of the entry whose policy is named name,
+// or nil if there is none or it is not measured. It is for calls made
+// outside the chain's hooks, such as a plugin's management methods
+// (HookManage), so that they are counted with the plugin's other calls.
+func (c *Chain) Recorder(name string) Recorder {
+	if c == nil {
+		return nil
+	}
+	for _, e := range c.entries {
+		if e.Policy.Name() == name {
+			return e.rec
+		}
+	}
+	return nil
+}

@@ -15,10 +15,15 @@ const (
 	HookAuth     Hook = 6
 	HookDeliver  Hook = 7
 	HookClose    Hook = 8
+	// HookManage is a NIP-86 management method routed to a plugin
+	// (host/wasmhost Manager.Manage). The chain never runs it; it is a
+	// hook so that the operator's hooks setting, the plugin's hook list
+	// and its metrics cover it like the others.
+	HookManage Hook = 9
 )
 
 // maxHook is the highest Hook number.
-const maxHook = HookClose
+const maxHook = HookManage
 
 // String returns the hook's name as used in config files and logs.
 func (h Hook) String() string {
@@ -39,6 +44,8 @@ func (h Hook) String() string {
 		return "deliver"
 	case HookClose:
 		return "close"
+	case HookManage:
+		return "manage"
 	}
 	return "unknown"
 }

@@ -127,6 +127,8 @@ func (r *Relay) storeOutcome(id string, err error) (Outcome, string) {
 		return OutcomeDuplicate, "duplicate: already have this event"
 	case errors.Is(err, store.ErrReplaced):
 		return OutcomeReplaced, "duplicate: a newer version of this event is stored"
+	case errors.Is(err, store.ErrBanned):
+		return OutcomeRefused, "blocked: this event is banned by the relay operator"
 	case errors.Is(err, store.ErrDeleted):
 		return OutcomeDeleted, "blocked: this event was deleted by its author"
 	case errors.Is(err, store.ErrExpired):

@@ -32,7 +32,8 @@ const (
 	// signature, kind rules, size); Reason says which.
 	OutcomeInvalid Outcome = 6
 	// OutcomeRefused: a policy refused it; Reason and Policy say which and
-	// why. A policy's shadowReject counts here too.
+	// why. A policy's shadowReject counts here too, and so does an id the
+	// operator banned (NIP-86 banevent; Policy is OperatorPolicy).
 	OutcomeRefused Outcome = 7
 	// OutcomeEphemeral: an ephemeral kind (20000-29999); broadcast to live
 	// subscribers, never stored.
@@ -65,6 +66,10 @@ func (o Outcome) String() string {
 	}
 	return "unknown"
 }
+
+// OperatorPolicy is the Policy of an IngestResult refused because the
+// relay's operator banned the event's id.
+const OperatorPolicy = "operator"
 
 // IngestResult is the answer for one event given to an Ingester.
 type IngestResult struct {
@@ -267,6 +272,9 @@ func (g *Ingester) sequence() {
 			}
 			g.r.store.Submit(j.in.ev, j.in.raw, func(err error) {
 				j.res.Outcome, j.res.Reason = g.r.storeOutcome(j.in.ev.ID, err)
+				if j.res.Outcome == OutcomeRefused {
+					j.res.Policy = OperatorPolicy // the store refuses only banned ids
+				}
 				if j.res.Outcome == OutcomeFailed {
 					j.res.Err = err
 				}

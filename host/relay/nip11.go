@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -51,8 +52,9 @@ func (r *Relay) Info() Info {
 	if d, ok := number(lim["min_pow_difficulty"]); ok && d > 0 {
 		nips = appendNIPs(nips, []int{13})
 	}
+	name, description, icon := r.infoText(o)
 	return Info{
-		Name: o.name, Description: o.description, Pubkey: o.pubkey, Contact: o.contact, Icon: o.icon,
+		Name: name, Description: description, Pubkey: o.pubkey, Contact: o.contact, Icon: icon,
 		SupportedNIPs: nips, Software: r.opts.Software, Version: r.opts.Version, Limitation: lim,
 	}
 }
@@ -105,9 +107,32 @@ func appendNIPs(nips, extra []int) []int {
 func (r *Relay) serveInfo(w http.ResponseWriter, req *http.Request) {
 	if !strings.Contains(req.Header.Get("Accept"), "application/nostr+json") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte(r.cur().name + ": a Nostr relay. Connect with a websocket client.\n"))
+		name, _, _ := r.infoText(r.cur())
+		w.Write([]byte(name + ": a Nostr relay. Connect with a websocket client.\n"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/nostr+json")
 	json.NewEncoder(w).Encode(r.Info())
+}
+
+// InfoOverride holds the NIP-11 fields the operator set at run time
+// (NIP-86 changerelayname and the like, kept by host/manage), which take
+// precedence over the configured ones; an empty field leaves the
+// configured value.
+type InfoOverride struct {
+	Name, Description, Icon string
+}
+
+// SetInfoOverride replaces the NIP-11 overrides; the next NIP-11 request
+// sees them. A config reload keeps them. It is safe for concurrent use.
+func (r *Relay) SetInfoOverride(o InfoOverride) { r.override.Store(&o) }
+
+// infoText returns the name, description and icon in force: the
+// overrides, else st's.
+func (r *Relay) infoText(st *settings) (name, description, icon string) {
+	name, description, icon = st.name, st.description, st.icon
+	if o := r.override.Load(); o != nil {
+		name, description, icon = cmp.Or(o.Name, name), cmp.Or(o.Description, description), cmp.Or(o.Icon, icon)
+	}
+	return name, description, icon
 }

@@ -77,6 +77,9 @@ type Options struct {
 	// line of text. StatusLocal serves it to local clients only.
 	Status      http.Handler
 	StatusLocal bool
+	// Manage serves the NIP-86 management API: POSTs with Content-Type
+	// application/nostr+json+rpc (manage.go). nil: they get 405.
+	Manage Manager
 
 	Logger *slog.Logger
 }
@@ -95,6 +98,8 @@ type Relay struct {
 	// serialises Reconfigure.
 	live   atomic.Pointer[settings]
 	reconf sync.Mutex
+	// override is the operator's NIP-11 overrides (nip11.go); nil: none.
+	override atomic.Pointer[InfoOverride]
 
 	sessionID atomic.Uint64
 	stats     Stats
@@ -212,8 +217,8 @@ func (r *Relay) Started() { r.starting.Store(false) }
 // Stats returns the relay's counters.
 func (r *Relay) Stats() *Stats { return &r.stats }
 
-// ServeHTTP upgrades websocket requests and answers NIP-11, CORS, /metrics
-// and status page requests (http.go).
+// ServeHTTP upgrades websocket requests and answers NIP-11, CORS, /metrics,
+// status page (http.go) and NIP-86 management (manage.go) requests.
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if r.servePage(w, req) {
 		return
@@ -222,6 +227,8 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case req.Method == http.MethodOptions:
 		w.WriteHeader(http.StatusNoContent)
+	case r.opts.Manage != nil && isManage(req):
+		r.opts.Manage.ServeManage(w, req, r.requestURLs(req))
 	case isUpgrade(req):
 		r.upgrade(w, req)
 	case req.Method == http.MethodGet || req.Method == http.MethodHead:

@@ -90,8 +90,8 @@ func isUpgrade(req *http.Request) bool {
 
 func setCORS(h http.Header) {
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "*")
-	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Authorization, *") // "*" does not cover Authorization (NIP-86 from a browser)
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 }
 
 // upgrade runs the connect hook, then hands the websocket to wsconn. It

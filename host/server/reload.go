@@ -249,9 +249,9 @@ func (m reloadMetrics) failed() {
 }
 
 // subscribe makes a change of the running config reach what the relay
-// does not own: the plugin chain's order, the status page, the log level,
-// the sync peers.
-func subscribe(live *config.Live, m *wasmhost.Manager, tel *telemetry, peers *peerSet, level *slog.LevelVar, log *slog.Logger) {
+// does not own: the plugin chain's order, the status page (under the
+// NIP-86 overrides), the log level, the sync peers.
+func subscribe(live *config.Live, m *wasmhost.Manager, mg *management, peers *peerSet, level *slog.LevelVar, log *slog.Logger) {
 	live.Subscribe(func(old, new *config.Config) {
 		if !slices.Equal(old.Sync, new.Sync) {
 			peers.replace(*new)
@@ -260,9 +260,7 @@ func subscribe(live *config.Live, m *wasmhost.Manager, tel *telemetry, peers *pe
 			m.SetChain(new.Chain)
 		}
 		if old.Name != new.Name || old.Description != new.Description {
-			if err := tel.status.SetInfo(new.Name, new.Description); err != nil {
-				log.Warn("status page", "err", err)
-			}
+			mg.statusInfo(new, mg.h.Info()) // the NIP-86 overrides stay over the file's values
 		}
 		if level != nil {
 			if err := level.UnmarshalText([]byte(new.LogLevel)); err != nil {

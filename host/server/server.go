@@ -51,6 +51,10 @@ type Hooks struct {
 	// accepts connections (before Listening), if metrics_listen is set. It
 	// must be buffered or read: the start waits for the send.
 	MetricsListening chan<- string
+	// Plugins, if set, receives the plugin manager once it is made (before
+	// Listening), for tests that drive it (Manager.Manage); none is sent
+	// without a plugin directory. It must be buffered or read.
+	Plugins chan<- *wasmhost.Manager
 }
 
 // Run serves until ctx ends, then shuts down gracefully: stop accepting,
@@ -88,6 +92,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			m.Close()
 			return err
 		}
+		if h.Plugins != nil {
+			h.Plugins <- m
+		}
 	}
 	peers, err := newPeerSet(cfg, log, h.Version)
 	if err == nil {
@@ -104,7 +111,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		return err
 	}
 	defer stopMetrics()
-	r, ln, err := listen(cfg, log, h.Version, st, holder, m != nil, tel)
+	mg, err := newManagement(live, st, m, tel, log)
+	var r *relay.Relay
+	var ln net.Listener
+	if err == nil {
+		r, ln, err = listen(cfg, log, h.Version, st, holder, m != nil, tel, mg)
+	}
 	if err != nil {
 		if m != nil {
 			m.Close()
@@ -122,7 +134,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	subscribe(live, m, tel, peers, h.LogLevel, log)
+	subscribe(live, m, mg, peers, h.LogLevel, log)
 	rl := newReloader(h, live, r, tel, log)
 	events, stopWatch := watchConfig(rl, log) // before Ready: a change after Ready is seen
 	defer stopWatch()
@@ -182,15 +194,17 @@ func openStore(cfg config.Config, log *slog.Logger, onCommit func(time.Duration)
 }
 
 // listen builds the relay (in its Starting state while plugins are to be
-// loaded) and opens the listener.
-func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool, tel *telemetry) (*relay.Relay, net.Listener, error) {
+// loaded), serving the management API mg, and opens the listener.
+func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool, tel *telemetry, mg *management) (*relay.Relay, net.Listener, error) {
 	opts := relayOptions(cfg, log, version)
 	opts.Starting = starting
 	tel.relayOptions(cfg, &opts)
+	opts.Manage = mg.h
 	r, err := relay.New(opts, st, holder)
 	if err != nil {
 		return nil, nil, err
 	}
+	mg.attach(r)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		r.Shutdown(context.Background())

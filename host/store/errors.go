@@ -30,3 +30,7 @@ var (
 	// altered result ("error:").
 	ErrCorrupt = errors.New("store: stored data is damaged")
 )
+
+// ErrBanned: the relay's operator banned the event's id (NIP-86
+// banevent); it is refused from every source until allowed ("blocked:").
+var ErrBanned = errors.New("store: event is banned by the operator")

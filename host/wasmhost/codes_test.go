@@ -24,6 +24,7 @@ func TestPolicyCodesMatchABI(t *testing.T) {
 		{"HookAuth", int(abi.HookAuth), int(policy.HookAuth)},
 		{"HookDeliver", int(abi.HookDeliver), int(policy.HookDeliver)},
 		{"HookClose", int(abi.HookClose), int(policy.HookClose)},
+		{"HookManage", int(abi.HookManage), int(policy.HookManage)},
 		{"Accept", int(abi.ActionAccept), int(policy.Accept)},
 		{"Reject", int(abi.ActionReject), int(policy.Reject)},
 		{"ShadowReject", int(abi.ActionShadowReject), int(policy.ShadowReject)},

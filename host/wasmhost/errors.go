@@ -31,4 +31,12 @@ var (
 	ErrABI = errors.New("abi mismatch")
 	// ErrInit: the plugin refused to start (relayd_init returned < 0).
 	ErrInit = errors.New("plugin init failed")
+	// ErrUnknownMethod: no loaded plugin serves the management method.
+	ErrUnknownMethod = errors.New("unknown management method")
+	// ErrInvalidParams: a management method's params are not a JSON
+	// array.
+	ErrInvalidParams = errors.New("management params are not a JSON array")
+	// ErrMethodConflict: a plugin declares a management method that the
+	// relay or another plugin serves; it is refused at load.
+	ErrMethodConflict = errors.New("management method conflict")
 )

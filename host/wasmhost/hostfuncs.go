@@ -209,7 +209,7 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 }
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
-	f := abi.FeatureState | abi.FeatureFiles
+	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage
 	p := instOf(ctx).p
 	if p.env.store != nil {
 		f |= abi.FeatureStore

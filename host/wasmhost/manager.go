@@ -89,8 +89,13 @@ type Manager struct {
 	order   []string   // Options.Chain, then SetChain's
 	plugins map[string]*Plugin
 	failed  map[string][3][32]byte // versions that failed to load, reported once
-	spaces  map[string]*state.Space
-	dbs     map[string]*durable.Space // durable state, if env.db is set
+	// conflicted are the plugins of failed refused for a management
+	// method clash (manage.go): retried at every reload, since the clash
+	// may be gone.
+	conflicted map[string]bool
+	routes     atomic.Pointer[map[string]*Plugin] // management method → plugin
+	spaces     map[string]*state.Space
+	dbs        map[string]*durable.Space // durable state, if env.db is set
 	// listed are the names of the files the plugins' settings list, as of
 	// the last rescan, for the watcher.
 	listed  atomic.Pointer[map[string]bool]
@@ -138,7 +143,7 @@ func NewManager(opts Options) (*Manager, error) {
 	return &Manager{
 		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder, order: slices.Clone(opts.Chain), env: e,
 		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
-		dbs: map[string]*durable.Space{},
+		dbs: map[string]*durable.Space{}, conflicted: map[string]bool{},
 	}, nil
 }
 
@@ -171,6 +176,10 @@ func (m *Manager) Reload(ctx context.Context) error {
 	next := map[string]*Plugin{}
 	listed := map[string]bool{}
 	var errs []error
+	for name := range m.conflicted {
+		delete(m.failed, name)
+		delete(m.conflicted, name)
+	}
 	for _, f := range files {
 		for _, name := range f.set.Files {
 			listed[name] = true
@@ -184,7 +193,10 @@ func (m *Manager) Reload(ctx context.Context) error {
 		}
 	}
 	m.listed.Store(&listed)
+	routes, rerrs := m.route(next)
+	errs = append(errs, rerrs...)
 	changed := m.swap(next)
+	m.routes.Store(&routes)
 	if changed {
 		m.logChain(next)
 	}
@@ -364,6 +376,7 @@ func (m *Manager) Close() error {
 		return nil
 	}
 	m.closed = true
+	m.routes.Store(nil)
 	for _, p := range m.plugins {
 		m.closing.Add(1)
 		go func() {

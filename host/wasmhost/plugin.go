@@ -52,6 +52,7 @@ type Plugin struct {
 	acct     account
 	hooks    policy.HookSet
 	limits   map[string]any
+	methods  []string // management methods served (HookManage), sorted
 
 	free  chan *instance // the pool: every slot is here or held by one goroutine
 	slots []atomic.Pointer[instance]
@@ -145,6 +146,11 @@ func (p *Plugin) fill(ctx context.Context) error {
 		}
 		if i == 0 {
 			p.hooks = p.hookSet(mask)
+			if err = p.setMethods(inst.methods); err != nil {
+				inst.close()
+				p.closeSlots()
+				return err
+			}
 			if p.ex.limitation {
 				lctx, cancel := context.WithTimeout(ctx, p.initTimeout())
 				p.limits, err = inst.limitation(lctx)

@@ -22,7 +22,7 @@ type Settings struct {
 	Order int `toml:"order"`
 	// Hooks, if set, restricts the hooks the relay calls to these names
 	// ("connect", "event_pre", "event", "req", "count", "auth", "deliver",
-	// "close").
+	// "close", "manage").
 	Hooks []string `toml:"hooks"`
 	// TimeoutMS is the deadline of one call; default 50.
 	TimeoutMS int `toml:"timeout_ms"`

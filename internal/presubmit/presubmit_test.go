@@ -53,6 +53,9 @@ func TestImportBoundaries(t *testing.T) {
 		{"./host/store", nil, []string{"github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
 		{"./host/reconcile", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/relay", module + "/host/store", module + "/host/policy"}},
 		{"./host/peer", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/wasmhost", module + "/host/store/badgerstore", module + "/host/server"}},
+		// host/manage serves NIP-86 through small interfaces: the plugins (a
+		// fake in its tests), the store, the relay's callbacks.
+		{"./host/manage", nil, []string{"github.com/tetratelabs/wazero", "github.com/dgraph-io/badger", module + "/host/wasmhost", module + "/host/store/badgerstore", module + "/host/relay", module + "/host/server", module + "/host/config"}},
 		{"./host/config", nil, []string{module + "/host/relay", module + "/host/store", module + "/host/policy", "github.com/dgraph-io/badger", "github.com/tetratelabs/wazero"}},
 		{"./sdk/...", wasm, []string{module + "/host/", "github.com/"}},
 		{"./sdk/...", nil, []string{module + "/host/", "github.com/"}}, // sdktest and the native stubs

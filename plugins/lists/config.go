@@ -40,6 +40,11 @@ type Config struct {
 	KindAllowFile string `json:"kind_allow_file"`
 	// KindDenyFile names a file of more KindDeny entries.
 	KindDenyFile string `json:"kind_deny_file"`
+
+	// Manage false stops this copy of the plugin serving the NIP-86
+	// management methods (default true), for a relay that runs two copies
+	// of lists: one method is served by one plugin.
+	Manage *bool `json:"manage"`
 }
 
 // lists is the checked config, with the list files merged in.
@@ -127,23 +132,72 @@ func newIPSet(key string, in []string) (ipSet, error) {
 
 // add adds an address or a CIDR prefix.
 func (s *ipSet) add(v string) error {
-	if a, err := netip.ParseAddr(v); err == nil {
-		s.addrs[a.Unmap()] = true
+	a, p, isAddr, err := parseIP(v)
+	if err != nil {
+		return err
+	}
+	if isAddr {
+		s.addrs[a] = true
 		return nil
 	}
-	p, err := netip.ParsePrefix(v)
-	if err != nil {
-		return errors.New(strconv.Quote(v) + ": want an IP address or a CIDR prefix")
-	}
-	if p.Addr().Is4In6() && p.Bits() >= 96 {
-		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-	}
-	p = p.Masked()
 	s.prefixes[p] = true
 	if !slices.Contains(s.lengths, p.Bits()) {
 		s.lengths = append(s.lengths, p.Bits())
 	}
 	return nil
+}
+
+// parseIP reads an address (unmapped) or a CIDR prefix (masked, an
+// IPv4-mapped one as IPv4).
+func parseIP(v string) (netip.Addr, netip.Prefix, bool, error) {
+	if a, err := netip.ParseAddr(v); err == nil {
+		return a.Unmap(), netip.Prefix{}, true, nil
+	}
+	p, err := netip.ParsePrefix(v)
+	if err != nil {
+		return netip.Addr{}, p, false, errors.New(strconv.Quote(v) + ": want an IP address or a CIDR prefix")
+	}
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return netip.Addr{}, p.Masked(), false, nil
+}
+
+// canonIP is the canonical text of an address or CIDR prefix.
+func canonIP(v string) (string, error) {
+	a, p, isAddr, err := parseIP(v)
+	if err != nil {
+		return "", err
+	}
+	if isAddr {
+		return a.String(), nil
+	}
+	return p.String(), nil
+}
+
+// hasEntry reports whether canonical entry e (canonIP) is in the set as
+// written, not merely covered by a prefix.
+func (s ipSet) hasEntry(e string) bool {
+	a, p, isAddr, err := parseIP(e)
+	switch {
+	case err != nil:
+		return false
+	case isAddr:
+		return s.addrs[a]
+	}
+	return s.prefixes[p]
+}
+
+// entries returns the set's entries as canonical text.
+func (s ipSet) entries() []string {
+	var out []string
+	for a := range s.addrs {
+		out = append(out, a.String())
+	}
+	for p := range s.prefixes {
+		out = append(out, p.String())
+	}
+	return out
 }
 
 func (s ipSet) empty() bool { return len(s.addrs) == 0 && len(s.prefixes) == 0 }

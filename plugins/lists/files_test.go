@@ -127,7 +127,7 @@ func TestListsFilesHooks(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := plugintest.Native(t, tc.settings, sdktest.Options{Files: files})
+			h := plugintest.Native(t, tc.settings, sdktest.Options{Files: files, NoDB: true})
 			if got := h.Hooks(); got != tc.hooks {
 				t.Errorf("hooks: got %b, want %b", got, tc.hooks)
 			}

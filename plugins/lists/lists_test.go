@@ -121,7 +121,7 @@ kind_deny = [4, "20000-29999"]`, []check{
 			{"denied author on import", pre(imprt, 1, hexA), pkBlocked},
 			{"denied kind on import", pre(imprt, 4, pkA), kindRefused(4)},
 			{"author", pre(alice, 1, pkA), ok},
-			{"event hook unused", post(alice, 1, hexA), ok},
+			{"denied author after the signature (a ban since event_pre)", post(alice, 1, hexA), pkBlocked},
 			{"auth as a denied key", auth(alice, hexA), pkBlocked},
 			{"auth", auth(alice, pkA), ok},
 		}},
@@ -180,10 +180,14 @@ func TestListsHooks(t *testing.T) {
 		{"kind_allow", "[config]\nkind_allow = [1]", ev, false},
 		{"pubkey_deny", "[config]\npubkey_deny = [\"" + hexA + "\"]", ev | 1<<abi.HookAuth, false},
 		{"pubkey_allow", "[config]\npubkey_allow = [\"" + hexA + "\"]", 1 << abi.HookEvent, true},
+		{"durable state", ``, conn | 1<<abi.HookEvent | 1<<abi.HookAuth | 1<<abi.HookManage, false},
+		{"durable state, manage off", "[config]\nmanage = false", conn | 1<<abi.HookEvent | 1<<abi.HookAuth, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := plugintest.Native(t, tc.settings, sdktest.Options{})
+			// Without durable state the lists cannot change at run time,
+			// so only the hooks the configured lists need are asked for.
+			h := plugintest.Native(t, tc.settings, sdktest.Options{NoDB: !strings.HasPrefix(tc.name, "durable state")})
 			if got := h.Hooks(); got != tc.hooks {
 				t.Errorf("hooks: got %b, want %b", got, tc.hooks)
 			}

@@ -41,6 +41,9 @@ const (
 	ExportOnAuth     = "relayd_on_auth"
 	ExportOnDeliver  = "relayd_on_deliver"
 	ExportOnClose    = "relayd_on_close"
+	// ExportOnManage runs a NIP-86 management method the plugin declared
+	// (FeatureManage); hook signature.
+	ExportOnManage = "relayd_on_manage"
 	// ExportPreempt is reserved: the host adds a mutable i32 global of this
 	// name when it instruments a module for preemption. A guest must not
 	// export it.
@@ -66,6 +69,8 @@ func HookExport(h Hook) string {
 		return ExportOnDeliver
 	case HookClose:
 		return ExportOnClose
+	case HookManage:
+		return ExportOnManage
 	}
 	return ""
 }
@@ -144,7 +149,33 @@ const (
 	// FeatureDB: the db_* functions reach the plugin's durable state,
 	// kept in the relay's event store.
 	FeatureDB Feature = 1 << 3
+	// FeatureManage: the host routes NIP-86 management methods a plugin
+	// declares (OutputMethods in relayd_init) to relayd_on_manage.
+	FeatureManage Feature = 1 << 4
 )
+
+// HostMethods returns the NIP-86 management methods the relay serves
+// itself. A plugin that declares one of them is refused at load.
+func HostMethods() []string {
+	return []string{"supportedmethods", "banevent", "allowevent", "listbannedevents",
+		"changerelayname", "changerelaydescription", "changerelayicon", "stats"}
+}
+
+// ValidMethod reports whether name may be declared as a management
+// method: 1 to MaxMethodLen bytes of lowercase ASCII letters, digits and
+// underscores.
+func ValidMethod(name string) bool {
+	if name == "" || len(name) > MaxMethodLen {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // HostFunctions returns the names of every host function in ModuleName.
 func HostFunctions() []string {

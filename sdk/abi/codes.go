@@ -14,17 +14,20 @@ const (
 	HookAuth     Hook = 6
 	HookDeliver  Hook = 7
 	HookClose    Hook = 8
+	// HookManage is a NIP-86 management method call (relayd_on_manage),
+	// made by the relay's management API, never by a client message.
+	HookManage Hook = 9
 )
 
 // MaxHook is the highest Hook number.
-const MaxHook = HookClose
+const MaxHook = HookManage
 
 // HookMask is a set of hooks, bit (1 << Hook) per hook, as returned by
 // ExportInit. Bits outside HookMaskAll are reserved and must be zero.
 type HookMask uint32
 
 // HookMaskAll has the bit of every defined hook set.
-const HookMaskAll HookMask = 0x1FE
+const HookMaskAll HookMask = 0x3FE
 
 // Has reports whether h is in the mask.
 func (m HookMask) Has(h Hook) bool { return m&(1<<h) != 0 }
@@ -121,10 +124,12 @@ const (
 	FieldPluginName   Field = 13 // the plugin's name
 	FieldConnectedAt  Field = 14 // session connect time, unix seconds, decimal
 	FieldRelayVersion Field = 15 // relay version string
+	FieldMethod       Field = 16 // management method name (manage)
+	FieldParams       Field = 17 // management method params, a JSON array (manage)
 )
 
 // MaxField is the highest Field number.
-const MaxField = FieldRelayVersion
+const MaxField = FieldParams
 
 // Output names what a set_output call sets. Each is copied by the host and
 // kept until the end of the current export call.
@@ -136,10 +141,12 @@ const (
 	OutputFilters    Output = 2 // rewritten filters, JSON array (req, count)
 	OutputPayload    Output = 3 // rewritten event JSON (deliver)
 	OutputLimitation Output = 4 // NIP-11 limitation JSON object (relayd_limitation)
+	OutputMethods    Output = 5 // management methods served, JSON array of names (relayd_init)
+	OutputResult     Output = 6 // a management method's result, JSON (manage)
 )
 
 // MaxOutput is the highest Output number.
-const MaxOutput = OutputLimitation
+const MaxOutput = OutputResult
 
 // Errno is a negative status returned by host functions. Zero (OK) or a
 // non-negative length means success.
@@ -187,6 +194,12 @@ const (
 	MaxFileLen = 8 << 20
 	// MaxListEntries bounds the entries one db_list call returns.
 	MaxListEntries = 1024
+	// MaxMethodsLen bounds OutputMethods.
+	MaxMethodsLen = 4096
+	// MaxMethodLen bounds a management method name.
+	MaxMethodLen = 64
+	// MaxResultLen bounds OutputResult.
+	MaxResultLen = 4 << 20
 )
 
 // Durable state (db_*): flags, the layout of db_list and db_usage output,

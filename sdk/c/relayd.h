@@ -58,6 +58,7 @@
 #define RELAYD_EXPORT_ON_AUTH "relayd_on_auth"
 #define RELAYD_EXPORT_ON_DELIVER "relayd_on_deliver"
 #define RELAYD_EXPORT_ON_CLOSE "relayd_on_close"
+#define RELAYD_EXPORT_ON_MANAGE "relayd_on_manage" /* NIP-86 methods; see relayd_declare_methods */
 #define RELAYD_EXPORT_PREEMPT "relayd_preempt" /* reserved: a guest must not export it */
 
 /* RELAYD_EXPORT(name) exports the next function as name. */
@@ -91,8 +92,9 @@
 #define RELAYD_HOOK_AUTH 6
 #define RELAYD_HOOK_DELIVER 7
 #define RELAYD_HOOK_CLOSE 8
-#define RELAYD_MAX_HOOK 8
-#define RELAYD_HOOK_MASK_ALL 0x1fe
+#define RELAYD_HOOK_MANAGE 9
+#define RELAYD_MAX_HOOK 9
+#define RELAYD_HOOK_MASK_ALL 0x3fe
 #define RELAYD_HOOK_BIT(hook) (1 << (hook))
 
 /* Actions: bits 0-7 of a verdict. */
@@ -140,14 +142,18 @@
 #define RELAYD_FIELD_PLUGIN_NAME 13
 #define RELAYD_FIELD_CONNECTED_AT 14
 #define RELAYD_FIELD_RELAY_VERSION 15
-#define RELAYD_MAX_FIELD 15
+#define RELAYD_FIELD_METHOD 16 /* manage: the method name */
+#define RELAYD_FIELD_PARAMS 17 /* manage: the params, a JSON array */
+#define RELAYD_MAX_FIELD 17
 
 /* Outputs, set with relayd_set_output. */
 #define RELAYD_OUTPUT_MESSAGE 1
 #define RELAYD_OUTPUT_FILTERS 2
 #define RELAYD_OUTPUT_PAYLOAD 3
 #define RELAYD_OUTPUT_LIMITATION 4
-#define RELAYD_MAX_OUTPUT 4
+#define RELAYD_OUTPUT_METHODS 5 /* relayd_init: JSON array of method names */
+#define RELAYD_OUTPUT_RESULT 6  /* manage: the method's JSON result */
+#define RELAYD_MAX_OUTPUT 6
 
 /* Errors: negative results of host functions. */
 #define RELAYD_OK 0
@@ -173,6 +179,7 @@
 #define RELAYD_FEATURE_STATE 0x2
 #define RELAYD_FEATURE_FILES 0x4
 #define RELAYD_FEATURE_DB 0x8
+#define RELAYD_FEATURE_MANAGE 0x10
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -186,6 +193,9 @@
 #define RELAYD_MAX_FILE_NAME_LEN 255
 #define RELAYD_MAX_FILE_LEN 8388608 /* a larger listed file stops the load */
 #define RELAYD_MAX_LIST_ENTRIES 1024 /* entries of one relayd_db_list call */
+#define RELAYD_MAX_METHODS_LEN 4096
+#define RELAYD_MAX_METHOD_LEN 64
+#define RELAYD_MAX_RESULT_LEN 4194304
 
 /* Durable state (relayd_db_*). */
 #define RELAYD_DB_PUT_IF_ABSENT 1   /* relayd_db_put flag */
@@ -420,6 +430,45 @@ static inline int32_t relayd_rewrite(int32_t output_kind, const char *json, int3
 static inline int32_t relayd_init_fail(const char *msg) {
     relayd_message(msg, relayd_strlen(msg));
     return -1;
+}
+
+/*
+ * NIP-86 management methods (ABI.md, "Management methods"): relayd_init
+ * declares them and returns a mask with RELAYD_HOOK_BIT(RELAYD_HOOK_MANAGE);
+ * relayd_on_manage (RELAYD_EXPORT_ON_MANAGE, hook signature) reads
+ * RELAYD_FIELD_METHOD and RELAYD_FIELD_PARAMS and answers with
+ * relayd_manage_result or relayd_manage_error:
+ *
+ *   RELAYD_EXPORT(RELAYD_EXPORT_INIT)
+ *   int32_t init(void) {
+ *       relayd_declare_methods("[\"banpubkey\",\"listbannedpubkeys\"]");
+ *       return RELAYD_HOOK_BIT(RELAYD_HOOK_EVENT) | RELAYD_HOOK_BIT(RELAYD_HOOK_MANAGE);
+ *   }
+ *
+ * The relay answers the API once the plugin's relayd_db_* writes of the
+ * call are committed.
+ */
+
+/* relayd_declare_methods declares the methods the plugin serves, a
+ * NUL-terminated JSON array of names; call it in relayd_init. */
+static inline int32_t relayd_declare_methods(const char *json) {
+    return relayd_set_output(RELAYD_OUTPUT_METHODS, json, relayd_strlen(json));
+}
+
+/* relayd_manage_result answers a method with its JSON result (len bytes;
+ * len 0 answers true). Return its value from relayd_on_manage. */
+static inline int32_t relayd_manage_result(const char *json, int32_t len) {
+    if (len > 0 && relayd_set_output(RELAYD_OUTPUT_RESULT, json, len) < 0) {
+        relayd_message("result too large", 16);
+        return relayd_verdict(RELAYD_ACTION_REJECT, RELAYD_PREFIX_ERROR);
+    }
+    return RELAYD_ACTION_ACCEPT;
+}
+
+/* relayd_manage_error refuses a method; msg is the API's error message. */
+static inline int32_t relayd_manage_error(const char *msg) {
+    relayd_message(msg, relayd_strlen(msg));
+    return relayd_verdict(RELAYD_ACTION_REJECT, RELAYD_PREFIX_INVALID);
 }
 
 /* relayd_read reads field into buf as a NUL-terminated string. It returns

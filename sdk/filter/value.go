@@ -95,3 +95,26 @@ func AppendInts(b []byte, ns []int) []byte {
 	}
 	return append(b, ']')
 }
+
+// Elements returns the raw elements of the JSON array val, such as a
+// NIP-86 method's params; ok is false for anything else.
+func Elements(val []byte) (els [][]byte, ok bool) {
+	els = [][]byte{}
+	if !elements(val, func(el []byte) bool { els = append(els, el); return true }) {
+		return nil, false
+	}
+	return els, true
+}
+
+// String parses a raw JSON string; ok is false for anything else. Escapes
+// are decoded as by Strings.
+func String(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' {
+		return "", false
+	}
+	if end, err := skipValue(val, 0); err != nil || end != len(val) {
+		return "", false
+	}
+	s, err := unquote(val)
+	return s, err == nil
+}

@@ -32,29 +32,42 @@ func Pubkey(s string) (string, error) {
 
 // DecodeNpub decodes a bech32 "npub1..." string, all lowercase or all
 // uppercase, to the 32 bytes of the public key.
-func DecodeNpub(s string) ([]byte, error) {
+func DecodeNpub(s string) ([]byte, error) { return decode32("npub", s, ErrNotNpub) }
+
+// ErrNotNsec is the error DecodeNsec returns for anything but a valid
+// nsec.
+var ErrNotNsec = errors.New("nip19: not an nsec")
+
+// DecodeNsec decodes a bech32 "nsec1..." string, all lowercase or all
+// uppercase, to the 32 bytes of the secret key (relayd admin reads keys
+// so).
+func DecodeNsec(s string) ([]byte, error) { return decode32("nsec", s, ErrNotNsec) }
+
+// decode32 decodes the bech32 string s of human-readable part hrp holding
+// 32 bytes, or fails with bad.
+func decode32(hrp, s string, bad error) ([]byte, error) {
 	if strings.ToLower(s) != s && strings.ToUpper(s) != s {
-		return nil, ErrNotNpub
+		return nil, bad
 	}
 	s = strings.ToLower(s)
-	data, ok := strings.CutPrefix(s, "npub1")
+	data, ok := strings.CutPrefix(s, hrp+"1")
 	if !ok || len(data) < 6 {
-		return nil, ErrNotNpub
+		return nil, bad
 	}
 	vals := make([]byte, len(data))
 	for i := range len(data) {
 		c := strings.IndexByte(charset, data[i])
 		if c < 0 {
-			return nil, ErrNotNpub
+			return nil, bad
 		}
 		vals[i] = byte(c)
 	}
-	if polymod(append(hrpExpand("npub"), vals...)) != 1 {
-		return nil, ErrNotNpub
+	if polymod(append(hrpExpand(hrp), vals...)) != 1 {
+		return nil, bad
 	}
 	out, ok := regroup(vals[:len(vals)-6])
 	if !ok || len(out) != 32 {
-		return nil, ErrNotNpub
+		return nil, bad
 	}
 	return out, nil
 }

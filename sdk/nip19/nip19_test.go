@@ -1,6 +1,7 @@
 package nip19_test
 
 import (
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -53,5 +54,25 @@ func TestDecodeNpub(t *testing.T) {
 		if b, err := nip19.DecodeNpub(s); err != nip19.ErrNotNpub {
 			t.Errorf("DecodeNpub(%q): got %x, %v; want ErrNotNpub", s, b, err)
 		}
+	}
+}
+
+func TestDecodeNsec(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		wantErr        bool
+	}{
+		{"nsec", "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5", "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa", false},
+		{"upper case", "NSEC1VL029MGPSPEDVA04G90VLTKH6FVH240ZQTV9K0T9AF8935KE9LAQSNLFE5", "67dea2ed018072d675f5415ecfaed7d2597555e202d85b3d65ea4e58d2d92ffa", false},
+		{"an npub", "npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6", "", true},
+		{"bad checksum", "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe6", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := nip19.DecodeNsec(tc.in)
+			if (err != nil) != tc.wantErr || hex.EncodeToString(b) != tc.want {
+				t.Fatalf("got %x, %v; want %s", b, err, tc.want)
+			}
+		})
 	}
 }

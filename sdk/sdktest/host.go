@@ -51,6 +51,14 @@ func (h *Host) Get(field uint32, buf []byte) int32 {
 		if c.hook == abi.HookReq || c.hook == abi.HookCount || c.hook == abi.HookDeliver {
 			return putString(buf, c.subID)
 		}
+	case abi.FieldMethod:
+		if c.hook == abi.HookManage {
+			return putString(buf, c.method)
+		}
+	case abi.FieldParams:
+		if c.hook == abi.HookManage {
+			return putString(buf, c.params)
+		}
 	}
 	if field == 0 || abi.Field(field) > abi.MaxField {
 		return int32(abi.ErrInvalid)
@@ -147,9 +155,20 @@ func (h *Host) GetHeader(name string, buf []byte) int32 {
 
 // SetOutput implements the host function set_output.
 func (h *Host) SetOutput(kind uint32, data []byte) int32 {
-	limits := [...]int{0, abi.MaxMessageLen, abi.MaxFiltersLen, abi.MaxPayloadLen, abi.MaxLimitationLen}
+	limits := [...]int{0, abi.MaxMessageLen, abi.MaxFiltersLen, abi.MaxPayloadLen, abi.MaxLimitationLen,
+		abi.MaxMethodsLen, abi.MaxResultLen}
 	if kind == 0 || int(kind) >= len(limits) {
 		return int32(abi.ErrInvalid)
+	}
+	switch abi.Output(kind) {
+	case abi.OutputMethods:
+		if h.call.hook != hookInit {
+			return int32(abi.ErrUnavailable)
+		}
+	case abi.OutputResult:
+		if h.call.hook != abi.HookManage {
+			return int32(abi.ErrUnavailable)
+		}
 	}
 	if len(data) > limits[kind] {
 		return int32(abi.ErrTooLarge)
@@ -183,7 +202,7 @@ func (h *Host) Log(level uint32, msg string) {
 
 // Features implements the host function features.
 func (h *Host) Features() uint64 {
-	f := abi.FeatureState | abi.FeatureFiles
+	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage
 	if h.opts.Count != nil {
 		f |= abi.FeatureStore
 	}

@@ -131,6 +131,8 @@ type Host struct {
 	out   [abi.MaxOutput + 1][]byte
 	init  bool
 	mask  abi.HookMask
+	// methods are the management methods Init read (OutputMethods).
+	methods []string
 	// quiet drops the plugin's logs while OnInit runs again (instance.go).
 	quiet  bool
 	limits limits
@@ -145,6 +147,8 @@ type callInput struct {
 	filters string
 	source  abi.Source
 	recvAt  int64
+	method  string // manage
+	params  string // manage: a JSON array
 }
 
 // New returns a Host and installs it as the SDK's host.
@@ -182,13 +186,21 @@ func (h *Host) Init() error {
 	h.enter()
 	defer h.leave()
 	guest.active = h
-	h.reset(callInput{})
+	h.reset(callInput{hook: hookInit})
 	rc := imports.Guest.Init()
 	h.init = true
 	if rc < 0 {
 		return errInit(h.out)
 	}
 	h.mask = abi.HookMask(rc)
+	methods, err := parseMethods(h.out[abi.OutputMethods])
+	if err != nil {
+		return err
+	}
+	if len(methods) > 0 && !h.mask.Has(abi.HookManage) {
+		return errors.New("sdktest: the plugin declares management methods but does not handle the manage hook")
+	}
+	h.methods = methods
 	return nil
 }
 

@@ -20,6 +20,10 @@ import (
 func (s *Store) applySave(txn *badger.Txn, r *request) error {
 	rec := r.rec
 	r.err = nil
+	if banned, err := s.bans.has(txn, &rec.id); err != nil || banned {
+		r.err = store.ErrBanned
+		return err
+	}
 	if dup, err := s.storedCopy(txn, rec); err != nil || dup {
 		r.err = store.ErrDuplicate
 		return err

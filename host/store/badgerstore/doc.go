@@ -39,6 +39,8 @@
 //	0x0b expiration(8) serial         -> ""                       (NIP-40, for DeleteExpired)
 //	0x0c serial                       -> ""                       (lost: an unreadable event was removed)
 //	0x10 plugin 0x00 key              -> value                    (plugin state, plugin_state.go)
+//	0x11 id(32)                       -> reason                   (operator's banned ids, ban.go)
+//	0x12 name                         -> value                    (host settings, ban.go)
 //
 // The header in front of the raw JSON is fixed-size: a format byte,
 // created_at (8), kind (4), expiration (8, 0 for none), pubkey (32) and id

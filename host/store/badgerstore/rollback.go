@@ -180,6 +180,7 @@ func (s *Store) checkRollback(kept []string) error {
 		problems = append(problems, fmt.Sprintf("it holds %d events where its own count says %d", m.events, m.count))
 	}
 	s.serial, s.events = m.serial, m.events
+	s.eventCount.Store(m.events)
 	if len(problems) > 0 {
 		err := fmt.Errorf("%w: %s: %s; badger lost data (a truncated MANIFEST, a damaged or missing table) or the directory was replaced by an older copy",
 			ErrRolledBack, s.dir, strings.Join(problems, "; "))

@@ -55,8 +55,10 @@ type Store struct {
 	serial uint64 // last serial used
 	events int64  // events stored
 	record *rollbackRecord
+	bans   banSet // the banned ids (ban.go)
 
 	readErrors atomic.Uint64
+	eventCount atomic.Int64  // events as of the last commit, for EventCount
 	commits    atomic.Uint64 // committed save transactions, for tests
 	// timedCommits is commits as last reported to Options.OnCommit; the
 	// writer's.
@@ -175,3 +177,8 @@ func (s *Store) Health() store.Health {
 	}
 	return h
 }
+
+// EventCount returns the number of stored events as of the last commit
+// (expired ones not yet removed included). It reads a counter: no
+// database access.
+func (s *Store) EventCount() int64 { return s.eventCount.Load() }

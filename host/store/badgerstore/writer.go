@@ -119,6 +119,7 @@ func (s *Store) process(batch []*request) {
 // committed brings the rollback record and the free-space count up to
 // date after a commit that wrote about n bytes.
 func (s *Store) committed(n int) {
+	s.eventCount.Store(s.events)
 	if err := s.record.write(s.serial, s.events, false); err != nil && !s.record.failed {
 		s.record.failed = true
 		s.log.Error("badgerstore: cannot update the rollback record", "err", err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
 	"github.com/relayd/relayd/internal/testing/wsclient"
 )
@@ -20,6 +21,15 @@ import (
 // test ends.
 func Start(t testing.TB, name, wasmPath, settings string) *relaydtest.Relay {
 	t.Helper()
+	return StartConfig(t, name, Config(t, name, wasmPath, settings))
+}
+
+// Config returns the config Start runs with: a plugin directory holding
+// name.wasm (a copy of wasmPath) and name.toml (settings), and a temporary
+// data directory whose compiled code is shared by the test binary. Start
+// it with StartConfig, again after a Stop to restart on the same data.
+func Config(t testing.TB, name, wasmPath, settings string) config.Config {
+	t.Helper()
 	dir := t.TempDir()
 	relaydtest.CopyPlugin(t, dir, name, wasmPath, settings)
 	cfg := relaydtest.Default(dir)
@@ -27,6 +37,13 @@ func Start(t testing.TB, name, wasmPath, settings string) *relaydtest.Relay {
 	if err := os.Symlink(sharedCache(t), filepath.Join(cfg.DataDir, "wasm-cache")); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// StartConfig runs a relayd with cfg (from Config) and fails the test
+// unless plugin name loaded.
+func StartConfig(t testing.TB, name string, cfg config.Config) *relaydtest.Relay {
+	t.Helper()
 	r := relaydtest.Start(t, cfg)
 	// The manager loads the directory before the relay listens.
 	logs := r.Logs()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/server"
+	"github.com/relayd/relayd/host/wasmhost"
 )
 
 // Relay is a running relayd.
@@ -27,6 +28,10 @@ type Relay struct {
 	// MetricsURL is the metrics_listen server's URL, http://HOST:PORT, if
 	// Config.MetricsListen is set (use "127.0.0.1:0" for any port).
 	MetricsURL string
+	// Plugins is the relay's plugin manager (nil without a plugin
+	// directory), to call its management methods (Manage) as the
+	// relay's management API does.
+	Plugins *wasmhost.Manager
 
 	logs    *syncBuffer
 	reload  chan struct{}
@@ -80,9 +85,10 @@ func start(t testing.TB, cfg config.Config, src *config.Source) *Relay {
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
 	ready, metrics := make(chan string, 1), make(chan string, 1)
+	plugins := make(chan *wasmhost.Manager, 1)
 	r := &Relay{Config: cfg, logs: logs, reload: make(chan struct{}, 1), stop: cancel, done: make(chan error, 1)}
 	go func() {
-		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Config: src, Version: "test", MetricsListening: metrics})
+		r.done <- server.Run(ctx, cfg, log, server.Hooks{Ready: ready, Reload: r.reload, Config: src, Version: "test", MetricsListening: metrics, Plugins: plugins})
 	}()
 	select {
 	case addr := <-ready:
@@ -90,10 +96,13 @@ func start(t testing.TB, cfg config.Config, src *config.Source) *Relay {
 		if cfg.MetricsListen != "" {
 			r.MetricsURL = "http://" + <-metrics // sent before Ready
 		}
+		if cfg.PluginDir != "" {
+			r.Plugins = <-plugins // sent before Ready
+		}
 	case err := <-r.done:
 		cancel()
 		t.Fatalf("relayd did not start: %v\n%s", err, logs.String())
-	case <-time.After(60 * time.Second):
+	case <-time.After(5 * time.Minute): // a hang guard: compiling plugins cold under -race on a loaded machine takes over a minute
 		cancel()
 		t.Fatalf("relayd did not start in time\n%s", logs.String())
 	}

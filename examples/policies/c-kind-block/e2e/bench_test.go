@@ -14,15 +14,18 @@ import (
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/wasmhost"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
+	"github.com/relayd/relayd/internal/testing/rustbuild"
 	"github.com/relayd/relayd/internal/testing/wasmbuild"
 )
 
-// guests are the same policy from outside in C and in Go: kind 1 is
-// accepted and kind 4 refused with "kind 4 is not accepted here".
+// guests are the same policy from outside in C, Go and Rust: kind 1 is
+// accepted and kind 4 refused with "kind 4 is not accepted here" (the Rust
+// example without words: its event hook is not called).
 func guests(b *testing.B) []struct{ name, wasm, toml string } {
 	return []struct{ name, wasm, toml string }{
 		{"c", policytest.BuildC(b, "../main.c"), "pool = 1\n[config]\nkinds = [4]\n"},
 		{"go", wasmbuild.Build(b, "../../kind-allowlist"), "pool = 1\n[config]\nkinds = [0, 1, 3, 7]\n"},
+		{"rust", rustbuild.Build(b, "../../rust-kind-keyword"), "pool = 1\n[config]\nkinds = [0, 1, 3, 7]\n"},
 	}
 }
 

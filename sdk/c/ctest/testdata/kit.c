@@ -9,7 +9,18 @@ static char buf[256];
 static int64_t result;
 
 RELAYD_EXPORT(RELAYD_EXPORT_INIT)
-int32_t init(void) { return RELAYD_HOOK_MASK_ALL; }
+int32_t init(void) {
+    relayd_declare_methods("[\"kit\"]");
+    return RELAYD_HOOK_MASK_ALL;
+}
+
+RELAYD_EXPORT(RELAYD_EXPORT_ON_MANAGE)
+int32_t on_manage(RELAYD_HOOK_ARGS) {
+    int32_t n = relayd_read(RELAYD_FIELD_PARAMS, buf, sizeof buf);
+    if (n < 0)
+        return relayd_manage_error("no params");
+    return relayd_manage_result(buf, n);
+}
 
 RELAYD_EXPORT(RELAYD_EXPORT_LIMITATION)
 int32_t limitation(void) {
