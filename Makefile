@@ -24,7 +24,7 @@ RUST_PLUGIN_DIRS := $(wildcard plugins/*/Cargo.toml examples/policies/*/Cargo.to
 ASC     := $(CURDIR)/sdk/assemblyscript/node_modules/.bin/asc
 AS_PLUGIN_DIRS := $(wildcard plugins/*/asconfig.json examples/policies/*/asconfig.json)
 
-.PHONY: all build plugins plugins-default run test check bench fmt vet tidy testdata
+.PHONY: all build plugins plugins-default run test test-portable check cross bench fmt vet tidy testdata
 
 all: build plugins
 
@@ -82,11 +82,36 @@ test:
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestTCK' ./internal/tck/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestGoNostr' ./test/negentropy/
 	$(GO) test $(GOFLAGS_BUILD) -timeout 30m -run '^TestPlugin' ./cmd/relayd
+	$(MAKE) test-portable
 
-check: fmt vet tidy testdata
+# test-portable runs the websocket tests, and the relay's end to end over
+# real sockets, with the portable reader macOS and Windows use
+# (host/wsconn/read_portable.go, selected on Linux by the relayd_portable
+# tag); the end-to-end tests also run as those builds do, without cgo and
+# with go-nostr's pure-Go signature check.
+PORTABLE_E2E := '^TestRelayd(LargeEventsRoundTrip|SlowReaderCutOthersUnaffected|ClientVanishingMidStream|GracefulShutdown)$$'
+test-portable:
+	$(GO) test -tags $(TAGS),relayd_portable -race -timeout 30m ./host/wsconn/
+	CGO_ENABLED=0 $(GO) test -tags relayd_portable -timeout 30m -run '^TestRelay' ./host/relay/
+	CGO_ENABLED=0 $(GO) test -tags relayd_portable -timeout 30m -run $(PORTABLE_E2E) ./cmd/relayd/
+
+check: fmt vet tidy testdata cross
 	$(WASMENV) $(GO) build ./plugins/... ./examples/...
 	cd sdk && $(WASMENV) $(GO) build ./...
 	@git diff --exit-code -- go.mod go.sum sdk/go.mod host/wasmhost/testdata || (echo "go.mod/go.sum not tidy or WAT test guests out of date" && exit 1)
+
+# cross builds relayd (its plugin tools are subcommands) and every host
+# package for macOS and Windows, and vets host/wsconn there, tests
+# included. Without cgo and so without the libsecp256k1 tag: cgo
+# cross-compiling needs a C cross toolchain per target, which CI lacks, so
+# these builds check signatures with go-nostr's pure-Go code (test-portable
+# runs that path on Linux). A native build on a Mac with a C compiler may
+# add -tags libsecp256k1.
+CROSS := darwin/amd64 darwin/arm64 windows/amd64
+cross:
+	@for t in $(CROSS); do echo "cross $$t"; \
+	  CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./... || exit 1; \
+	  CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./host/wsconn/ || exit 1; done
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi

@@ -25,6 +25,7 @@ func pluginBench(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	config := fs.String("config", "", "settings file (default: NAME.toml beside FILE.wasm)")
 	d := fs.Duration("time", time.Second, "how long to call each hook")
+	data := fs.String("data", "", "data directory whose store the plugin gets, kept between runs (default: a new one per run)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -50,7 +51,7 @@ func pluginBench(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	rp, err := loadReplayer(pos[0], *config, log)
+	rp, err := loadReplayer(pos[0], *config, *data, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "relayd plugin bench: %v\n", err)
 		return 1

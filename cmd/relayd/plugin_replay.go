@@ -18,18 +18,19 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/policy"
-	"github.com/relayd/relayd/host/store/memstore"
 	"github.com/relayd/relayd/host/wasmhost"
 )
 
 // pluginTest runs `relayd plugin test`: it loads one plugin as the relay
-// would (with an in-memory event store behind store_count) and replays a
-// fixtures file through its hooks (plugin_fixture.go), printing one
-// verdict line per call, or comparing them with a golden file.
+// would, on a real store (pluginStore: store_count and the durable state
+// of the db_* functions), and replays a fixtures file through its hooks
+// (plugin_fixture.go), printing one verdict line per call, or comparing
+// them with a golden file.
 func pluginTest(args []string, in io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("relayd plugin test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	config := fs.String("config", "", "settings file (default: NAME.toml beside FILE.wasm)")
+	data := fs.String("data", "", "data directory whose store the plugin gets, kept between runs (default: a new one per run)")
 	authed := fs.String("authed", "", `for lines that name no session, the session's NIP-42 pubkey (hex), or "author" for each event's own`)
 	skipVerify := fs.Bool("skip-verify", false, "pass events with a bad id or signature to the event and auth hooks instead of refusing them")
 	logLevel := fs.String("log", "warn", "plugin and host log level on stderr: debug, info, warn or error")
@@ -63,7 +64,7 @@ func pluginTest(args []string, in io.Reader, stdout, stderr io.Writer) int {
 		in, name = f, pos[1]
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	rp, err := loadReplayer(pos[0], *config, log)
+	rp, err := loadReplayer(pos[0], *config, *data, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "relayd plugin test: %v\n", err)
 		return 1
@@ -144,23 +145,29 @@ type replayer struct {
 	p       policy.Policy
 	kinds   []int // the kinds setting; nil: every kind
 	m       *wasmhost.Manager
-	st      *memstore.Store
+	st      *pluginStore
 	cleanup func()
 	verify  bool
 	tally   map[string]int
 }
 
-func loadReplayer(wasmPath, tomlPath string, log *slog.Logger) (*replayer, error) {
+// loadReplayer stages the plugin and loads it, with pool = 1, on the store
+// of dataDir (a new temporary one if empty).
+func loadReplayer(wasmPath, tomlPath, dataDir string, log *slog.Logger) (*replayer, error) {
 	staged, _, cleanup, err := stage(wasmPath, tomlPath)
 	if err != nil {
 		return nil, err
 	}
-	st := memstore.New()
-	m, err := wasmhost.NewManager(wasmhost.Options{Dir: filepath.Dir(staged), Store: st, Logger: log,
+	st, err := openPluginStore(dataDir, log)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	m, err := wasmhost.NewManager(wasmhost.Options{Dir: filepath.Dir(staged), Store: st.Store, Logger: log,
 		RelayVersion: version(), DrainGrace: time.Millisecond, Defaults: wasmhost.Settings{Pool: 1}})
 	if err != nil {
 		cleanup()
-		st.Close()
+		st.close()
 		return nil, err
 	}
 	rp := &replayer{m: m, st: st, cleanup: cleanup, tally: map[string]int{}}
@@ -177,9 +184,11 @@ func loadReplayer(wasmPath, tomlPath string, log *slog.Logger) (*replayer, error
 	return rp, nil
 }
 
+// close closes the plugin, which commits its durable state writes, then
+// the store.
 func (rp *replayer) close() {
 	rp.m.Close()
-	rp.st.Close()
+	rp.st.close()
 	rp.cleanup()
 }
 
@@ -287,8 +296,8 @@ func (rp *replayer) call(h policy.Hook, kind int, fn func() (policy.Verdict, err
 }
 
 // eventPath runs the relay's EVENT path: event_pre, the id and signature
-// check, event. An accepted event goes to the in-memory store, so the
-// plugin's store_count sees it.
+// check, event. An accepted event goes to the store, so the plugin's
+// store_count sees it.
 func (rp *replayer) eventPath(in *policy.EventInput) string {
 	ctx := context.Background()
 	kind := in.Event.Kind

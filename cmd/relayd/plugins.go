@@ -168,7 +168,7 @@ func linkFiles(settings []byte, src, dst string) error {
 		if name == "" || filepath.Base(name) != name || name == ".." {
 			continue
 		}
-		if err := os.Symlink(filepath.Join(src, name), filepath.Join(dst, name)); err != nil && !errors.Is(err, os.ErrExist) {
+		if err := stageFile(filepath.Join(src, name), filepath.Join(dst, name)); err != nil {
 			return err
 		}
 	}

@@ -77,7 +77,7 @@ func sizingMix(b *testing.B, n int) (path string, jsonBytes int64) {
 // allocated returns the disk space the files under dir whose names end
 // in suffix take (allocated blocks: badger preallocates sparse files far
 // larger than their data).
-func allocated(b *testing.B, dir, suffix string) int64 {
+func allocated(b testing.TB, dir, suffix string) int64 {
 	var n int64
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() || !strings.HasSuffix(p, suffix) {
@@ -101,9 +101,9 @@ func allocated(b *testing.B, dir, suffix string) int64 {
 // are not stored): the bytes of its JSON (as export writes it); the
 // store's disk space, allocated blocks of the closed store, in all and in
 // badger's tables (sst: keys, indexes, values under 256 bytes) and value
-// log (vlog: event values); the total relayd stats prints (file sizes of
-// the open store, which include the value log file badger preallocates);
-// and the disk space after relayd compact. Run with -benchtime 1x.
+// log (vlog: event values); the total relayd stats prints (allocated
+// blocks of the open store); and the disk space after relayd compact. Run
+// with -benchtime 1x.
 func BenchmarkSizingDisk(b *testing.B) {
 	path, _ := sizingMix(b, sizingEvents)
 	for range b.N {

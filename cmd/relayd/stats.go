@@ -13,9 +13,10 @@ import (
 const statsUsage = `usage: relayd stats [-json] [-top N] [flags]
 
 Prints what the store holds: the number of events and authors, events by
-kind (the N most common) and by age of created_at, and the bytes on disk of
-each badger part (sst: the LSM tree of keys; vlog: the value log of event
-JSON; other: manifest, memtable logs). It reads index keys only.
+kind (the N most common) and by age of created_at, and the bytes on disk
+(allocated blocks) of each badger part (sst: the LSM tree of keys; vlog:
+the value log of event JSON; other: manifest, memtable logs). It reads
+index keys only.
 `
 
 // statsJSON is the -json output.

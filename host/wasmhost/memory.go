@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -44,8 +43,9 @@ func (a *account) charge(n int64) bool {
 func (a *account) credit(n int64) { a.used.Add(-n) }
 
 // linearMemory is the linear memory of one instance, outside the Go heap:
-// the instance's maximum is reserved at once with PROT_NONE and
-// MAP_NORESERVE (address space only), Reallocate makes pages accessible
+// the instance's maximum is reserved at once as address space only
+// (reserveMemory: mmap PROT_NONE and MAP_NORESERVE, or VirtualAlloc
+// MEM_RESERVE on Windows), Reallocate makes pages accessible
 // in place (the memory never moves or copies on grow), and release unmaps
 // it, returning it to the OS the moment the instance closes. Committed
 // bytes and the instance's stack budget are charged to the plugin's
@@ -76,7 +76,7 @@ func newLinearMemory(inst *instance, acct *account, initial, max int, stack int6
 	}
 	m := &linearMemory{inst: inst, acct: acct, stack: stack}
 	if max > 0 {
-		buf, err := syscall.Mmap(-1, 0, max, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
+		buf, err := reserveMemory(max)
 		if err != nil {
 			acct.credit(int64(initial) + stack)
 			return nil, fmt.Errorf("reserve %d bytes of linear memory: %w", max, err)
@@ -84,7 +84,7 @@ func newLinearMemory(inst *instance, acct *account, initial, max int, stack int6
 		m.buf = buf
 	}
 	if initial > 0 {
-		if err := syscall.Mprotect(m.buf[:initial], syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+		if err := commitMemory(m.buf[:initial]); err != nil {
 			acct.credit(int64(initial))
 			m.release()
 			return nil, fmt.Errorf("commit %d bytes of linear memory: %w", initial, err)
@@ -109,7 +109,7 @@ func (m *linearMemory) Reallocate(size uint64) []byte {
 	if !m.acct.charge(delta) {
 		return nil
 	}
-	if err := syscall.Mprotect(m.buf[m.committed:n], syscall.PROT_READ|syscall.PROT_WRITE); err != nil {
+	if err := commitMemory(m.buf[m.committed:n]); err != nil {
 		m.acct.credit(delta)
 		return nil
 	}
@@ -126,7 +126,7 @@ func (m *linearMemory) Free() { m.inst.freeMemory() }
 func (m *linearMemory) release() {
 	m.once.Do(func() {
 		if m.buf != nil {
-			_ = syscall.Munmap(m.buf)
+			_ = releaseMemory(m.buf)
 		}
 		m.acct.credit(int64(m.committed) + m.stack)
 	})

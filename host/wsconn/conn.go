@@ -12,11 +12,13 @@ import (
 
 // Conn is one upgraded websocket connection.
 //
-// Reading: the server's poller hands a readable connection to a short-lived
-// reader goroutine (at most one per connection at a time), which reads
-// until the socket is drained, hands complete messages to the Handler in
-// order, and re-arms the poller. An idle connection has no goroutine and
-// no buffers.
+// Reading: on Linux the server's poller hands a readable connection to a
+// short-lived reader goroutine (at most one per connection at a time),
+// which reads until the socket is drained, hands complete messages to the
+// Handler in order, and re-arms the poller. An idle connection has no
+// goroutine and no buffers. Elsewhere (see Reader) one reader goroutine
+// per connection blocks in Read for its whole life, with the same
+// ordering and close rules.
 //
 // Writing: every outgoing frame goes through Send/SendParts into the
 // connection's queue, bounded in bytes. Exactly one writer goroutine at a
@@ -25,13 +27,14 @@ import (
 // all, in enqueue order.
 //
 // Lock order: Conn.mu is a leaf lock; nothing else is locked while it is
-// held (the poller's epoll_ctl is a system call, not a lock).
+// held (the poller's epoll_ctl and the portable reader's SetReadDeadline
+// are system calls, not locks).
 type Conn struct {
 	srv   *Server
 	o     *Options // the server's options when the connection was served
 	id    uint64
 	nc    net.Conn
-	fd    int
+	fd    int // the socket, for the epoll reader only
 	value any
 
 	lastRead atomic.Int64 // coarse unix nanoseconds of the last read
@@ -325,7 +328,8 @@ func (c *Conn) dropQueueLocked() {
 
 // closeTCPLocked closes the socket unless a reader is active, in which
 // case the reader closes it on its way out (so the reader never touches a
-// closed, possibly reused, fd number). It reports whether the caller must
+// closed, possibly reused, fd number); a reader blocked on the socket is
+// woken for that (kickReaderLocked). It reports whether the caller must
 // call finish. c.mu must be held.
 func (c *Conn) closeTCPLocked() bool {
 	if c.tcpClosed {
@@ -333,6 +337,7 @@ func (c *Conn) closeTCPLocked() bool {
 	}
 	c.tcpWanted = true
 	if c.reading {
+		c.kickReaderLocked()
 		return false
 	}
 	c.tcpClosed = true

@@ -21,7 +21,7 @@ func (ts *testServer) dialNotReading(t *testing.T) (net.Conn, *wsconn.Conn) {
 		nd := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 			var serr error
 			err := rc.Control(func(fd uintptr) {
-				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+				serr = setReceiveBuffer(fd, 4096)
 			})
 			if err != nil {
 				return err

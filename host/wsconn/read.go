@@ -2,101 +2,16 @@ package wsconn
 
 import (
 	"errors"
-	"io"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
-	"golang.org/x/sys/unix"
 )
-
-// readable is called by the poller when the socket has data or an error.
-func (c *Conn) readable() {
-	c.mu.Lock()
-	if c.reading || c.tcpClosed {
-		c.mu.Unlock()
-		return
-	}
-	c.reading = true
-	c.mu.Unlock()
-	go c.readPass(nil)
-}
-
-// readPass is one reader goroutine's turn: process initial bytes, then read
-// until the socket would block, then re-arm the poller and exit.
-func (c *Conn) readPass(initial []byte) {
-	ok := true
-	if len(initial) > 0 {
-		ok = c.feed(initial)
-	}
-	if ok {
-		c.readSocket()
-	}
-	c.mu.Lock()
-	c.reading = false
-	fin := false
-	switch {
-	case c.tcpWanted:
-		fin = c.closeTCPLocked()
-	case c.closing:
-		// A close frame is on its way out; keep reading so the client's
-		// close reply (or EOF) is seen, unless the socket is gone.
-		fallthrough
-	default:
-		if err := c.srv.poll.rearm(c.fd, c.id); err != nil {
-			c.srv.opts.Logger.Warn("epoll rearm failed", "conn", c.id, "err", err)
-			fin = c.closeTCPLocked()
-		}
-	}
-	c.mu.Unlock()
-	if fin {
-		c.finish()
-	}
-}
 
 // smallRead is the first read's buffer size. Idle clients send a small
 // message now and then; only a connection that fills it gets a large
 // buffer, which keeps the memory of thousands of quiet connections low
 // when many wake at once.
 const smallRead = 4 << 10
-
-// readSocket reads until EAGAIN, EOF or an error, feeding each chunk.
-func (c *Conn) readSocket() {
-	bp, pool := c.srv.rsmall.Get().(*[]byte), &c.srv.rsmall
-	defer func() { pool.Put(bp) }()
-	buf := *bp
-	for {
-		n, err := unix.Read(c.fd, buf)
-		if n > 0 {
-			c.lastRead.Store(c.srv.now.Load())
-			if !c.feed(buf[:n]) {
-				return
-			}
-			if n < len(buf) {
-				// Short read: the socket is most likely drained. The
-				// level-triggered re-arm reports anything that came since.
-				return
-			}
-			if pool == &c.srv.rsmall {
-				pool.Put(bp)
-				bp, pool = c.srv.rbufs.Get().(*[]byte), &c.srv.rbufs
-				buf = *bp
-			}
-			continue
-		}
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err == unix.EAGAIN:
-			return
-		case n == 0 && err == nil:
-			c.abort(ReasonEOF, io.EOF)
-			return
-		default:
-			c.abort(ReasonReadError, err)
-			return
-		}
-	}
-}
 
 // feed parses frames from data (after any pending partial frame) and hands
 // complete messages to the handler. It returns false when the connection

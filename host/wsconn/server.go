@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -86,9 +85,10 @@ type Handler interface {
 	OnClose(c *Conn, reason CloseReason)
 }
 
-// Server owns upgraded websocket connections: it reads them through one
-// epoll set, without a goroutine per idle connection, and writes them
-// through one bounded queue each. It is safe for concurrent use.
+// Server owns upgraded websocket connections: it reads them (on Linux
+// through one epoll set, without a goroutine per idle connection; on other
+// systems with one blocking reader goroutine each, see Reader) and writes
+// them through one bounded queue each. It is safe for concurrent use.
 type Server struct {
 	opts    Options                 // as NewServer got them; Logger and ReadBufferBytes hold for good
 	conns   atomic.Pointer[Options] // what connections served from now on get (SetOptions)
@@ -132,9 +132,9 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	s.rbufs.New = func() any { b := make([]byte, rb); return &b }
 	s.wbufs.New = func() any { b := make([]byte, 0, smallWrite); return &b }
 	s.now.Store(time.Now().UnixNano())
-	s.wg.Add(2)
-	go s.loop()
+	s.wg.Add(1)
 	go s.sweep()
+	s.startPoller()
 	return s, nil
 }
 
@@ -160,34 +160,20 @@ func (s *Server) Serve(nc net.Conn, buffered []byte, value any) (*Conn, error) {
 		nc.Close()
 		return nil, ErrServerClosed
 	}
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		nc.Close()
-		return nil, fmt.Errorf("wsconn: %T has no file descriptor", nc)
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("wsconn: syscall conn: %w", err)
-	}
 	c := &Conn{srv: s, o: s.conns.Load(), id: s.nextID.Add(1), nc: nc, value: value, pongAt: -1}
-	if err := raw.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("wsconn: fd: %w", err)
-	}
 	c.lastRead.Store(s.now.Load())
-	c.reading = true // the first read pass below owns the reader role
+	c.reading = true // the first read below owns the reader role
 	s.put(c)
-	if err := s.poll.add(c.fd, c.id); err != nil {
+	if err := s.attach(c); err != nil {
 		s.del(c.id)
 		nc.Close()
-		return nil, fmt.Errorf("wsconn: epoll add: %w", err)
+		return nil, err
 	}
 	if len(buffered) > 0 {
 		buffered = append([]byte(nil), buffered...)
 	}
 	s.h.OnOpen(c)
-	go c.readPass(buffered)
+	c.startReading(buffered)
 	return c, nil
 }
 
@@ -233,19 +219,6 @@ func (s *Server) each(fn func(c *Conn)) {
 		for _, c := range buf {
 			fn(c)
 		}
-	}
-}
-
-// loop dispatches readable connections to reader goroutines.
-func (s *Server) loop() {
-	defer s.wg.Done()
-	err := s.poll.wait(func(id uint64) {
-		if c := s.get(id); c != nil {
-			c.readable()
-		}
-	})
-	if err != nil {
-		s.opts.Logger.Error("poller stopped", "err", err)
 	}
 }
 

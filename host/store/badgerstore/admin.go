@@ -33,7 +33,10 @@ func (s *Store) exclusive(ctx context.Context, fn func() error) error {
 	}
 }
 
-// DiskUsage is the size of a store's files by badger part.
+// DiskUsage is the disk space of a store's files by badger part: their
+// allocated blocks (allocatedBytes), not their lengths, since badger
+// preallocates its value log and memtable logs as sparse files far longer
+// than their data. It is what the relayd_store_bytes metric counts.
 type DiskUsage struct {
 	// SST is the LSM tree's tables (*.sst): keys, and values under
 	// Options.ValueThreshold.
@@ -45,10 +48,10 @@ type DiskUsage struct {
 	Other int64
 }
 
-// Total returns the size of all the store's files.
+// Total returns the disk space of all the store's files.
 func (d DiskUsage) Total() int64 { return d.SST + d.VLog + d.Other }
 
-// DiskUsage returns the size of the store's files on disk.
+// DiskUsage returns the disk space the store's files take.
 func (s *Store) DiskUsage() (DiskUsage, error) {
 	var d DiskUsage
 	dirs := []string{s.db.Opts().Dir}
@@ -64,13 +67,14 @@ func (s *Store) DiskUsage() (DiskUsage, error) {
 			if err != nil {
 				return nil // removed meanwhile (a compaction)
 			}
+			n := int64(allocatedBytes(info))
 			switch {
 			case strings.HasSuffix(path, ".sst"):
-				d.SST += info.Size()
+				d.SST += n
 			case strings.HasSuffix(path, ".vlog"):
-				d.VLog += info.Size()
+				d.VLog += n
 			default:
-				d.Other += info.Size()
+				d.Other += n
 			}
 			return nil
 		})

@@ -3,8 +3,6 @@ package badgerstore
 import (
 	"fmt"
 	"sync/atomic"
-
-	"golang.org/x/sys/unix"
 )
 
 // diskCheckBytes is how much the writer may write between two measures of
@@ -76,17 +74,6 @@ func (g *diskGuard) wrote(n int) error {
 	}
 	g.unlogged = 0
 	return g.check()
-}
-
-// statfsFree is the default Options.FreeSpace: the bytes available to an
-// unprivileged user (f_bavail), so that root's reserved blocks are not
-// counted as free.
-func statfsFree(dir string) (uint64, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return st.Bavail * uint64(st.Bsize), nil
 }
 
 // mib formats a byte count for logs and errors.

@@ -107,6 +107,15 @@
 // one batch), the memtables to flush and the compactions running when
 // ingest stops; the default, 1 GiB, is sized in RATIONALE.md.
 //
+// The free space is statfs's f_bavail on Linux, macOS, FreeBSD and
+// DragonFly, and GetDiskFreeSpaceEx's bytes available to the caller on
+// Windows. On other systems every measure fails: Open and the monitor log
+// it, the store assumes there is room, and the reserve is not enforced
+// unless Options.FreeSpace is given. Disk space (the replay estimate,
+// DiskUsage) is counted in allocated blocks on unix, where the files are
+// sparse, and in file lengths on Windows, whose file information has no
+// block count.
+//
 // # What is verified on read
 //
 // Badger checks every table block it reads from disk against the block's

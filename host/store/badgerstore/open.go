@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/table"
@@ -155,11 +154,7 @@ func walFiles(dir string) (names []string, allocated uint64, err error) {
 			continue
 		}
 		names = append(names, filepath.Base(p))
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			allocated += uint64(st.Blocks) * 512
-		} else {
-			allocated += uint64(fi.Size())
-		}
+		allocated += allocatedBytes(fi)
 	}
 	return names, allocated, nil
 }

@@ -88,7 +88,8 @@ type Options struct {
 	// Default 5 s.
 	DiskCheckInterval time.Duration
 	// FreeSpace returns the bytes available on the filesystem holding dir.
-	// Nil uses statfs(2); tests inject their own.
+	// Nil uses statfs(2) (GetDiskFreeSpaceEx on Windows); tests inject
+	// their own.
 	FreeSpace func(dir string) (uint64, error)
 
 	// RecordPath is the rollback record kept beside the store: the last
