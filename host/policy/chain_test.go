@@ -318,3 +318,43 @@ func TestChainKindsSkipsOtherKinds(t *testing.T) {
 		t.Fatal("kinds must not limit the REQ hook")
 	}
 }
+
+// TestChainHookKinds: HookKinds limits one hook (here deliver) and leaves
+// the others alone; with Kinds too, a call needs a kind in both; Wants
+// answers as the chain calls.
+func TestChainHookKinds(t *testing.T) {
+	tests := []struct {
+		name          string
+		kinds         []int
+		deliverKinds  []int
+		kind          int
+		event, delivr bool // called
+	}{
+		{"deliver kind listed", nil, []int{4, 1059}, 4, true, true},
+		{"deliver kind not listed", nil, []int{4, 1059}, 1, true, false},
+		{"no HookKinds", nil, nil, 1, true, true},
+		{"both, in both", []int{4, 7}, []int{4}, 4, true, true},
+		{"both, only in Kinds", []int{4, 7}, []int{4}, 7, true, false},
+		{"both, only in HookKinds", []int{7}, []int{4}, 4, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			p := &step{name: "p", hooks: policy.Hooks(policy.HookEvent, policy.HookDeliver),
+				verdict: policy.RejectWith(policy.PrefixRestricted, "no"), calls: &calls}
+			e := policy.Entry{Policy: p, Kinds: tc.kinds}
+			e.HookKinds[policy.HookDeliver] = tc.deliverKinds
+			ch := policy.NewChain(nil, e)
+			ev := &nostr.Event{Kind: tc.kind}
+			if got := ch.Event(context.Background(), &policy.EventInput{Event: ev}).Final(); got != tc.event {
+				t.Errorf("event hook called (refused) = %v, want %v", got, tc.event)
+			}
+			if got := ch.Deliver(context.Background(), &policy.DeliverInput{Event: ev}).Final(); got != tc.delivr {
+				t.Errorf("deliver hook called (refused) = %v, want %v", got, tc.delivr)
+			}
+			if got := ch.Wants(policy.HookDeliver, tc.kind); got != tc.delivr {
+				t.Errorf("Wants(deliver, %d) = %v, want %v", tc.kind, got, tc.delivr)
+			}
+		})
+	}
+}

@@ -63,6 +63,9 @@ type instance struct {
 	buf      []byte
 	bufField abi.Field
 	stdout   lineWriter
+	// kinds is what relayd_init declared with hook_kinds: the event kinds
+	// per hook (nil: every kind). The pool's first instance decides.
+	kinds [abi.MaxHook + 1][]int
 }
 
 // Call states of instance.start besides a running call's epoch (> 0). The

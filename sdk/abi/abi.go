@@ -125,6 +125,10 @@ const (
 	FuncDBList = "db_list"
 	// FuncDBUsage: (result i32) -> i32; writes DBUsageLen bytes.
 	FuncDBUsage = "db_usage"
+	// FuncHookKinds: (hook i32, kinds i32, count i32) -> i32. In relayd_init
+	// only: the event kinds (count little-endian u32) for which the host
+	// calls hook; it skips the call for other kinds (FeatureHookKinds).
+	FuncHookKinds = "hook_kinds"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -144,11 +148,15 @@ const (
 	// FeatureDB: the db_* functions reach the plugin's durable state,
 	// kept in the relay's event store.
 	FeatureDB Feature = 1 << 3
+	// FeatureHookKinds: hook_kinds limits an event hook to the kinds a
+	// plugin handles, so the host skips the other calls.
+	FeatureHookKinds Feature = 0x80
 )
 
 // HostFunctions returns the names of every host function in ModuleName.
 func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
-		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage}
+		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage,
+		FuncHookKinds}
 }
