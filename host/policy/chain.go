@@ -242,7 +242,7 @@ func (c *Chain) Filter(ctx context.Context, in *FilterInput) Verdict {
 			return v
 		}
 		if v.Action == Rewrite {
-			in.Filters = v.Filters
+			in.Filters, in.filtersJSON = v.Filters, nil
 			out = Verdict{Action: Rewrite, Filters: v.Filters}
 		}
 	}

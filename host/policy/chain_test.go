@@ -358,3 +358,38 @@ func TestChainHookKinds(t *testing.T) {
 		})
 	}
 }
+
+// filterSeer is a REQ policy that records the filters JSON it was given
+// and rewrites to its own filters if set.
+type filterSeer struct {
+	policy.Base
+	seen    *[]string
+	rewrite nostr.Filters
+}
+
+func (s *filterSeer) Name() string          { return "seer" }
+func (s *filterSeer) Hooks() policy.HookSet { return policy.Hooks(policy.HookReq) }
+
+func (s *filterSeer) Filter(_ context.Context, in *policy.FilterInput) (policy.Verdict, error) {
+	*s.seen = append(*s.seen, string(in.FiltersJSON()))
+	if s.rewrite != nil {
+		return policy.Verdict{Action: policy.Rewrite, Filters: s.rewrite}, nil
+	}
+	return policy.Verdict{}, nil
+}
+
+// TestChainFiltersJSONAfterRewrite: the filters JSON the policies share is
+// built again after a rewrite, so a later policy reads the rewritten
+// filters, not the client's.
+func TestChainFiltersJSONAfterRewrite(t *testing.T) {
+	var seen []string
+	ch := policy.NewChain(nil,
+		policy.Entry{Policy: &filterSeer{seen: &seen}},
+		policy.Entry{Policy: &filterSeer{seen: &seen, rewrite: nostr.Filters{{Kinds: []int{1}, Limit: 5}}}},
+		policy.Entry{Policy: &filterSeer{seen: &seen}})
+	ch.Filter(context.Background(), &policy.FilterInput{Hook: policy.HookReq, Filters: nostr.Filters{{Kinds: []int{4}}}})
+	want := []string{`[{"kinds":[4]}]`, `[{"kinds":[4]}]`, `[{"kinds":[1],"limit":5}]`}
+	if !reflect.DeepEqual(seen, want) {
+		t.Fatalf("policies saw %q, want %q", seen, want)
+	}
+}
