@@ -173,6 +173,7 @@
 #define RELAYD_FEATURE_STATE 0x2
 #define RELAYD_FEATURE_FILES 0x4
 #define RELAYD_FEATURE_DB 0x8
+#define RELAYD_FEATURE_HOOK_KINDS 0x80
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -219,6 +220,7 @@
 #define RELAYD_FUNC_DB_DELETE "db_delete"
 #define RELAYD_FUNC_DB_LIST "db_list"
 #define RELAYD_FUNC_DB_USAGE "db_usage"
+#define RELAYD_FUNC_HOOK_KINDS "hook_kinds"
 
 #define RELAYD_IMPORT(name) \
     __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
@@ -328,6 +330,13 @@ int32_t relayd_db_list(const void *prefix, int32_t prefix_len, const void *after
 /* relayd_db_usage writes keys, bytes, db_max_keys and db_max_bytes. */
 RELAYD_IMPORT(RELAYD_FUNC_DB_USAGE)
 int32_t relayd_db_usage(int64_t result[4]);
+
+/* relayd_hook_kinds, in relayd_init only, limits an event hook
+ * (RELAYD_HOOK_EVENT_PRE, RELAYD_HOOK_EVENT, RELAYD_HOOK_DELIVER) to count
+ * kinds: the relay skips the call for other kinds, as if it had accepted
+ * (RELAYD_FEATURE_HOOK_KINDS). */
+RELAYD_IMPORT(RELAYD_FUNC_HOOK_KINDS)
+int32_t relayd_hook_kinds(int32_t hook, const uint32_t *kinds, int32_t count);
 
 /* ---- Helpers --------------------------------------------------------- */
 

@@ -50,6 +50,10 @@ int32_t on_event(RELAYD_HOOK_ARGS) {
             sum += key_len + val_len;
         sum += relayd_db_usage(usage);
     }
+    {
+        static const uint32_t dm[2] = {4, 1059};
+        sum += relayd_hook_kinds(RELAYD_HOOK_DELIVER, dm, 2);
+    }
     sum += relayd_config_ints("kinds", kinds, 4);
     *relayd_put_int(relayd_put_str(buf, "n="), sum) = 0;
     switch (kind) {
