@@ -189,3 +189,27 @@ func emit(h abi.Hook, v Verdict) uint32 {
 	}
 	return abi.PackVerdict(v.action, v.prefix)
 }
+
+// DeliverKinds tells the relay that the OnDeliver handler acts only on
+// events of these kinds (0-65535): the relay then skips the call, and the
+// decoding of a stored event for it, for every other kind, as if the
+// handler had accepted. Call it in the OnInit handler; an empty list or a
+// call elsewhere is an error. A relay without the feature
+// (abi.FeatureHookKinds) calls the handler for every kind, so the handler
+// must still accept the kinds it does not handle.
+func DeliverKinds(kinds ...int) error {
+	if len(kinds) == 0 {
+		return &Error{Op: "DeliverKinds", Code: abi.ErrInvalid}
+	}
+	ks := make([]uint32, len(kinds))
+	for i, k := range kinds {
+		if k < 0 || k > 65535 {
+			return &Error{Op: "DeliverKinds", Code: abi.ErrInvalid}
+		}
+		ks[i] = uint32(k)
+	}
+	if imports.Features()&uint64(abi.FeatureHookKinds) == 0 {
+		return nil
+	}
+	return check("DeliverKinds", imports.HookKinds(uint32(abi.HookDeliver), ks))
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/nbd-wtf/go-nostr"
 )
 
 // Mode says whether a policy's verdicts are enforced.
@@ -40,12 +42,57 @@ type Entry struct {
 	// HookDeliver) to events of these kinds; the chain skips the policy
 	// for other kinds without calling it.
 	Kinds []int
+	// HookKinds, per hook, limits HookEventPre, HookEvent or HookDeliver
+	// further to the kinds the policy declared it handles (a plugin's
+	// hook_kinds); nil: every kind. A call is made only for a kind in both
+	// Kinds and HookKinds[h].
+	HookKinds [maxHook + 1][]int
 }
 
 type entry struct {
 	Entry
-	rec   Recorder // nil: calls are not measured (observe.go)
-	kinds *kindSet // nil: every kind
+	rec   Recorder              // nil: calls are not measured (observe.go)
+	kinds [maxHook + 1]*kindSet // per event hook; nil: every kind
+}
+
+// kindHooks are the hooks Kinds and HookKinds apply to.
+var kindHooks = [...]Hook{HookEventPre, HookEvent, HookDeliver}
+
+// skips reports whether e is not to be called on hook h for kind.
+func (e *entry) skips(h Hook, kind int) bool {
+	return e.kinds[h] != nil && !e.kinds[h].has(kind)
+}
+
+// skipsEvent is skips for ev's kind; it reads ev only if e has kinds.
+func (e *entry) skipsEvent(h Hook, ev *nostr.Event) bool {
+	return e.kinds[h] != nil && !e.kinds[h].has(ev.Kind)
+}
+
+// newKindSet is the set of kinds in both a and b (nil: every kind), or nil
+// if both are nil.
+func newKindSet(a, b []int) *kindSet {
+	if a == nil && b == nil {
+		return nil
+	}
+	var sa, sb kindSet
+	fill := func(s *kindSet, ks []int) {
+		if ks == nil {
+			for i := range s {
+				s[i] = ^uint64(0)
+			}
+		}
+		for _, k := range ks {
+			if k >= 0 && k < 65536 {
+				s[k>>6] |= 1 << (k & 63)
+			}
+		}
+	}
+	fill(&sa, a)
+	fill(&sb, b)
+	for i := range sa {
+		sa[i] &= sb[i]
+	}
+	return &sa
 }
 
 // kindSet is a bitmap of event kinds 0-65535.
@@ -73,13 +120,8 @@ func NewChain(log *slog.Logger, entries ...Entry) *Chain {
 	c := &Chain{log: log}
 	for _, e := range entries {
 		en := &entry{Entry: e}
-		if e.Kinds != nil {
-			en.kinds = &kindSet{}
-			for _, k := range e.Kinds {
-				if k >= 0 && k < 65536 {
-					en.kinds[k>>6] |= 1 << (k & 63)
-				}
-			}
+		for _, h := range kindHooks {
+			en.kinds[h] = newKindSet(e.Kinds, e.HookKinds[h])
 		}
 		c.entries = append(c.entries, en)
 		hs := e.Policy.Hooks()
@@ -98,6 +140,19 @@ func (c *Chain) Empty() bool { return c == nil || len(c.entries) == 0 }
 // Has reports whether any policy in the chain implements h. The relay uses it
 // to skip building inputs nobody reads.
 func (c *Chain) Has(h Hook) bool { return c != nil && len(c.byHook[h]) > 0 }
+
+// Wants reports whether a call of event hook h (HookEventPre, HookEvent,
+// HookDeliver) for an event of this kind reaches any policy, after the
+// entries' Kinds and HookKinds. The relay uses it to skip decoding a
+// stored event that no deliver hook will see.
+func (c *Chain) Wants(h Hook, kind int) bool {
+	for _, e := range c.hooked(h) {
+		if !e.skips(h, kind) {
+			return true
+		}
+	}
+	return false
+}
 
 // Entries returns the chain's entries in order.
 func (c *Chain) Entries() []Entry {
@@ -152,7 +207,7 @@ func (c *Chain) Connect(ctx context.Context, in *ConnInput) Verdict {
 // EventPre runs HookEventPre. It returns the first final verdict, or Accept.
 func (c *Chain) EventPre(ctx context.Context, in *EventInput) Verdict {
 	for _, e := range c.hooked(HookEventPre) {
-		if e.kinds != nil && !e.kinds.has(in.Event.Kind) {
+		if e.skipsEvent(HookEventPre, in.Event) {
 			continue
 		}
 		if v := c.call(HookEventPre, e, func() (Verdict, error) { return e.Policy.EventPre(ctx, in) }); v.Final() {
@@ -165,7 +220,7 @@ func (c *Chain) EventPre(ctx context.Context, in *EventInput) Verdict {
 // Event runs HookEvent. It returns the first final verdict, or Accept.
 func (c *Chain) Event(ctx context.Context, in *EventInput) Verdict {
 	for _, e := range c.hooked(HookEvent) {
-		if e.kinds != nil && !e.kinds.has(in.Event.Kind) {
+		if e.skipsEvent(HookEvent, in.Event) {
 			continue
 		}
 		if v := c.call(HookEvent, e, func() (Verdict, error) { return e.Policy.Event(ctx, in) }); v.Final() {
@@ -187,7 +242,7 @@ func (c *Chain) Filter(ctx context.Context, in *FilterInput) Verdict {
 			return v
 		}
 		if v.Action == Rewrite {
-			in.Filters = v.Filters
+			in.Filters, in.filtersJSON = v.Filters, nil
 			out = Verdict{Action: Rewrite, Filters: v.Filters}
 		}
 	}
@@ -211,7 +266,7 @@ func (c *Chain) Auth(ctx context.Context, in *AuthInput) Verdict {
 func (c *Chain) Deliver(ctx context.Context, in *DeliverInput) Verdict {
 	out := Verdict{Payload: in.Raw}
 	for _, e := range c.hooked(HookDeliver) {
-		if e.kinds != nil && !e.kinds.has(in.Event.Kind) {
+		if e.skipsEvent(HookDeliver, in.Event) {
 			continue
 		}
 		v := c.call(HookDeliver, e, func() (Verdict, error) { return e.Policy.Deliver(ctx, in) })

@@ -318,3 +318,78 @@ func TestChainKindsSkipsOtherKinds(t *testing.T) {
 		t.Fatal("kinds must not limit the REQ hook")
 	}
 }
+
+// TestChainHookKinds: HookKinds limits one hook (here deliver) and leaves
+// the others alone; with Kinds too, a call needs a kind in both; Wants
+// answers as the chain calls.
+func TestChainHookKinds(t *testing.T) {
+	tests := []struct {
+		name          string
+		kinds         []int
+		deliverKinds  []int
+		kind          int
+		event, delivr bool // called
+	}{
+		{"deliver kind listed", nil, []int{4, 1059}, 4, true, true},
+		{"deliver kind not listed", nil, []int{4, 1059}, 1, true, false},
+		{"no HookKinds", nil, nil, 1, true, true},
+		{"both, in both", []int{4, 7}, []int{4}, 4, true, true},
+		{"both, only in Kinds", []int{4, 7}, []int{4}, 7, true, false},
+		{"both, only in HookKinds", []int{7}, []int{4}, 4, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls []string
+			p := &step{name: "p", hooks: policy.Hooks(policy.HookEvent, policy.HookDeliver),
+				verdict: policy.RejectWith(policy.PrefixRestricted, "no"), calls: &calls}
+			e := policy.Entry{Policy: p, Kinds: tc.kinds}
+			e.HookKinds[policy.HookDeliver] = tc.deliverKinds
+			ch := policy.NewChain(nil, e)
+			ev := &nostr.Event{Kind: tc.kind}
+			if got := ch.Event(context.Background(), &policy.EventInput{Event: ev}).Final(); got != tc.event {
+				t.Errorf("event hook called (refused) = %v, want %v", got, tc.event)
+			}
+			if got := ch.Deliver(context.Background(), &policy.DeliverInput{Event: ev}).Final(); got != tc.delivr {
+				t.Errorf("deliver hook called (refused) = %v, want %v", got, tc.delivr)
+			}
+			if got := ch.Wants(policy.HookDeliver, tc.kind); got != tc.delivr {
+				t.Errorf("Wants(deliver, %d) = %v, want %v", tc.kind, got, tc.delivr)
+			}
+		})
+	}
+}
+
+// filterSeer is a REQ policy that records the filters JSON it was given
+// and rewrites to its own filters if set.
+type filterSeer struct {
+	policy.Base
+	seen    *[]string
+	rewrite nostr.Filters
+}
+
+func (s *filterSeer) Name() string          { return "seer" }
+func (s *filterSeer) Hooks() policy.HookSet { return policy.Hooks(policy.HookReq) }
+
+func (s *filterSeer) Filter(_ context.Context, in *policy.FilterInput) (policy.Verdict, error) {
+	*s.seen = append(*s.seen, string(in.FiltersJSON()))
+	if s.rewrite != nil {
+		return policy.Verdict{Action: policy.Rewrite, Filters: s.rewrite}, nil
+	}
+	return policy.Verdict{}, nil
+}
+
+// TestChainFiltersJSONAfterRewrite: the filters JSON the policies share is
+// built again after a rewrite, so a later policy reads the rewritten
+// filters, not the client's.
+func TestChainFiltersJSONAfterRewrite(t *testing.T) {
+	var seen []string
+	ch := policy.NewChain(nil,
+		policy.Entry{Policy: &filterSeer{seen: &seen}},
+		policy.Entry{Policy: &filterSeer{seen: &seen, rewrite: nostr.Filters{{Kinds: []int{1}, Limit: 5}}}},
+		policy.Entry{Policy: &filterSeer{seen: &seen}})
+	ch.Filter(context.Background(), &policy.FilterInput{Hook: policy.HookReq, Filters: nostr.Filters{{Kinds: []int{4}}}})
+	want := []string{`[{"kinds":[4]}]`, `[{"kinds":[4]}]`, `[{"kinds":[1],"limit":5}]`}
+	if !reflect.DeepEqual(seen, want) {
+		t.Fatalf("policies saw %q, want %q", seen, want)
+	}
+}

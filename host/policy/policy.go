@@ -22,6 +22,7 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/nbd-wtf/go-nostr"
 )
@@ -152,6 +153,23 @@ type FilterInput struct {
 	// policy in the chain rewrote them. Policies must not modify them;
 	// return Rewrite with new filters instead.
 	Filters nostr.Filters
+
+	// filtersJSON caches FiltersJSON; the chain clears it on a rewrite.
+	filtersJSON []byte
+}
+
+// FiltersJSON returns Filters as a JSON array (encoding/json), built once
+// for all the policies of a chain that read it and again after a rewrite.
+// The result is shared: do not modify it.
+func (in *FilterInput) FiltersJSON() []byte {
+	if in.filtersJSON == nil {
+		b, err := json.Marshal(in.Filters)
+		if err != nil {
+			b = []byte("[]")
+		}
+		in.filtersJSON = b
+	}
+	return in.filtersJSON
 }
 
 // AuthInput is what a policy sees of a NIP-42 AUTH.

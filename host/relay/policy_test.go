@@ -335,3 +335,50 @@ func TestPolicyLimitationInNIP11(t *testing.T) {
 		t.Fatalf("supported_nips %v lacks 13 or 77", info.SupportedNIPs)
 	}
 }
+
+// TestPolicyDeliverHookKinds: a deliver hook limited by HookKinds to kind 4
+// still drops a stored and a live DM for a third party, and is not called
+// for other kinds, stored (which the relay then sends without decoding)
+// or live.
+func TestPolicyDeliverHookKinds(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int]int{}
+	dmOnly := policy.Entry{Policy: &fnPolicy{name: "dm", deliver: func(in *policy.DeliverInput) policy.Verdict {
+		mu.Lock()
+		seen[in.Event.Kind]++
+		mu.Unlock()
+		if in.Event.Kind == 4 && in.Event.Tags.FindWithValue("p", in.Session.Authed()) == nil {
+			return policy.Verdict{Action: policy.Reject}
+		}
+		return policy.Verdict{}
+	}}}
+	dmOnly.HookKinds[policy.HookDeliver] = []int{4}
+	tr := start(t, relay.Options{}, dmOnly)
+	alice, bob, eve := wsc.NewKey(), wsc.NewKey(), wsc.NewKey()
+	ca, ce := wsc.Dial(t, tr.url), wsc.Dial(t, tr.url)
+	ca.Auth(alice.SK, tr.url)
+	ce.Auth(eve.SK, tr.url)
+	dm := alice.Sign(t, 4, "secret", now(), nostr.Tag{"p", bob.PK})
+	ca.Publish(dm)
+	note := alice.Sign(t, 1, "public", now())
+	ca.Publish(note)
+	got := ce.Req("stored", nostr.Filter{Kinds: []int{1, 4}})
+	if len(got) != 1 || got[0].ID != note.ID {
+		t.Fatalf("eve got %d stored events, want only the note", len(got))
+	}
+	since := now() + 1
+	ce.Req("live", nostr.Filter{Kinds: []int{1, 4}, Since: &since})
+	live := alice.Sign(t, 1, "live note", now()+1)
+	ca.Publish(alice.Sign(t, 4, "live secret", now()+1, nostr.Tag{"p", bob.PK}))
+	ca.Publish(live)
+	if ev := wsc.Event(t, ce.Expect("EVENT")); ev.ID != live.ID {
+		t.Fatalf("eve got %q live, want only the note", ev.Content)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Kind 4: the stored DM, and the live one for each of eve's two open
+	// subscriptions.
+	if seen[1] != 0 || seen[4] != 3 {
+		t.Fatalf("deliver hook calls by kind %v, want only kind 4, three times", seen)
+	}
+}

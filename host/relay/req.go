@@ -167,6 +167,9 @@ func (s *session) sendStored(sb *sub) (map[string]struct{}, error) {
 // deliverStored runs the deliver hook on one stored event. It returns the
 // event JSON to send, or false to drop it.
 func (s *session) deliverStored(ctx context.Context, ch *policy.Chain, subID string, raw []byte) ([]byte, bool) {
+	if k, ok := rawKind(raw); ok && !ch.Wants(policy.HookDeliver, k) {
+		return raw, true // no deliver hook takes this kind: no need to decode
+	}
 	var ev nostr.Event
 	if err := ev.UnmarshalJSON(raw); err != nil {
 		s.r.log.Error("stored event does not parse", "err", err)
@@ -186,6 +189,24 @@ func (s *session) deliverStored(ctx context.Context, ch *policy.Chain, subID str
 // queue cap then decides.
 func (s *session) waitQueue() {
 	s.conn.WaitQueueBelow(s.conn.QueueCap()/2, time.Now().Add(s.conn.WriteTimeout()))
+}
+
+// rawKind returns the kind of a canonical event JSON, which go-nostr
+// writes first: {"kind":N,...}. It reports false for anything else, and
+// the caller then decodes the event.
+func rawKind(raw []byte) (int, bool) {
+	const prefix = `{"kind":`
+	if !bytes.HasPrefix(raw, []byte(prefix)) {
+		return 0, false
+	}
+	k, i := 0, len(prefix)
+	for ; i < len(raw) && raw[i] >= '0' && raw[i] <= '9' && i < len(prefix)+6; i++ {
+		k = k*10 + int(raw[i]-'0')
+	}
+	if i == len(prefix) || i >= len(raw) || raw[i] != ',' {
+		return 0, false
+	}
+	return k, true
 }
 
 // rawID returns the id of a canonical event JSON, which go-nostr writes as

@@ -99,7 +99,7 @@ func (p *Plugin) Filter(_ context.Context, in *policy.FilterInput) (policy.Verdi
 		return policy.Verdict{}, err
 	}
 	s := in.Session
-	inst.in = callInput{hook: h, sess: s, subID: in.SubID, filters: in.Filters}
+	inst.in = callInput{hook: h, sess: s, subID: in.SubID, filters: in}
 	st := inst.stack
 	st[0], st[1], st[2], st[3], st[4], st[5], st[6] = sessionID(s), 0, 0, 0, 0, uint64(uint32(len(in.Filters))), flags(s, sourceOf(s))
 	return p.run(inst, h)

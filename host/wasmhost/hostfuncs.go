@@ -2,6 +2,7 @@ package wasmhost
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"time"
 
@@ -51,6 +52,7 @@ func hostFuncs() []hostFunc {
 		{abi.FuncDBList, fsig(vt{i32, i32, i32, i32, i32, i32, i32, i32}, i32), hostDBList},
 		{abi.FuncDBUsage, fsig(vt{i32}, i32), hostDBUsage},
 		{abi.FuncStoreQuery, fsig(vt{i32, i32, i32, i32}, i32), hostStoreQuery},
+		{abi.FuncHookKinds, fsig(vt{i32, i32, i32}, i32), hostHookKinds},
 	}
 }
 
@@ -194,6 +196,44 @@ func hostGetFile(ctx context.Context, mod api.Module, s []uint64) {
 	s[0] = put(mem, api.DecodeU32(s[2]), api.DecodeU32(s[3]), b)
 }
 
+// maxHookKinds bounds one hook_kinds list (every kind, 0-65535, once).
+const maxHookKinds = 65536
+
+// hostHookKinds records, during relayd_init, the kinds an event hook
+// (event_pre, event, deliver) is limited to. A later call for the same
+// hook replaces the list.
+func hostHookKinds(ctx context.Context, mod api.Module, s []uint64) {
+	inst := instOf(ctx)
+	h, n := abi.Hook(api.DecodeU32(s[0])), api.DecodeU32(s[2])
+	switch {
+	case inst.cur != curInit:
+		s[0] = errno(abi.ErrUnavailable)
+		return
+	case h != abi.HookEventPre && h != abi.HookEvent && h != abi.HookDeliver, n == 0:
+		s[0] = errno(abi.ErrInvalid)
+		return
+	case n > maxHookKinds:
+		s[0] = errno(abi.ErrTooLarge)
+		return
+	}
+	b, ok := read(mod.Memory(), api.DecodeU32(s[1]), n*4)
+	if !ok {
+		s[0] = errno(abi.ErrMemory)
+		return
+	}
+	kinds := make([]int, n)
+	for i := range kinds {
+		k := binary.LittleEndian.Uint32(b[i*4:])
+		if k > 65535 {
+			s[0] = errno(abi.ErrInvalid)
+			return
+		}
+		kinds[i] = int(k)
+	}
+	inst.kinds[h] = kinds
+	s[0] = errno(abi.OK)
+}
+
 func hostSetOutput(ctx context.Context, mod api.Module, s []uint64) {
 	inst := instOf(ctx)
 	kind := abi.Output(api.DecodeU32(s[0]))
@@ -210,7 +250,7 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 }
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
-	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage | abi.FeatureTick
+	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage | abi.FeatureTick | abi.FeatureHookKinds
 	p := instOf(ctx).p
 	if p.env.store != nil {
 		f |= abi.FeatureStore | abi.FeatureQuery

@@ -3,7 +3,6 @@ package wasmhost
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -30,7 +29,7 @@ type callInput struct {
 	ev         *nostr.Event
 	raw        []byte
 	subID      string
-	filters    nostr.Filters
+	filters    *policy.FilterInput
 	source     policy.Source
 	sourceInfo string
 	receivedAt int64
@@ -56,13 +55,8 @@ func (inst *instance) field(f abi.Field) (string, []byte, abi.Errno) {
 		if in.hook != abi.HookReq && in.hook != abi.HookCount {
 			return "", nil, abi.ErrNotFound
 		}
-		return inst.derived(f, func(b []byte) []byte {
-			out, err := json.Marshal(in.filters)
-			if err != nil {
-				return append(b, "[]"...)
-			}
-			return append(b, out...)
-		})
+		// Built once per REQ for every plugin of the chain.
+		return "", in.filters.FiltersJSON(), abi.OK
 	case abi.FieldMethod, abi.FieldParams:
 		if in.hook != abi.HookManage {
 			return "", nil, abi.ErrNotFound

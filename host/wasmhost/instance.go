@@ -68,6 +68,9 @@ type instance struct {
 	// (OutputMethods), checked; the plugin keeps those of its first
 	// instance.
 	methods []string
+	// kinds is what relayd_init declared with hook_kinds: the event kinds
+	// per hook (nil: every kind). The pool's first instance decides.
+	kinds [abi.MaxHook + 1][]int
 }
 
 // Call states of instance.start besides a running call's epoch (> 0). The

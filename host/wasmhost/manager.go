@@ -346,6 +346,9 @@ func (m *Manager) chain() *policy.Chain {
 	entries := make([]policy.Entry, len(ps))
 	for i, p := range ps {
 		entries[i] = policy.Entry{Policy: p, Mode: p.set.mode, OnErr: p.set.onErr, Kinds: p.set.kinds}
+		for h, ks := range p.kinds {
+			entries[i].HookKinds[h] = ks
+		}
 	}
 	return policy.NewChain(m.log, entries...)
 }

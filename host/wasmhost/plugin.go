@@ -36,12 +36,15 @@ type env struct {
 type Plugin struct {
 	name, file string
 	sum        [3][32]byte // sha256 of the .wasm, the .toml and the listed files
-	set        resolved
-	env        *env
-	log        *slog.Logger
-	logs       logLimiter
-	space      *state.Space
-	db         *durable.Space // nil without a store that keeps plugin state
+	// kinds is what the first instance's relayd_init declared with
+	// hook_kinds, per hook; nil: every kind.
+	kinds [abi.MaxHook + 1][]int
+	set   resolved
+	env   *env
+	log   *slog.Logger
+	logs  logLimiter
+	space *state.Space
+	db    *durable.Space // nil without a store that keeps plugin state
 
 	rt       wazero.Runtime
 	compiled wazero.CompiledModule
@@ -162,6 +165,7 @@ func (p *Plugin) fill(ctx context.Context) error {
 				return err
 			}
 			p.ticks = p.ticksWanted(mask)
+			p.kinds = inst.kinds
 			if p.ex.limitation {
 				lctx, cancel := context.WithTimeout(ctx, p.initTimeout())
 				p.limits, err = inst.limitation(lctx)

@@ -20,7 +20,7 @@ func onFilters(r sdk.Req) sdk.Verdict {
 		return reject(sdk.AuthRequired, "reading requires authentication")
 	}
 	raw := r.FiltersJSON()
-	if !bytes.Contains(raw, []byte(`"kinds"`)) {
+	if !bytes.Contains(raw, []byte(`"kinds"`)) || noGatedKinds(raw) {
 		return sdk.Accept()
 	}
 	fs, err := filter.Parse(raw)
@@ -56,6 +56,45 @@ func onFilters(r sdk.Req) sdk.Verdict {
 		return sdk.Accept()
 	}
 	return sdk.RewriteFilters(filter.Append(nil, out))
+}
+
+// noGatedKinds reports, from a scan of the filters' JSON without parsing
+// it, that every "kinds" list holds only kinds this plugin does not gate
+// (neither a DM kind nor a read_auth kind), so that onFilters would accept.
+// It answers false, and onFilters parses, for anything it does not read
+// exactly: a "kinds" key not followed by a list of plain integers, an empty
+// list, a number of more than six digits. (A quote inside a JSON string is
+// escaped, so `"kinds"` can only be a key.)
+func noGatedKinds(raw []byte) bool {
+	const key = `"kinds"`
+	for {
+		i := bytes.Index(raw, []byte(key))
+		if i < 0 {
+			return true
+		}
+		raw = raw[i+len(key):]
+		if !bytes.HasPrefix(raw, []byte(":[")) {
+			return false
+		}
+		raw = raw[2:]
+		for {
+			k, j := 0, 0
+			for ; j < len(raw) && j < 6 && raw[j] >= '0' && raw[j] <= '9'; j++ {
+				k = k*10 + int(raw[j]-'0')
+			}
+			if j == 0 || j == len(raw) || j > 1 && raw[0] == '0' || cfg.dm.has(k) || cfg.read.has(k) {
+				return false
+			}
+			sep := raw[j]
+			raw = raw[j+1:]
+			if sep == ']' {
+				break
+			}
+			if sep != ',' {
+				return false
+			}
+		}
+	}
 }
 
 // narrow rewrites each filter so that DM kinds match only events authored

@@ -39,6 +39,13 @@ func setup() error {
 	register(c.gatesRead(), sdk.OnReq, onFilters)
 	register(c.gatesRead(), sdk.OnCount, onFilters)
 	register(!c.dm.empty(), sdk.OnDeliver, onDeliver)
+	if !c.dm.empty() {
+		// onDeliver accepts every other kind: the relay need not call it
+		// (nor decode a stored event for it) for them.
+		if err := sdk.DeliverKinds(c.DMKinds...); err != nil {
+			return err
+		}
+	}
 	if sdk.LogEnabled(sdk.LevelInfo) {
 		sdk.Log(sdk.LevelInfo, "auth: "+c.summary())
 	}

@@ -156,6 +156,19 @@ func TestFilters(t *testing.T) {
 			"reject auth-required: reading requires authentication"},
 		{"read_auth authed", `{"read_auth":true}`, as(bob), `[{"ids":["` + alice + `"]}]`, "accept"},
 		{"bad kinds", `{}`, as(bob), `[{"kinds":["4"]}]`, "reject invalid: bad kinds"},
+		// The scan that accepts without parsing (noGatedKinds) must not
+		// accept what the parse refuses.
+		{"scan: dm in a later filter", `{}`, anon(), `[{"kinds":[1,7]},{"limit":5,"kinds":[7,1059]}]`,
+			"reject auth-required: reading kind 1059 requires authentication"},
+		{"scan: spaces", `{}`, anon(), `[{"kinds" : [1, 4]}]`,
+			"reject auth-required: reading kind 4 requires authentication"},
+		{"scan: kinds in a tag value", `{}`, anon(), `[{"kinds":[1],"#t":["\"kinds\":[4]"]}]`, "accept"},
+		{"scan: leading zero", `{}`, anon(), `[{"kinds":[04]}]`,
+			"reject auth-required: reading kind 4 requires authentication"},
+		{"scan: empty list", `{}`, anon(), `[{"kinds":[]}]`, "accept"},
+		{"scan: seven digits", `{}`, anon(), `[{"kinds":[1000004]}]`, "accept"},
+		{"scan: read kind", `{"read_auth_kinds":[7]}`, anon(), `[{"kinds":[1,7]}]`,
+			"reject auth-required: reading kind 7 requires authentication"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

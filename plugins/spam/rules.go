@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -48,10 +46,41 @@ func checkNewAuthor(e sdk.Event, content string) (sdk.Verdict, bool) {
 	return refuse("rule=new_mentions mentions="+strconv.Itoa(mentions), "too many mentions for a new account (max "+strconv.Itoa(na.MaxMentions)+")"), true
 }
 
-// countLinks counts http:// and https:// URLs.
+// countLinks counts http:// and https:// URLs, in any case. It scans the
+// bytes, as strings.Count on strings.ToLower(content) would count them,
+// without the copy: no non-ASCII rune lower-cases to h, t, p, s, : or /
+// (the only one that lower-cases to ASCII is the Kelvin sign, to k), and
+// none of those bytes occurs inside a multi-byte UTF-8 sequence.
 func countLinks(content string) int {
-	lower := strings.ToLower(content)
-	return strings.Count(lower, "http://") + strings.Count(lower, "https://")
+	n := 0
+	for i := 0; i+7 <= len(content); i++ {
+		if content[i]|0x20 != 'h' || !hasFoldPrefix(content[i:], "http") {
+			continue
+		}
+		rest := content[i+4:]
+		if len(rest) > 0 && rest[0]|0x20 == 's' {
+			rest = rest[1:]
+		}
+		if strings.HasPrefix(rest, "://") {
+			n++
+			i = len(content) - len(rest) + 2
+		}
+	}
+	return n
+}
+
+// hasFoldPrefix reports whether s starts with lower, a lower-case ASCII
+// word of letters, in any case.
+func hasFoldPrefix(s, lower string) bool {
+	if len(s) < len(lower) {
+		return false
+	}
+	for i := range len(lower) {
+		if s[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // countMentions is the larger of the number of p tags and of nostr:npub /
@@ -111,12 +140,12 @@ func warnOnce(msg string) {
 // content is first seen; counters live in the host and are shared by all
 // instances.
 func floodCount(pubkey, content string) int64 {
-	norm := normalize(content)
+	norm := appendNormalized(normBuf[:0], content)
+	normBuf = norm
 	if len(norm) < cfg.Flood.MinLength {
 		return 0
 	}
-	sum := sha256.Sum256([]byte(norm))
-	h := hex.EncodeToString(sum[:16])
+	h := contentHash(norm)
 	stored, err := sdk.KVCAS("seen:"+h+":"+pubkey, nil, []byte{1}, cfg.Flood.window)
 	if err != nil {
 		return 0
@@ -138,7 +167,15 @@ func floodCount(pubkey, content string) int64 {
 // Its length is in bytes of the result; min_length counts those. ASCII
 // takes a fast path: this runs on every checked event.
 func normalize(content string) string {
-	b := make([]byte, 0, len(content))
+	return string(appendNormalized(nil, content))
+}
+
+// normBuf is floodCount's buffer for the normalised content, reused from
+// call to call (an instance runs one call at a time).
+var normBuf []byte
+
+// appendNormalized appends the normalised content to b (see normalize).
+func appendNormalized(b []byte, content string) []byte {
 	for i := 0; i < len(content); {
 		c := content[i]
 		switch {
@@ -163,7 +200,7 @@ func normalize(content string) string {
 		}
 		i++
 	}
-	return string(b)
+	return b
 }
 
 func isBech32(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

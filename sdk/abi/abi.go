@@ -139,6 +139,10 @@ const (
 	// -> i32. Reads the stored events matching one NIP-01 filter
 	// (FeatureQuery); see QueryHeaderLen for the result's layout.
 	FuncStoreQuery = "store_query"
+	// FuncHookKinds: (hook i32, kinds i32, count i32) -> i32. In relayd_init
+	// only: the event kinds (count little-endian u32) for which the host
+	// calls hook; it skips the call for other kinds (FeatureHookKinds).
+	FuncHookKinds = "hook_kinds"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -165,6 +169,9 @@ const (
 	FeatureQuery Feature = 0x20
 	// FeatureTick: the host calls relayd_on_tick every tick_ms.
 	FeatureTick Feature = 0x40
+	// FeatureHookKinds: hook_kinds limits an event hook to the kinds a
+	// plugin handles, so the host skips the other calls.
+	FeatureHookKinds Feature = 0x80
 )
 
 // HostMethods returns the NIP-86 management methods the relay serves
@@ -195,5 +202,5 @@ func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
 		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage,
-		FuncStoreQuery}
+		FuncStoreQuery, FuncHookKinds}
 }

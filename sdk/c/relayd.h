@@ -187,6 +187,7 @@
 #define RELAYD_FEATURE_MANAGE 0x10
 #define RELAYD_FEATURE_QUERY 0x20 /* relayd_store_query reads an event store */
 #define RELAYD_FEATURE_TICK 0x40  /* relayd_on_tick is called every tick_ms */
+#define RELAYD_FEATURE_HOOK_KINDS 0x80
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -247,6 +248,7 @@
 #define RELAYD_FUNC_DB_LIST "db_list"
 #define RELAYD_FUNC_DB_USAGE "db_usage"
 #define RELAYD_FUNC_STORE_QUERY "store_query"
+#define RELAYD_FUNC_HOOK_KINDS "hook_kinds"
 
 #define RELAYD_IMPORT(name) \
     __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
@@ -366,6 +368,13 @@ int32_t relayd_db_usage(int64_t result[4]);
  * RELAYD_ERR_TIMEOUT past the time, RELAYD_ERR_UNAVAILABLE without a store. */
 RELAYD_IMPORT(RELAYD_FUNC_STORE_QUERY)
 int32_t relayd_store_query(const char *filter, int32_t filter_len, void *buf, int32_t buf_limit);
+
+/* relayd_hook_kinds, in relayd_init only, limits an event hook
+ * (RELAYD_HOOK_EVENT_PRE, RELAYD_HOOK_EVENT, RELAYD_HOOK_DELIVER) to count
+ * kinds: the relay skips the call for other kinds, as if it had accepted
+ * (RELAYD_FEATURE_HOOK_KINDS). */
+RELAYD_IMPORT(RELAYD_FUNC_HOOK_KINDS)
+int32_t relayd_hook_kinds(int32_t hook, const uint32_t *kinds, int32_t count);
 
 /* ---- Helpers --------------------------------------------------------- */
 

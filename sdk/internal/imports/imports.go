@@ -52,6 +52,9 @@ func storeCount(filter unsafe.Pointer, filterLen uint32, result *int64) int32
 //go:wasmimport relayd_v1 features
 func features() uint64
 
+//go:wasmimport relayd_v1 hook_kinds
+func hookKinds(hook uint32, kinds unsafe.Pointer, count uint32) int32
+
 //go:wasmimport relayd_v1 get_file
 func getFile(name unsafe.Pointer, nameLen uint32, buf unsafe.Pointer, limit uint32) int32
 
@@ -144,6 +147,15 @@ func StoreCount(filter []byte, result *int64) int32 {
 
 // Features returns the host's feature bits.
 func Features() uint64 { return features() }
+
+// HookKinds limits hook to kinds (relayd_init only).
+func HookKinds(hook uint32, kinds []uint32) int32 {
+	var p unsafe.Pointer
+	if len(kinds) > 0 {
+		p = unsafe.Pointer(&kinds[0])
+	}
+	return hookKinds(hook, p, uint32(len(kinds)))
+}
 
 // GetFile reads listed file name into buf.
 func GetFile(name string, buf []byte) int32 {

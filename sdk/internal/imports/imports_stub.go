@@ -170,6 +170,21 @@ func StoreCount(filter []byte, result *int64) int32 {
 	return host.StoreCount(filter, result)
 }
 
+// KindsHost is implemented by a Host that keeps hook_kinds (optional: a
+// Host without it accepts the call and keeps calling every kind, which is
+// what a plugin must handle anyway).
+type KindsHost interface {
+	HookKinds(hook uint32, kinds []uint32) int32
+}
+
+// HookKinds limits hook to kinds (relayd_init only).
+func HookKinds(hook uint32, kinds []uint32) int32 {
+	if h, ok := host.(KindsHost); ok {
+		return h.HookKinds(hook, kinds)
+	}
+	return 0
+}
+
 // Features returns the host's feature bits.
 func Features() uint64 {
 	if host == nil {

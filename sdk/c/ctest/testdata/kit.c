@@ -73,6 +73,8 @@ int32_t on_event(RELAYD_HOOK_ARGS) {
         if (n > 0 && n <= (int32_t)sizeof buf && relayd_query_header((const uint8_t *)buf, n, &count, &flags))
             while (relayd_query_next(&p, (const uint8_t *)buf + n, &json, &json_len))
                 sum += json_len + (int32_t)count + (int32_t)flags;
+        static const uint32_t dm[2] = {4, 1059};
+        sum += relayd_hook_kinds(RELAYD_HOOK_DELIVER, dm, 2);
     }
     sum += relayd_config_ints("kinds", kinds, 4);
     *relayd_put_int(relayd_put_str(buf, "n="), sum) = 0;
