@@ -1,6 +1,7 @@
 package eventsig_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -103,4 +104,35 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCheckSharedSlot checks events of two authors whose pubkeys fall in
+// the same cache slot, alternately: each must be checked against its own
+// key, never the one the slot held.
+func TestCheckSharedSlot(t *testing.T) {
+	seen := map[int]string{} // slot -> secret key
+	var sk1, sk2 string
+	for sk1 == "" {
+		sk := nostr.GeneratePrivateKey()
+		pk, err := nostr.GetPublicKey(sk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := hex.DecodeString(pk[:4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		slot := (int(b[0])<<8 | int(b[1])) % 4096 // as Checker.pubkey
+		if other, ok := seen[slot]; ok {
+			sk1, sk2 = other, sk
+		}
+		seen[slot] = sk
+	}
+	a, b := signed(t, sk1, "a"), signed(t, sk2, "b")
+	var c eventsig.Checker
+	for i, ev := range []nostr.Event{a, b, a, b} {
+		if err := c.Check(&ev); err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
 }
