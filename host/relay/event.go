@@ -9,6 +9,7 @@ import (
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/eventsig"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
 )
@@ -87,10 +88,10 @@ func (r *Relay) admit(in *incoming, now int64, rules func(*nostr.Event) string) 
 		}
 	}
 	if in.verify {
-		if !ev.CheckID() {
+		switch err := r.sig.Check(ev); {
+		case errors.Is(err, eventsig.ErrID):
 			return &refusal{outcome: OutcomeInvalid, reason: "invalid: event id does not match its content"}
-		}
-		if okSig, err := ev.CheckSignature(); !okSig || err != nil {
+		case err != nil:
 			return &refusal{outcome: OutcomeInvalid, reason: "invalid: bad signature"}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relayd/relayd/host/envelope"
+	"github.com/relayd/relayd/host/eventsig"
 	"github.com/relayd/relayd/host/limits"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store"
@@ -94,6 +95,8 @@ type Relay struct {
 	chain *policy.Holder
 	ws    *wsconn.Server
 	subs  *subindex.Index[*sub]
+	// sig checks ids and signatures, keeping recent authors' parsed keys.
+	sig eventsig.Checker
 	// live holds the settings Reconfigure changes (live.go); reconf
 	// serialises Reconfigure.
 	live   atomic.Pointer[settings]
