@@ -158,7 +158,7 @@ func testCheck(t *testing.T, dir, auth string) {
 		want []string // lines or fragments of stdout
 	}{
 		{"defaults", []string{auth}, 0, []string{"plugin:     auth\n", "settings:   none (relay defaults)\n", "abi:        1\n",
-			"hooks:      req, count, deliver\n", "imports:    relayd_v1: get, ", "ok: the relay would load this plugin\n"}},
+			"hooks:      req, count, deliver\n", "imports:    relayd_v1: features, get, hook_kinds, ", "ok: the relay would load this plugin\n"}},
 		{"config flag after the file", []string{auth, "-config", publish}, 0, []string{"settings:   " + publish + "\n",
 			"hooks:      event_pre, req, count, deliver\n", `limitation: {"auth_required":true}` + "\n", "ok:"}},
 		{"settings beside the wasm", []string{beside}, 0, []string{"settings:   " + filepath.Join(besideDir, "auth.toml") + "\n",
