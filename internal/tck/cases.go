@@ -30,6 +30,12 @@ type Load struct {
 	// its settings, by name.
 	Config map[string]any    `json:"config"`
 	Files  map[string]string `json:"files"`
+	// Events are stored before the plugin loads, for store_query and
+	// store_count: each an event object (id and sig may be left out:
+	// the id is computed, the signature is not checked).
+	Events []map[string]any `json:"events"`
+	// QueryMaxEvents, if set, is the plugin's query_max_events setting.
+	QueryMaxEvents int `json:"query_max_events"`
 }
 
 // loadLine is a load line as written.

@@ -2,6 +2,7 @@ package tck
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
 	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/relayd/relayd/host/policy"
@@ -92,6 +94,10 @@ func startHost(ctx context.Context, dir string, wasm []byte, l Line) (*host, []s
 	if err != nil {
 		return nil, nil, fmt.Errorf("tck: open store: %w", err)
 	}
+	if err := saveEvents(ctx, st, l.Load.Events); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	h := &host{st: st, tr: newTracer(), log: &logSink{}}
 	h.m, err = wasmhost.NewManager(wasmhost.Options{Dir: plugins, Store: st, Logger: slog.New(h.log), RelayVersion: "tck"})
 	if err != nil {
@@ -113,6 +119,34 @@ func startHost(ctx context.Context, dir string, wasm []byte, l Line) (*host, []s
 		probs = append(probs, checkLoaded(h.p, l)...)
 	}
 	return h, probs, nil
+}
+
+// saveEvents stores a load's events, filling in a missing id and sig.
+func saveEvents(ctx context.Context, st *badgerstore.Store, events []map[string]any) error {
+	for i, m := range events {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("tck: event %d: %w", i, err)
+		}
+		ev := &nostr.Event{}
+		if err := ev.UnmarshalJSON(b); err != nil {
+			return fmt.Errorf("tck: event %d: %w", i, err)
+		}
+		if ev.ID == "" {
+			ev.ID = ev.GetID()
+		}
+		if ev.Sig == "" {
+			ev.Sig = strings.Repeat("f", 128)
+		}
+		raw, err := ev.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("tck: event %d: %w", i, err)
+		}
+		if err := st.Save(ctx, ev, raw); err != nil {
+			return fmt.Errorf("tck: save event %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 func (h *host) close() {

@@ -14,6 +14,9 @@ import (
 func settingsTOML(l *Load) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString("pool = 1\ntimeout_ms = 10000\n")
+	if l.QueryMaxEvents > 0 {
+		fmt.Fprintf(&b, "query_max_events = %d\n", l.QueryMaxEvents)
+	}
 	if len(l.Files) > 0 {
 		names := make([]string, 0, len(l.Files))
 		for n := range l.Files {

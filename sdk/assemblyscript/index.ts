@@ -13,3 +13,4 @@ export * from "./assembly/handlers";
 export * from "./assembly/state";
 export * from "./assembly/json";
 export * from "./assembly/config";
+export * from "./assembly/query";

@@ -1,7 +1,8 @@
 // Package assemblyscript tests the AssemblyScript SDK (sdk/assemblyscript)
 // through the real host where the conformance kit (sdk/tck) does not
 // reach: values larger than its read buffers, its JSON reader, views used
-// after their call, and its abort replacement.
+// after their call, and its abort replacement; and (newabi_test.go) its
+// management methods, store_query and tick on a real badger store.
 package assemblyscript
 
 import (

@@ -16,6 +16,8 @@ export const ExportOnCount: string = "relayd_on_count";
 export const ExportOnAuth: string = "relayd_on_auth";
 export const ExportOnDeliver: string = "relayd_on_deliver";
 export const ExportOnClose: string = "relayd_on_close";
+export const ExportOnManage: string = "relayd_on_manage";
+export const ExportOnTick: string = "relayd_on_tick";
 export const ExportPreempt: string = "relayd_preempt";
 export const Version: i32 = 1;
 export const HookParams: i32 = 7;
@@ -34,8 +36,10 @@ export const HookCount: i32 = 5;
 export const HookAuth: i32 = 6;
 export const HookDeliver: i32 = 7;
 export const HookClose: i32 = 8;
-export const MaxHook: i32 = 8;
-export const HookMaskAll: i32 = 0x1fe;
+export const HookManage: i32 = 9;
+export const MaxHook: i32 = 9;
+export const HookMaskAll: i32 = 0x3fe;
+export const HookTick: i32 = 10;
 
 // Actions
 export const ActionAccept: i32 = 0;
@@ -82,14 +86,18 @@ export const FieldConfig: i32 = 12;
 export const FieldPluginName: i32 = 13;
 export const FieldConnectedAt: i32 = 14;
 export const FieldRelayVersion: i32 = 15;
-export const MaxField: i32 = 15;
+export const FieldMethod: i32 = 16;
+export const FieldParams: i32 = 17;
+export const MaxField: i32 = 17;
 
 // Outputs
 export const OutputMessage: i32 = 1;
 export const OutputFilters: i32 = 2;
 export const OutputPayload: i32 = 3;
 export const OutputLimitation: i32 = 4;
-export const MaxOutput: i32 = 4;
+export const OutputMethods: i32 = 5;
+export const OutputResult: i32 = 6;
+export const MaxOutput: i32 = 6;
 
 // Errors
 export const OK: i32 = 0;
@@ -115,6 +123,9 @@ export const FeatureStore: i32 = 0x1;
 export const FeatureState: i32 = 0x2;
 export const FeatureFiles: i32 = 0x4;
 export const FeatureDB: i32 = 0x8;
+export const FeatureManage: i32 = 0x10;
+export const FeatureQuery: i32 = 0x20;
+export const FeatureTick: i32 = 0x40;
 
 // Limits
 export const MaxMessageLen: i32 = 512;
@@ -128,6 +139,9 @@ export const MaxHeaderNameLen: i32 = 64;
 export const MaxFileNameLen: i32 = 255;
 export const MaxFileLen: i32 = 8388608;
 export const MaxListEntries: i32 = 1024;
+export const MaxMethodsLen: i32 = 4096;
+export const MaxMethodLen: i32 = 64;
+export const MaxResultLen: i32 = 4194304;
 
 // Host functions
 export const ModuleName: string = "relayd_v1";
@@ -146,6 +160,7 @@ export const FuncKVSet: string = "kv_set";
 export const FuncKVCAS: string = "kv_cas";
 export const FuncKVDelete: string = "kv_delete";
 export const FuncStoreCount: string = "store_count";
+export const FuncStoreQuery: string = "store_query";
 export const FuncFeatures: string = "features";
 export const FuncGetFile: string = "get_file";
 export const FuncDBGet: string = "db_get";
@@ -161,3 +176,15 @@ export const DBEntryHeaderLen: i32 = 8;
 export const DBUsageLen: i32 = 32;
 export const DBDefaultMaxKeys: i32 = 100000;
 export const DBDefaultMaxBytes: i32 = 67108864;
+
+// Store query
+export const QueryHeaderLen: i32 = 8;
+export const QueryEntryHeaderLen: i32 = 4;
+export const QueryTruncated: i32 = 1;
+export const QueryDefaultMaxEvents: i32 = 1000;
+export const QueryDefaultMaxBytes: i32 = 4194304;
+export const QueryDefaultTimeoutMS: i32 = 1000;
+
+// Tick
+export const TickDefaultMS: i32 = 60000;
+export const TickDefaultTimeoutMS: i32 = 30000;

@@ -3,10 +3,12 @@
 import {
   ActionRewrite, HookAuth, HookClose, HookConnect, HookCount, HookDeliver, HookEvent, HookEventPre, HookReq,
   MaxMessageLen, OutputFilters, OutputLimitation, OutputMessage, OutputPayload, ErrInvalid,
+  FieldMethod, FieldParams, HookManage, HookTick, OutputMethods, OutputResult, OK,
 } from "./abi";
+import { JSONValue, parseJSON, quoteJSON } from "./json";
 import * as host from "./host";
-import { encodeOut, outPtr } from "./read";
-import { Verdict, accept } from "./verdict";
+import { Read, encodeOut, outPtr, readErr, readStr } from "./read";
+import { Prefix, Verdict, accept, reject } from "./verdict";
 import { Event, Req, Session, endCall } from "./views";
 
 let onConnectFn: ((s: Session) => Verdict) | null = null;
@@ -20,6 +22,41 @@ let onCloseFn: ((s: Session) => void) | null = null;
 let onInitFn: (() => string | null) | null = null;
 let onLimitationFn: (() => string) | null = null;
 let hooks: i32 = 0;
+
+/** Params are the params of a management method call, a JSON array. */
+export class Params {
+  constructor(public raw: string, public values: JSONValue[]) {}
+
+  /** length is the number of params. */
+  get length(): i32 { return this.values.length; }
+
+  /** string returns param i if it is a JSON string, else null. */
+  string(i: i32): string | null {
+    if (i < 0 || i >= this.values.length || !this.values[i].isString) return null;
+    return this.values[i].str;
+  }
+}
+
+/**
+ * ManageAnswer is what a management method's handler returns: manageResult
+ * (a JSON value), manageOK (true) or manageError (the API's error).
+ */
+export class ManageAnswer {
+  constructor(public result: string | null, public error: string | null) {}
+}
+
+/** manageResult answers with json, any JSON value. */
+export function manageResult(json: string): ManageAnswer { return new ManageAnswer(json, null); }
+
+/** manageOK answers true. */
+export function manageOK(): ManageAnswer { return new ManageAnswer(null, null); }
+
+/** manageError refuses with reason, the error the management API answers. */
+export function manageError(reason: string): ManageAnswer { return new ManageAnswer(null, reason); }
+
+const manageNames = new Array<string>(0);
+const manageFns = new Array<(p: Params) => ManageAnswer>(0);
+let onTickFn: (() => string | null) | null = null;
 
 function register(h: i32, set: bool): void {
   if (set) hooks |= 1 << h;
@@ -49,6 +86,42 @@ export function onDeliver(fn: (e: Event) => Verdict): void { onDeliverFn = fn; r
 
 /** onClose is told when a session ends. */
 export function onClose(fn: (s: Session) => void): void { onCloseFn = fn; register(HookClose, true); }
+
+/**
+ * onManage serves the NIP-86 management method named method (such as
+ * "banpubkey"; 1 to MaxMethodLen bytes of a-z, 0-9 and _) with fn.
+ * Register at the top level or in onInit. The relay refuses to load a
+ * plugin that declares a method the relay or another plugin serves, and
+ * answers only once the durable state writes fn made are committed. Check
+ * FeatureManage: an older host never calls it.
+ */
+export function onManage(method: string, fn: (p: Params) => ManageAnswer): void {
+  const i = manageNames.indexOf(method);
+  if (i >= 0) manageFns[i] = fn;
+  else { manageNames.push(method); manageFns.push(fn); }
+  register(HookManage, true);
+}
+
+/**
+ * onTick registers the plugin's periodic work (FeatureTick): the relay
+ * calls fn right after it loads the plugin, then tick_ms after the previous
+ * tick ended, on an instance of its own (hand results to the hooks through
+ * durable or shared state) with a deadline of its own. Return null, or a
+ * reason for a failed tick (logged by the relay; the hooks go on).
+ */
+export function onTick(fn: () => string | null): void { onTickFn = fn; register(HookTick, true); }
+
+/** methodsJSON is the declared methods as the JSON array OutputMethods takes. */
+export function methodsJSON(): string {
+  const names = manageNames.slice(0);
+  names.sort();
+  let out = "[";
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) out += ",";
+    out += quoteJSON(names[i]);
+  }
+  return out + "]";
+}
 
 /**
  * onInit runs once per instance when the relay loads the plugin, after the
@@ -82,7 +155,45 @@ export function initGuest(): i32 {
       return -1;
     }
   }
+  // An older host answers ErrInvalid and never calls the methods.
+  if (manageNames.length > 0) setOutput(OutputMethods, methodsJSON(), 0);
   return hooks;
+}
+
+/** manage is relayd_on_manage: runs the handler of the method called. */
+export function manage(): i32 {
+  const method = readStr(Read.Field, FieldMethod, null);
+  let v = accept();
+  if (readErr != OK) v = reject(Prefix.Error, "sdk: no method");
+  else {
+    const i = manageNames.indexOf(method);
+    if (i < 0) v = reject(Prefix.Invalid, "unknown method " + method);
+    else {
+      const raw = readStr(Read.Field, FieldParams, null);
+      const parsed = readErr == OK ? parseJSON(raw) : null;
+      if (parsed === null || !parsed.isArray) v = reject(Prefix.Error, "sdk: no params");
+      else {
+        const a = manageFns[i](new Params(raw, parsed.items));
+        const err = a.error;
+        const res = a.result;
+        if (err !== null) v = reject(Prefix.Invalid, err);
+        else if (res !== null && setOutput(OutputResult, res, 0) < 0) v = reject(Prefix.Error, "result over MaxResultLen");
+      }
+    }
+  }
+  endCall();
+  return emit(HookManage, v);
+}
+
+/** tick is relayd_on_tick: 0, or -1 with the reason as the message. */
+export function tick(): i32 {
+  const fn = onTickFn;
+  if (fn === null) return 0;
+  const err = fn();
+  endCall();
+  if (err === null) return 0;
+  setOutput(OutputMessage, err, MaxMessageLen);
+  return -1;
 }
 
 /** limitation is relayd_limitation. */

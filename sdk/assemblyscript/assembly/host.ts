@@ -52,6 +52,9 @@ export declare function kv_delete(key: usize, keyLen: i32): i32;
 @external("relayd_v1", "store_count")
 export declare function store_count(filter: usize, filterLen: i32, result: usize): i32;
 
+@external("relayd_v1", "store_query")
+export declare function store_query(filter: usize, filterLen: i32, buf: usize, bufLimit: i32): i32;
+
 @external("relayd_v1", "features")
 export declare function features(): i64;
 

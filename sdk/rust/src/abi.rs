@@ -29,6 +29,10 @@ pub const EXPORT_ON_AUTH: &str = "relayd_on_auth";
 pub const EXPORT_ON_DELIVER: &str = "relayd_on_deliver";
 /// Name of a guest export (required: no).
 pub const EXPORT_ON_CLOSE: &str = "relayd_on_close";
+/// Name of a guest export (required: no): runs a NIP-86 management method the plugin declared.
+pub const EXPORT_ON_MANAGE: &str = "relayd_on_manage";
+/// Name of a guest export (required: no): `() -> i32`, the plugin's periodic work.
+pub const EXPORT_ON_TICK: &str = "relayd_on_tick";
 /// Name of a guest export (required: must be absent).
 pub const EXPORT_PREEMPT: &str = "relayd_preempt";
 /// the value `relayd_abi_version` must return
@@ -57,10 +61,14 @@ pub const HOOK_AUTH: i32 = 6;
 pub const HOOK_DELIVER: i32 = 7;
 /// session closed (no verdict)
 pub const HOOK_CLOSE: i32 = 8;
-/// highest hook number
-pub const MAX_HOOK: i32 = 8;
+/// a NIP-86 management method the plugin declared (`relayd_on_manage`)
+pub const HOOK_MANAGE: i32 = 9;
+/// highest hook number with the hook signature
+pub const MAX_HOOK: i32 = 9;
 /// every hook
-pub const HOOK_MASK_ALL: i32 = 0x1fe;
+pub const HOOK_MASK_ALL: i32 = 0x3fe;
+/// not a hook with the hook signature: its bit in `relayd_init`'s mask asks for `relayd_on_tick` calls
+pub const HOOK_TICK: i32 = 10;
 /// let the message through to the next policy
 pub const ACTION_ACCEPT: i32 = 0;
 /// refuse: OK false, CLOSED, refused upgrade or dropped delivery
@@ -137,8 +145,12 @@ pub const FIELD_PLUGIN_NAME: i32 = 13;
 pub const FIELD_CONNECTED_AT: i32 = 14;
 /// the relay's version string
 pub const FIELD_RELAY_VERSION: i32 = 15;
+/// the management method called (manage)
+pub const FIELD_METHOD: i32 = 16;
+/// the management method's params, a JSON array (manage)
+pub const FIELD_PARAMS: i32 = 17;
 /// highest field number
-pub const MAX_FIELD: i32 = 15;
+pub const MAX_FIELD: i32 = 17;
 /// reason text for a reject or rate limit, or why `relayd_init` failed
 pub const OUTPUT_MESSAGE: i32 = 1;
 /// rewritten filters, a JSON array of filter objects (req, count)
@@ -147,8 +159,12 @@ pub const OUTPUT_FILTERS: i32 = 2;
 pub const OUTPUT_PAYLOAD: i32 = 3;
 /// a JSON object of NIP-11 `limitation` keys (`relayd_limitation`)
 pub const OUTPUT_LIMITATION: i32 = 4;
+/// the management methods the plugin serves, a JSON array of names (`relayd_init`)
+pub const OUTPUT_METHODS: i32 = 5;
+/// a management method's result, any JSON value (manage)
+pub const OUTPUT_RESULT: i32 = 6;
 /// highest output number
-pub const MAX_OUTPUT: i32 = 4;
+pub const MAX_OUTPUT: i32 = 6;
 /// success
 pub const OK: i32 = 0;
 /// no such field, tag, header or key
@@ -187,6 +203,12 @@ pub const FEATURE_STATE: i64 = 0x2;
 pub const FEATURE_FILES: i64 = 0x4;
 /// the `db_*` functions reach the plugin's durable state, kept in the relay's event store
 pub const FEATURE_DB: i64 = 0x8;
+/// the host routes the NIP-86 management methods a plugin declares to `relayd_on_manage`
+pub const FEATURE_MANAGE: i64 = 0x10;
+/// `store_query` reads events from an event store
+pub const FEATURE_QUERY: i64 = 0x20;
+/// the host calls `relayd_on_tick` every `tick_ms`
+pub const FEATURE_TICK: i64 = 0x40;
 /// bytes of `OutputMessage`
 pub const MAX_MESSAGE_LEN: i32 = 512;
 /// bytes of `OutputFilters`
@@ -209,6 +231,12 @@ pub const MAX_FILE_NAME_LEN: i32 = 255;
 pub const MAX_FILE_LEN: i64 = 8388608;
 /// entries one `db_list` call returns at most
 pub const MAX_LIST_ENTRIES: i32 = 1024;
+/// bytes of `OutputMethods`
+pub const MAX_METHODS_LEN: i32 = 4096;
+/// bytes of a management method name
+pub const MAX_METHOD_LEN: i32 = 64;
+/// bytes of `OutputResult`
+pub const MAX_RESULT_LEN: i32 = 4194304;
 /// import module of every host function
 pub const MODULE_NAME: &str = "relayd_v1";
 /// read an input field
@@ -241,6 +269,8 @@ pub const FUNC_KV_CAS: &str = "kv_cas";
 pub const FUNC_KV_DELETE: &str = "kv_delete";
 /// count stored events matching a filter
 pub const FUNC_STORE_COUNT: &str = "store_count";
+/// read the stored events matching a filter
+pub const FUNC_STORE_QUERY: &str = "store_query";
 /// host feature bits
 pub const FUNC_FEATURES: &str = "features";
 /// read a file listed in the plugin's settings
@@ -267,3 +297,19 @@ pub const DB_USAGE_LEN: i32 = 32;
 pub const DB_DEFAULT_MAX_KEYS: i64 = 100000;
 /// default of `db_max_bytes` (64 MiB)
 pub const DB_DEFAULT_MAX_BYTES: i64 = 67108864;
+/// bytes of the `store_query` result header: event count, flags (u32 each)
+pub const QUERY_HEADER_LEN: i32 = 8;
+/// bytes before each event's JSON in a `store_query` result: its length (u32)
+pub const QUERY_ENTRY_HEADER_LEN: i32 = 4;
+/// `store_query` result flag: a host bound cut the result; more events match
+pub const QUERY_TRUNCATED: i32 = 1;
+/// default of `query_max_events`
+pub const QUERY_DEFAULT_MAX_EVENTS: i32 = 1000;
+/// default of `query_max_bytes` (4 MiB)
+pub const QUERY_DEFAULT_MAX_BYTES: i32 = 4194304;
+/// default of `query_timeout_ms`
+pub const QUERY_DEFAULT_TIMEOUT_MS: i32 = 1000;
+/// default of `tick_ms`
+pub const TICK_DEFAULT_MS: i32 = 60000;
+/// default of `tick_timeout_ms`
+pub const TICK_DEFAULT_TIMEOUT_MS: i32 = 30000;

@@ -49,6 +49,8 @@ extern "C" {
     pub fn relayd_kv_delete(key: *const u8, key_len: i32) -> i32;
     #[link_name = "store_count"]
     pub fn relayd_store_count(filter: *const u8, filter_len: i32, result: *mut i64) -> i32;
+    #[link_name = "store_query"]
+    pub fn relayd_store_query(filter: *const u8, filter_len: i32, buf: *mut u8, buf_limit: i32) -> i32;
     #[link_name = "features"]
     pub fn relayd_features() -> i64;
     #[link_name = "get_file"]
@@ -93,6 +95,7 @@ mod stubs {
     pub unsafe fn relayd_kv_cas(k: *const u8, kl: i32, o: *const u8, ol: i32, v: *const u8, vl: i32, ttl: i64) -> i32 { U }
     pub unsafe fn relayd_kv_delete(key: *const u8, key_len: i32) -> i32 { U }
     pub unsafe fn relayd_store_count(filter: *const u8, filter_len: i32, result: *mut i64) -> i32 { U }
+    pub unsafe fn relayd_store_query(filter: *const u8, filter_len: i32, buf: *mut u8, buf_limit: i32) -> i32 { U }
     pub unsafe fn relayd_features() -> i64 { 0 }
     pub unsafe fn relayd_get_file(name: *const u8, name_len: i32, buf: *mut u8, buf_limit: i32) -> i32 { U }
     pub unsafe fn relayd_db_get(key: *const u8, key_len: i32, buf: *mut u8, buf_limit: i32) -> i32 { U }

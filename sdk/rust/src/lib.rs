@@ -39,22 +39,25 @@ mod host;
 #[doc(hidden)]
 pub mod imports;
 pub mod json;
+pub mod query;
 pub mod state;
 mod verdict;
 
 pub use event::{Event, Req, Session, Source};
-pub use handlers::Plugin;
+pub use handlers::{Params, Plugin};
 #[doc(hidden)]
-pub use handlers::{__dispatch, __init, __limitation};
+pub use handlers::{__dispatch, __init, __limitation, __manage, __tick};
 pub use host::{
     config_json, errno_text, features, file, log, log_enabled, now, plugin_name, relay_version, store_count, Error,
     Level, Result,
 };
+pub use query::{store_query, QueryResult};
 pub use verdict::{accept, rate_limited, reject, rewrite_event, rewrite_filters, shadow_reject, Action, Prefix, Verdict};
 
 /// Writes a plugin's exports: `relayd_abi_version`, `relayd_init` (which
-/// calls `setup`), `relayd_limitation` and the eight hooks. Use it once, at
-/// the top level of the plugin crate (a `cdylib`).
+/// calls `setup`), `relayd_limitation`, the eight hooks, `relayd_on_manage`
+/// and `relayd_on_tick`. Use it once, at the top level of the plugin crate
+/// (a `cdylib`).
 #[macro_export]
 macro_rules! plugin {
     ($setup:path) => {
@@ -78,6 +81,22 @@ macro_rules! plugin {
         $crate::plugin!(@hook relayd_on_auth, $crate::abi::HOOK_AUTH);
         $crate::plugin!(@hook relayd_on_deliver, $crate::abi::HOOK_DELIVER);
         $crate::plugin!(@hook relayd_on_close, $crate::abi::HOOK_CLOSE);
+        #[no_mangle]
+        pub extern "C" fn relayd_on_manage(
+            _session: i64,
+            _kind: i32,
+            _created_at: i64,
+            _received_at: i64,
+            _size: i32,
+            count: i32,
+            _flags: i32,
+        ) -> i32 {
+            $crate::__manage(count)
+        }
+        #[no_mangle]
+        pub extern "C" fn relayd_on_tick() -> i32 {
+            $crate::__tick()
+        }
     };
     (@hook $name:ident, $hook:expr) => {
         #[no_mangle]

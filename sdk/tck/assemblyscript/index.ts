@@ -10,7 +10,7 @@ import {
   accept, counterAdd, counterGet, features, fileString, kvCAS, kvDelete, kvGetString, kvSetString, log, now,
   onAuth, onClose, onConnect, onCount, onDeliver, onEvent, onEventPre, onInit, onLimitation, onReq,
   getConfig, pluginName, rateLimited, reject, rewriteEvent, rewriteFilters, shadowReject,
-  storeCount, take,
+  storeCount, storeQuery, take,
 } from "../../assemblyscript";
 import * as db from "../../assemblyscript/db";
 export * from "../../assemblyscript/exports";
@@ -40,7 +40,7 @@ function arity(op: string): i32 {
   if (op == "ratelimit" || op == "rewrite" || op == "get" || op == "tag" || op == "tagvalue" || op == "header" ||
     op == "file" || op == "config-ints" || op == "feature" || op == "counter-get" || op == "kv-get" ||
     op == "kv-del" || op == "db-get" || op == "db-has" || op == "db-del" || op == "db-keys" || op == "db-scan" || op == "db-count" ||
-    op == "store-count") return 1;
+    op == "store-count" || op == "store-query") return 1;
   return -1;
 }
 
@@ -196,6 +196,13 @@ function state(op: string, a: string[]): Result<string> {
   }
   if (op == "kv-del") return none(kvDelete(a[0]), "deleted");
   if (op == "store-count") return int(storeCount(a[0]));
+  if (op == "store-query") {
+    const q = storeQuery(a[0]);
+    if (!q.ok) return fail(q.err);
+    let out = q.events.length.toString() + (q.truncated ? " yes" : " no");
+    for (let i = 0; i < q.events.length; i++) out += (i == 0 ? " " : ",") + String.UTF8.byteLength(q.events[i], false).toString();
+    return ok(out);
+  }
   return durable(op, a);
 }
 

@@ -104,7 +104,7 @@ static const struct {
     {"header", 1}, {"file", 1}, {"config-ints", 1}, {"feature", 1}, {"log", 2},
     {"counter-add", 2}, {"counter-get", 1}, {"take", 4}, {"kv-set", 2}, {"kv-get", 1},
     {"kv-cas", 3}, {"kv-del", 1}, {"db-put", 2}, {"db-new", 2}, {"db-get", 1}, {"db-has", 1},
-    {"db-del", 1}, {"db-keys", 1}, {"db-scan", 1}, {"db-count", 1}, {"store-count", 1},
+    {"db-del", 1}, {"db-keys", 1}, {"db-scan", 1}, {"db-count", 1}, {"store-count", 1}, {"store-query", 1},
 };
 
 enum { CALL_SESSION, CALL_EVENT, CALL_REQ };
@@ -289,6 +289,29 @@ static int32_t pick(int32_t rc, int32_t yes_rc, const char *yes, int32_t no_rc, 
     return answer_rc(rc);
 }
 
+/* qbuf holds a relayd_store_query result: the kit's queries fit. */
+static uint8_t qbuf[16384];
+
+/* store_query answers "COUNT TRUNCATED LEN,LEN...": the events, whether a
+ * host bound cut the result (yes/no) and each event's JSON length. */
+static int32_t store_query(const char *filter) {
+    int32_t n = relayd_store_query(filter, len(filter), qbuf, (int32_t)sizeof qbuf);
+    if (n < 0)
+        return answer_rc(n);
+    if (n > (int32_t)sizeof qbuf)
+        return answer("(error too large for the TCK plugin)");
+    uint32_t count, flags;
+    if (!relayd_query_header(qbuf, n, &count, &flags))
+        return answer("(error short result)");
+    char *e = relayd_put_str(relayd_put_int(out, count), (flags & RELAYD_QUERY_TRUNCATED) ? " yes" : " no");
+    const uint8_t *p = qbuf + RELAYD_QUERY_HEADER_LEN;
+    const char *json;
+    int32_t jl;
+    for (int i = 0; relayd_query_next(&p, qbuf + n, &json, &jl); i++)
+        e = relayd_put_int(relayd_put_str(e, i == 0 ? " " : ","), jl);
+    return answer_n(out, (int32_t)(e - out));
+}
+
 static int32_t run_op(const char *op, char **a) {
     int64_t r = 0;
     if (eq(op, "get"))
@@ -328,6 +351,8 @@ static int32_t run_op(const char *op, char **a) {
         return pick(relayd_kv_delete(a[0], len(a[0])), 0, "deleted", 0, "deleted");
     if (eq(op, "store-count"))
         return answer_int(relayd_store_count(a[0], len(a[0]), &r), r);
+    if (eq(op, "store-query"))
+        return store_query(a[0]);
     if (eq(op, "db-put"))
         return pick(relayd_db_put(a[0], len(a[0]), a[1], len(a[1]), 0), 0, "ok", 0, "ok");
     if (eq(op, "db-new"))

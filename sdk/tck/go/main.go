@@ -60,7 +60,7 @@ var arity = map[string]int{
 	"reject": 2, "ratelimit": 1, "rewrite": 1, "get": 1, "tag": 1, "tagvalue": 1, "header": 1, "file": 1,
 	"config-ints": 1, "feature": 1, "log": 2, "counter-add": 2, "counter-get": 1, "take": 4,
 	"kv-set": 2, "kv-get": 1, "kv-cas": 3, "kv-del": 1, "db-put": 2, "db-new": 2, "db-get": 1,
-	"db-has": 1, "db-del": 1, "db-keys": 1, "db-scan": 1, "db-count": 1, "store-count": 1,
+	"db-has": 1, "db-del": 1, "db-keys": 1, "db-scan": 1, "db-count": 1, "store-count": 1, "store-query": 1,
 }
 
 func run(cmd string, c call) sdk.Verdict {
@@ -307,6 +307,16 @@ func state(op string, a []string) (string, error) {
 		return none("deleted", ok, err)
 	case "store-count":
 		return itoa(sdk.StoreCount(a[0]))
+	case "store-query":
+		r, err := sdk.StoreQuery(a[0])
+		if err != nil {
+			return "", err
+		}
+		out := strconv.Itoa(len(r.Events)) + " " + map[bool]string{true: "yes", false: "no"}[r.Truncated]
+		for i, e := range r.Events {
+			out += map[bool]string{true: " ", false: ","}[i == 0] + strconv.Itoa(len(e))
+		}
+		return out, nil
 	}
 	return durable(op, a)
 }

@@ -62,7 +62,8 @@ fn arity(op: &str) -> Option<usize> {
         "take" => 4,
         "ratelimit" | "rewrite" | "get" | "tag" | "tagvalue" | "header" | "file" | "config-ints" | "feature"
         | "counter-get" | "kv-get" | "kv-del" | "db-get" | "db-has" | "db-del" | "db-keys" | "db-scan" | "db-count"
-        | "store-count" => 1,
+        | "store-count"
+        | "store-query" => 1,
         _ => return None,
     })
 }
@@ -243,6 +244,15 @@ fn shared(op: &str, a: &[&str]) -> Result<String, Error> {
         }
         "kv-del" => state::kv_delete(a[0]).map(|ok| pick(ok, "deleted", "(none)")),
         "store-count" => relayd::store_count(a[0]).map(|n| n.to_string()),
+        "store-query" => relayd::store_query(a[0]).map(|r| {
+            let lens: Vec<String> = r.events().map(|e| e.len().to_string()).collect();
+            let mut out = format!("{} {}", r.len(), if r.truncated() { "yes" } else { "no" });
+            if !lens.is_empty() {
+                out.push(' ');
+                out.push_str(&lens.join(","));
+            }
+            out
+        }),
         _ => durable(op, a),
     }
 }
