@@ -126,6 +126,7 @@ export const FeatureDB: i32 = 0x8;
 export const FeatureManage: i32 = 0x10;
 export const FeatureQuery: i32 = 0x20;
 export const FeatureTick: i32 = 0x40;
+export const FeatureHookKinds: i32 = 0x80;
 
 // Limits
 export const MaxMessageLen: i32 = 512;
@@ -161,6 +162,7 @@ export const FuncKVCAS: string = "kv_cas";
 export const FuncKVDelete: string = "kv_delete";
 export const FuncStoreCount: string = "store_count";
 export const FuncStoreQuery: string = "store_query";
+export const FuncHookKinds: string = "hook_kinds";
 export const FuncFeatures: string = "features";
 export const FuncGetFile: string = "get_file";
 export const FuncDBGet: string = "db_get";

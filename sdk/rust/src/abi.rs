@@ -209,6 +209,8 @@ pub const FEATURE_MANAGE: i64 = 0x10;
 pub const FEATURE_QUERY: i64 = 0x20;
 /// the host calls `relayd_on_tick` every `tick_ms`
 pub const FEATURE_TICK: i64 = 0x40;
+/// `hook_kinds` limits an event hook to the kinds a plugin handles
+pub const FEATURE_HOOK_KINDS: i64 = 0x80;
 /// bytes of `OutputMessage`
 pub const MAX_MESSAGE_LEN: i32 = 512;
 /// bytes of `OutputFilters`
@@ -271,6 +273,8 @@ pub const FUNC_KV_DELETE: &str = "kv_delete";
 pub const FUNC_STORE_COUNT: &str = "store_count";
 /// read the stored events matching a filter
 pub const FUNC_STORE_QUERY: &str = "store_query";
+/// limit an event hook to some kinds (`relayd_init` only)
+pub const FUNC_HOOK_KINDS: &str = "hook_kinds";
 /// host feature bits
 pub const FUNC_FEATURES: &str = "features";
 /// read a file listed in the plugin's settings
