@@ -135,7 +135,7 @@ func parseLine(b []byte) (Line, error) {
 		return Line{}, err
 	}
 	if _, ok := hooks[c.Hook]; !ok {
-		return Line{}, fmt.Errorf("hook %q: want connect, event_pre, event, req, count, auth, deliver or close", c.Hook)
+		return Line{}, fmt.Errorf("hook %q: want connect, event_pre, event, req, count, auth, deliver, close or manage", c.Hook)
 	}
 	if c.Want == nil && c.Hook != "close" {
 		return Line{}, fmt.Errorf("case %q has no want", c.Name)

@@ -231,12 +231,37 @@ func (h *host) check(ctx context.Context, c *Case) []string {
 func (h *host) call(ctx context.Context, in *input) (policy.Verdict, error) {
 	deadline := time.Now().Add(time.Minute)
 	for {
-		v, err := in.call(ctx, h.p)
+		var v policy.Verdict
+		var err error
+		if in.hook == policy.HookManage {
+			v, err = h.manage(ctx, in.cmd)
+		} else {
+			v, err = in.call(ctx, h.p)
+		}
 		if !errors.Is(err, wasmhost.ErrBusy) || time.Now().After(deadline) {
 			return v, err
 		}
 		h.tr.reset()
 	}
+}
+
+// manage calls the TCK plugin's management method with cmd as its only
+// param, as the relay's management API does, and gives the answer as a
+// verdict: Accept with the result in Payload, or Reject with the refusal.
+func (h *host) manage(ctx context.Context, cmd string) (policy.Verdict, error) {
+	params, err := json.Marshal([]string{cmd})
+	if err != nil {
+		return policy.Verdict{}, fmt.Errorf("tck: %w", err)
+	}
+	res, err := h.m.Manage(ctx, ManageMethod, params)
+	var me *wasmhost.MethodError
+	if errors.As(err, &me) {
+		return policy.Verdict{Action: policy.Reject, Message: me.Message}, nil
+	}
+	if err != nil {
+		return policy.Verdict{}, err
+	}
+	return policy.Verdict{Action: policy.Accept, Payload: res}, nil
 }
 
 // checkState compares the host state with hs.
