@@ -23,6 +23,14 @@ var hooks = map[string]policy.Hook{
 // case calls it with its command as the only param.
 const ManageMethod = "tck"
 
+// TickHook is the hook name of a tick case: it waits for the plugin's
+// first tick (a load with [config] tick = true), which adds 1 to the
+// shared counter TickCounter, and answers accept.
+const TickHook = "tick"
+
+// TickCounter is the shared counter a TCK plugin's tick adds 1 to.
+const TickCounter = "tck-ticks"
+
 // The defaults of a case's input (sdk/tck/README.md).
 const (
 	defaultSessionID   = 7

@@ -202,6 +202,9 @@ func checkLoaded(p policy.Policy, l Line) []string {
 
 // check makes the case's call and compares what it gave.
 func (h *host) check(ctx context.Context, c *Case) []string {
+	if c.Hook == TickHook {
+		return h.waitTick(c)
+	}
 	in, err := buildInput(c)
 	if err != nil {
 		return []string{"bad case: " + err.Error()}
@@ -242,6 +245,27 @@ func (h *host) call(ctx context.Context, in *input) (policy.Verdict, error) {
 			return v, err
 		}
 		h.tr.reset()
+	}
+}
+
+// waitTick waits, for up to a minute (the tick instance is compiled and
+// started on a loaded machine), for the plugin's first tick to count in
+// TickCounter. The relay runs the first tick right after the load.
+func (h *host) waitTick(c *Case) []string {
+	sp := h.m.SharedState(PluginName)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := sp.CounterGet([]byte(TickCounter), time.Now().UnixNano())
+		if err == nil && n >= 1 {
+			if c.Want != nil && c.Want.Action != "accept" {
+				return []string{"a tick case wants accept"}
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return []string{fmt.Sprintf("no tick counted in %q within a minute (%d, %v)", TickCounter, n, err)}
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

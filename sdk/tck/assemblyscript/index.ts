@@ -10,7 +10,7 @@ import {
   accept, counterAdd, counterGet, features, fileString, kvCAS, kvDelete, kvGetString, kvSetString, log, now,
   onAuth, onClose, onConnect, onCount, onDeliver, onEvent, onEventPre, onInit, onLimitation, onReq,
   getConfig, pluginName, rateLimited, reject, rewriteEvent, rewriteFilters, shadowReject,
-  storeCount, storeQuery, take, ManageAnswer, Params, manageError, manageResult, onManage,
+  storeCount, storeQuery, take, ManageAnswer, Params, manageError, manageResult, onManage, onTick,
 } from "../../assemblyscript";
 import * as db from "../../assemblyscript/db";
 export * from "../../assemblyscript/exports";
@@ -19,6 +19,10 @@ onInit((): string | null => {
   const c = Config.load();
   const fail = c.string("init_fail");
   if (c.error !== null) return c.error;
+  if (c.bool("tick")) onTick((): string | null => {
+    const r = counterAdd("tck-ticks", 1);
+    return r.ok ? null : "counter_add: " + r.err.toString();
+  });
   return fail.length > 0 ? fail : null;
 });
 onLimitation((): string => "{\"tck\":1}");

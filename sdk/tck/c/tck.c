@@ -500,7 +500,22 @@ int32_t init(void) {
         }
     }
     relayd_declare_methods("[\"tck\"]");
+    static const char tick[] = "\"tick\":true";
+    for (int32_t i = 0; n > 0 && i + (int32_t)sizeof tick - 1 <= n; i++) {
+        int32_t j = 0;
+        while (tick[j] && out[i + j] == tick[j])
+            j++;
+        if (tick[j] == 0)
+            return RELAYD_HOOK_MASK_ALL | RELAYD_HOOK_BIT(RELAYD_HOOK_TICK);
+    }
     return RELAYD_HOOK_MASK_ALL;
+}
+
+/* on_tick counts the ticks in the shared counter tck-ticks ([config] tick). */
+RELAYD_EXPORT(RELAYD_EXPORT_ON_TICK)
+int32_t on_tick(void) {
+    int64_t r;
+    return relayd_counter_add("tck-ticks", 9, 1, 0, &r) < 0 ? -1 : 0;
 }
 
 /* manage serves the method tck: its first param is a command (sdk/tck/README.md,

@@ -51,12 +51,19 @@ func manage(p sdk.Params) ([]byte, error) {
 func setup() error {
 	var cfg struct {
 		InitFail string `json:"init_fail"`
+		Tick     bool   `json:"tick"`
 	}
 	if err := config.Decode(&cfg); err != nil {
 		return err
 	}
 	if cfg.InitFail != "" {
 		return errors.New(cfg.InitFail)
+	}
+	if cfg.Tick {
+		sdk.OnTick(func() error {
+			_, err := sdk.CounterAdd("tck-ticks", 1, 0)
+			return err
+		})
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ fn setup(p: &mut Plugin) -> Result<(), String> {
     });
     p.on_limitation(|| r#"{"tck":1}"#.to_string());
     p.on_manage("tck", manage);
+    if cfg.bool("tick")? == Some(true) {
+        p.on_tick(|| state::counter_add("tck-ticks", 1, 0).map(|_| ()).map_err(|e| e.to_string()));
+    }
     Ok(())
 }
 
