@@ -134,8 +134,8 @@ func parseLine(b []byte) (Line, error) {
 	if err := strict(b, &c); err != nil {
 		return Line{}, err
 	}
-	if _, ok := hooks[c.Hook]; !ok {
-		return Line{}, fmt.Errorf("hook %q: want connect, event_pre, event, req, count, auth, deliver or close", c.Hook)
+	if _, ok := hooks[c.Hook]; !ok && c.Hook != TickHook {
+		return Line{}, fmt.Errorf("hook %q: want connect, event_pre, event, req, count, auth, deliver, close, manage or tick", c.Hook)
 	}
 	if c.Want == nil && c.Hook != "close" {
 		return Line{}, fmt.Errorf("case %q has no want", c.Name)

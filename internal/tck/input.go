@@ -16,8 +16,20 @@ import (
 var hooks = map[string]policy.Hook{
 	"connect": policy.HookConnect, "event_pre": policy.HookEventPre, "event": policy.HookEvent,
 	"req": policy.HookReq, "count": policy.HookCount, "auth": policy.HookAuth,
-	"deliver": policy.HookDeliver, "close": policy.HookClose,
+	"deliver": policy.HookDeliver, "close": policy.HookClose, "manage": policy.HookManage,
 }
+
+// ManageMethod is the management method every TCK plugin serves; a manage
+// case calls it with its command as the only param.
+const ManageMethod = "tck"
+
+// TickHook is the hook name of a tick case: it waits for the plugin's
+// first tick (a load with [config] tick = true), which adds 1 to the
+// shared counter TickCounter, and answers accept.
+const TickHook = "tick"
+
+// TickCounter is the shared counter a TCK plugin's tick adds 1 to.
+const TickCounter = "tck-ticks"
 
 // The defaults of a case's input (sdk/tck/README.md).
 const (
@@ -34,6 +46,7 @@ const (
 // input is a case's call, built.
 type input struct {
 	hook    policy.Hook
+	cmd     string // a manage case's command
 	sess    *policy.Session
 	event   *nostr.Event
 	raw     []byte
@@ -44,7 +57,7 @@ type input struct {
 }
 
 func buildInput(c *Case) (*input, error) {
-	in := &input{hook: hooks[c.Hook], recv: defaultReceivedAt, sub: c.Sub}
+	in := &input{hook: hooks[c.Hook], recv: defaultReceivedAt, sub: c.Sub, cmd: c.Cmd}
 	if c.ReceivedAt != 0 {
 		in.recv = c.ReceivedAt
 	}

@@ -202,6 +202,9 @@ func checkLoaded(p policy.Policy, l Line) []string {
 
 // check makes the case's call and compares what it gave.
 func (h *host) check(ctx context.Context, c *Case) []string {
+	if c.Hook == TickHook {
+		return h.waitTick(c)
+	}
 	in, err := buildInput(c)
 	if err != nil {
 		return []string{"bad case: " + err.Error()}
@@ -231,12 +234,58 @@ func (h *host) check(ctx context.Context, c *Case) []string {
 func (h *host) call(ctx context.Context, in *input) (policy.Verdict, error) {
 	deadline := time.Now().Add(time.Minute)
 	for {
-		v, err := in.call(ctx, h.p)
+		var v policy.Verdict
+		var err error
+		if in.hook == policy.HookManage {
+			v, err = h.manage(ctx, in.cmd)
+		} else {
+			v, err = in.call(ctx, h.p)
+		}
 		if !errors.Is(err, wasmhost.ErrBusy) || time.Now().After(deadline) {
 			return v, err
 		}
 		h.tr.reset()
 	}
+}
+
+// waitTick waits, for up to a minute (the tick instance is compiled and
+// started on a loaded machine), for the plugin's first tick to count in
+// TickCounter. The relay runs the first tick right after the load.
+func (h *host) waitTick(c *Case) []string {
+	sp := h.m.SharedState(PluginName)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := sp.CounterGet([]byte(TickCounter), time.Now().UnixNano())
+		if err == nil && n >= 1 {
+			if c.Want != nil && c.Want.Action != "accept" {
+				return []string{"a tick case wants accept"}
+			}
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return []string{fmt.Sprintf("no tick counted in %q within a minute (%d, %v)", TickCounter, n, err)}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// manage calls the TCK plugin's management method with cmd as its only
+// param, as the relay's management API does, and gives the answer as a
+// verdict: Accept with the result in Payload, or Reject with the refusal.
+func (h *host) manage(ctx context.Context, cmd string) (policy.Verdict, error) {
+	params, err := json.Marshal([]string{cmd})
+	if err != nil {
+		return policy.Verdict{}, fmt.Errorf("tck: %w", err)
+	}
+	res, err := h.m.Manage(ctx, ManageMethod, params)
+	var me *wasmhost.MethodError
+	if errors.As(err, &me) {
+		return policy.Verdict{Action: policy.Reject, Message: me.Message}, nil
+	}
+	if err != nil {
+		return policy.Verdict{}, err
+	}
+	return policy.Verdict{Action: policy.Accept, Payload: res}, nil
 }
 
 // checkState compares the host state with hs.

@@ -51,7 +51,7 @@ func checkVerdict(w *Want, h policy.Hook, v policy.Verdict, err error) []string 
 	}
 	if len(w.Output) > 0 {
 		var got any = v.Filters
-		if h == policy.HookDeliver {
+		if h == policy.HookDeliver || h == policy.HookManage {
 			got = json.RawMessage(v.Payload)
 		}
 		if d := jsonDiff(w.Output, got); d != "" {

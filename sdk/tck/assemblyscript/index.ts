@@ -10,7 +10,7 @@ import {
   accept, counterAdd, counterGet, features, fileString, kvCAS, kvDelete, kvGetString, kvSetString, log, now,
   onAuth, onClose, onConnect, onCount, onDeliver, onEvent, onEventPre, onInit, onLimitation, onReq,
   getConfig, pluginName, rateLimited, reject, rewriteEvent, rewriteFilters, shadowReject,
-  storeCount, storeQuery, take,
+  storeCount, storeQuery, take, ManageAnswer, Params, manageError, manageResult, onManage, onTick,
 } from "../../assemblyscript";
 import * as db from "../../assemblyscript/db";
 export * from "../../assemblyscript/exports";
@@ -19,9 +19,25 @@ onInit((): string | null => {
   const c = Config.load();
   const fail = c.string("init_fail");
   if (c.error !== null) return c.error;
+  if (c.bool("tick")) onTick((): string | null => {
+    const r = counterAdd("tck-ticks", 1);
+    return r.ok ? null : "counter_add: " + r.err.toString();
+  });
   return fail.length > 0 ? fail : null;
 });
 onLimitation((): string => "{\"tck\":1}");
+// The method tck: its first param is a command (sdk/tck/README.md, "Management").
+onManage("tck", (p: Params): ManageAnswer => {
+  const cmd = p.string(0);
+  if (cmd === null) return manageError("want one string param");
+  const sp = cmd.indexOf(" ");
+  const op = sp < 0 ? cmd : cmd.substring(0, sp);
+  const rest = sp < 0 ? "" : cmd.substring(sp + 1);
+  if (op == "result") return manageResult(rest);
+  if (op == "refuse") return manageError(rest);
+  if (op == "params") return manageResult(p.raw);
+  return manageError("unknown command");
+});
 onConnect((s: Session): Verdict => run(s.header("x-tck"), s, null, null));
 onEventPre((e: Event): Verdict => run(e.content(), e.session, e, null));
 onEvent((e: Event): Verdict => run(e.content(), e.session, e, null));

@@ -499,7 +499,43 @@ int32_t init(void) {
             return relayd_init_fail(msg);
         }
     }
+    relayd_declare_methods("[\"tck\"]");
+    static const char tick[] = "\"tick\":true";
+    for (int32_t i = 0; n > 0 && i + (int32_t)sizeof tick - 1 <= n; i++) {
+        int32_t j = 0;
+        while (tick[j] && out[i + j] == tick[j])
+            j++;
+        if (tick[j] == 0)
+            return RELAYD_HOOK_MASK_ALL | RELAYD_HOOK_BIT(RELAYD_HOOK_TICK);
+    }
     return RELAYD_HOOK_MASK_ALL;
+}
+
+/* on_tick counts the ticks in the shared counter tck-ticks ([config] tick). */
+RELAYD_EXPORT(RELAYD_EXPORT_ON_TICK)
+int32_t on_tick(void) {
+    int64_t r;
+    return relayd_counter_add("tck-ticks", 9, 1, 0, &r) < 0 ? -1 : 0;
+}
+
+/* manage serves the method tck: its first param is a command (sdk/tck/README.md,
+ * "Management"), a JSON string the kit writes without escapes. */
+RELAYD_EXPORT(RELAYD_EXPORT_ON_MANAGE)
+int32_t manage(int64_t session, int32_t kind, int64_t created_at, int64_t received_at, int32_t size, int32_t count,
+               int32_t flags) {
+    (void)session, (void)kind, (void)created_at, (void)received_at, (void)size, (void)count, (void)flags;
+    int32_t n = relayd_read(RELAYD_FIELD_PARAMS, out, CAP);
+    if (n < 4 || out[0] != '[' || out[1] != '"' || out[n - 2] != '"' || out[n - 1] != ']')
+        return relayd_manage_error("want one string param");
+    if (n == 10 && out[2] == 'p' && out[3] == 'a' && out[4] == 'r' && out[5] == 'a' && out[6] == 'm' && out[7] == 's')
+        return relayd_manage_result(out, n);
+    out[n - 2] = 0;
+    char *cmd = out + 2;
+    if (cmd[0] == 'r' && cmd[1] == 'e' && cmd[2] == 's' && cmd[3] == 'u' && cmd[4] == 'l' && cmd[5] == 't' && cmd[6] == ' ')
+        return relayd_manage_result(cmd + 7, len(cmd + 7));
+    if (cmd[0] == 'r' && cmd[1] == 'e' && cmd[2] == 'f' && cmd[3] == 'u' && cmd[4] == 's' && cmd[5] == 'e' && cmd[6] == ' ')
+        return relayd_manage_error(cmd + 7);
+    return relayd_manage_error("unknown command");
 }
 
 RELAYD_EXPORT(RELAYD_EXPORT_LIMITATION)

@@ -26,17 +26,44 @@ func init() {
 	sdk.OnCount(onReq)
 	sdk.OnClose(func(s sdk.Session) { run(s.Header("x-tck"), call{s: s}) })
 	sdk.OnLimitation(func() map[string]any { return map[string]any{"tck": 1} })
+	sdk.OnManage("tck", manage)
+}
+
+// manage serves the method tck: its first param is a command
+// (sdk/tck/README.md, "Management").
+func manage(p sdk.Params) ([]byte, error) {
+	cmd, ok := p.String(0)
+	if !ok {
+		return nil, errors.New("want one string param")
+	}
+	op, rest, _ := strings.Cut(cmd, " ")
+	switch op {
+	case "result":
+		return []byte(rest), nil
+	case "refuse":
+		return nil, errors.New(rest)
+	case "params":
+		return append([]byte(nil), p.Raw()...), nil
+	}
+	return nil, errors.New("unknown command")
 }
 
 func setup() error {
 	var cfg struct {
 		InitFail string `json:"init_fail"`
+		Tick     bool   `json:"tick"`
 	}
 	if err := config.Decode(&cfg); err != nil {
 		return err
 	}
 	if cfg.InitFail != "" {
 		return errors.New(cfg.InitFail)
+	}
+	if cfg.Tick {
+		sdk.OnTick(func() error {
+			_, err := sdk.CounterAdd("tck-ticks", 1, 0)
+			return err
+		})
 	}
 	return nil
 }

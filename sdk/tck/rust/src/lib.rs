@@ -24,7 +24,24 @@ fn setup(p: &mut Plugin) -> Result<(), String> {
         run(&s.header("x-tck"), Call::Session(s));
     });
     p.on_limitation(|| r#"{"tck":1}"#.to_string());
+    p.on_manage("tck", manage);
+    if cfg.bool("tick")? == Some(true) {
+        p.on_tick(|| state::counter_add("tck-ticks", 1, 0).map(|_| ()).map_err(|e| e.to_string()));
+    }
     Ok(())
+}
+
+/// Serves the method tck: its first param is a command (sdk/tck/README.md,
+/// "Management").
+fn manage(p: &relayd::Params) -> Result<Option<String>, String> {
+    let cmd = p.string(0).ok_or_else(|| "want one string param".to_string())?;
+    let (op, rest) = cmd.split_once(' ').unwrap_or((cmd.as_str(), ""));
+    match op {
+        "result" => Ok(Some(rest.to_string())),
+        "refuse" => Err(rest.to_string()),
+        "params" => Ok(Some(String::from_utf8_lossy(&p.raw).into_owned())),
+        _ => Err("unknown command".to_string()),
+    }
 }
 
 fn on_event(e: &Event) -> Verdict {
