@@ -10,37 +10,19 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-)
 
-// abiRows returns name -> value of every ABI.md table row whose first cell
-// is a backticked identifier (as sdk/abi's own doc test reads it).
-func abiRows(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "abi", "ABI.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) < 4 || strings.TrimSpace(cells[0]) != "" {
-			continue
-		}
-		name := strings.TrimSpace(cells[1])
-		if !strings.HasPrefix(name, "`") || !strings.HasSuffix(name, "`") {
-			continue
-		}
-		rows[strings.Trim(name, "`")] = strings.Trim(strings.TrimSpace(cells[2]), "`")
-	}
-	return rows
-}
+	"github.com/relayd/relayd/sdk/internal/abidoc"
+)
 
 var constRE = regexp.MustCompile(`(?m)^export const (\w+): (?:i32|string) = (-?0x[0-9a-f]+|-?\d+|"[^"]*");$`)
 
 // TestConstantsMatchABI: assembly/abi.ts has every row of ABI.md's tables
 // with the same value, and nothing else.
 func TestConstantsMatchABI(t *testing.T) {
-	rows := abiRows(t)
+	rows, err := abidoc.Rows(filepath.Join("..", "..", "abi", "ABI.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(rows) < 100 {
 		t.Fatalf("read %d rows from ABI.md: is the parser broken?", len(rows))
 	}
@@ -56,8 +38,8 @@ func TestConstantsMatchABI(t *testing.T) {
 		t.Errorf("abi.ts has %d exports, %d of them constants this test reads", n, len(got))
 	}
 	for name, want := range rows {
-		if !strings.HasPrefix(want, `"`) && strings.ContainsAny(want, " ") {
-			continue // not a value (a signature or a prose cell)
+		if !abidoc.IsValue(want) {
+			continue // a signature or a prose cell
 		}
 		if g, ok := got[name]; !ok {
 			t.Errorf("abi.ts has no %s (ABI.md: %s)", name, want)

@@ -4,34 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
-	"strings"
 	"testing"
-	"unicode"
-)
 
-// abiRows returns name -> value of every ABI.md table row whose first cell
-// is a backticked identifier (as sdk/abi's own doc test reads it).
-func abiRows(t *testing.T) map[string]string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "abi", "ABI.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := map[string]string{}
-	for _, line := range strings.Split(string(b), "\n") {
-		cells := strings.Split(line, "|")
-		if len(cells) < 4 || strings.TrimSpace(cells[0]) != "" {
-			continue
-		}
-		name := strings.TrimSpace(cells[1])
-		if !strings.HasPrefix(name, "`") || !strings.HasSuffix(name, "`") {
-			continue
-		}
-		rows[strings.Trim(name, "`")] = strings.Trim(strings.TrimSpace(cells[2]), "`")
-	}
-	return rows
-}
+	"github.com/relayd/relayd/sdk/internal/abidoc"
+)
 
 var defineRE = regexp.MustCompile(`(?m)^#define (RELAYD_\w+) (-?0x[0-9a-f]+|-?\d+|"[^"]*")`)
 
@@ -51,44 +27,22 @@ func headerDefines(t *testing.T) map[string]string {
 
 // macroName turns an ABI constant into its C macro: HookEventPre ->
 // RELAYD_HOOK_EVENT_PRE, ExportABIVersion -> RELAYD_EXPORT_ABI_VERSION.
-func macroName(name string) string {
-	if name == "FuncKVCAS" { // two acronyms in a row
-		return "RELAYD_FUNC_KV_CAS"
-	}
-	r := []rune(name)
-	var b strings.Builder
-	for i, c := range r {
-		if i > 0 && unicode.IsUpper(c) {
-			prev := r[i-1]
-			nextLower := i+1 < len(r) && unicode.IsLower(r[i+1])
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-				b.WriteByte('_')
-			}
-		}
-		b.WriteRune(unicode.ToUpper(c))
-	}
-	return "RELAYD_" + b.String()
-}
-
-func sameValue(doc, c string) bool {
-	if strings.HasPrefix(doc, `"`) {
-		return doc == c
-	}
-	a, err1 := strconv.ParseInt(doc, 0, 64)
-	b, err2 := strconv.ParseInt(c, 0, 64)
-	return err1 == nil && err2 == nil && a == b
-}
+func macroName(name string) string { return "RELAYD_" + abidoc.UpperSnake(name) }
 
 // TestHeaderMatchesABI checks that relayd.h defines every constant of
 // ABI.md with the same value, and no value ABI.md does not have.
 func TestHeaderMatchesABI(t *testing.T) {
-	rows, defs := abiRows(t), headerDefines(t)
+	rows, err := abidoc.Rows(filepath.Join("..", "..", "abi", "ABI.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs := headerDefines(t)
 	if len(rows) < 100 {
 		t.Fatalf("read only %d rows from ABI.md", len(rows))
 	}
 	seen := map[string]bool{}
 	for name, doc := range rows {
-		if strings.HasPrefix(doc, "(func") || doc == "memory" || strings.Contains(doc, "signature") {
+		if !abidoc.IsValue(doc) {
 			doc = "" // a signature, not a value: the export name is checked below
 		}
 		macro := macroName(name)
@@ -97,7 +51,7 @@ func TestHeaderMatchesABI(t *testing.T) {
 		switch {
 		case !ok:
 			t.Errorf("%s (%s) missing from relayd.h", macro, name)
-		case doc != "" && !sameValue(doc, got):
+		case doc != "" && !abidoc.SameValue(doc, got):
 			t.Errorf("%s: relayd.h says %s, ABI.md says %s", macro, got, doc)
 		}
 	}
