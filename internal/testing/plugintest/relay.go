@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/internal/testing/relaydtest"
@@ -124,4 +127,58 @@ func WantClosed(t testing.TB, c *wsclient.Client, sub, reason string) {
 	if wsclient.Str(msg, 1) != sub || wsclient.Str(msg, 2) != reason {
 		t.Errorf("got CLOSED %q %q, want %q %q", wsclient.Str(msg, 1), wsclient.Str(msg, 2), sub, reason)
 	}
+}
+
+// Publish is one event CheckPublishes sends: its kind and content, and the
+// OK reason the relay must answer ("" means accepted).
+type Publish struct {
+	Name, Content string
+	Kind          int
+	Reason        string
+}
+
+// CheckPublishes signs each event with one new key and publishes it to the
+// relay at wsURL, in order, each as a subtest: the OK must be the exact
+// reason; the accepted events, and only they, must reach a live
+// subscriber in order and be stored. End the list with an accepted event,
+// so that a refused one delivered before it would show.
+func CheckPublishes(t *testing.T, wsURL string, events []Publish) {
+	t.Helper()
+	sub, pub := wsclient.Dial(t, wsURL), wsclient.Dial(t, wsURL)
+	k := wsclient.NewKey()
+	sub.Req("live", nostr.Filter{Authors: []string{k.PK}})
+	var want []string
+	for _, p := range events {
+		t.Run(p.Name, func(t *testing.T) {
+			ev := k.Sign(t, p.Kind, p.Content, nostr.Now())
+			if ok := pub.Publish(ev); ok.Accepted != (p.Reason == "") || ok.Reason != p.Reason {
+				t.Errorf("got %v, want reason %q", ok, p.Reason)
+			}
+			if p.Reason == "" {
+				want = append(want, ev.ID)
+			}
+		})
+	}
+	for _, id := range want {
+		if got := wsclient.Event(t, sub.Expect("EVENT")); got.ID != id {
+			t.Errorf("live event %s, want %s", got.ID, id)
+		}
+	}
+	if stored := pub.Req("stored", nostr.Filter{Authors: []string{k.PK}}); len(stored) != len(want) {
+		t.Errorf("stored %d events, want %d", len(stored), len(want))
+	}
+}
+
+// CheckLoadRefused loads the plugin name from wasmPath with settings into
+// a new relayd and waits for the log line saying its init refused the load
+// with reason (as the relay logs it, quotes escaped).
+func CheckLoadRefused(t *testing.T, name, wasmPath, settings, reason string) {
+	t.Helper()
+	dir := t.TempDir()
+	relaydtest.CopyPlugin(t, dir, name, wasmPath, settings)
+	cfg := relaydtest.Default(dir)
+	cfg.DataDir = t.TempDir()
+	r := relaydtest.Start(t, cfg)
+	r.WaitLog(t, `msg="wasm plugin failed to load" plugin=`+name+` file=`+
+		filepath.Join(dir, name+".wasm")+` err="plugin init failed: `+reason+`" running=none`, 10*time.Second)
 }

@@ -1,16 +1,10 @@
 package ckindblock_test
 
 import (
-	"path/filepath"
 	"testing"
-	"time"
-
-	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/examples/policies/internal/policytest"
 	"github.com/relayd/relayd/internal/testing/plugintest"
-	"github.com/relayd/relayd/internal/testing/relaydtest"
-	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
 func TestMain(m *testing.M) { plugintest.Main(m) }
@@ -20,39 +14,12 @@ func TestMain(m *testing.M) { plugintest.Main(m) }
 // neither stored nor delivered; other kinds are.
 func TestCKindBlockE2E(t *testing.T) {
 	r := plugintest.Start(t, "c-kind-block", policytest.BuildC(t, "../main.c"), plugintest.READMESettings(t, "../README.md"))
-	sub, pub := wsc.Dial(t, r.URL), wsc.Dial(t, r.URL)
-	k := wsc.NewKey()
-	sub.Req("live", nostr.Filter{Authors: []string{k.PK}})
-	tests := []struct {
-		name   string
-		kind   int
-		reason string // "" means accepted
-	}{
-		{"note", 1, ""},
-		{"dm", 4, "blocked: kind 4 is not accepted here"},
-		{"report", 1984, "blocked: kind 1984 is not accepted here"},
-		{"reaction", 7, ""}, // last accepted: a refused event delivered before it would show
-	}
-	var want []string
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ev := k.Sign(t, tc.kind, "hello", nostr.Now())
-			if ok := pub.Publish(ev); ok.Accepted != (tc.reason == "") || ok.Reason != tc.reason {
-				t.Errorf("got %v, want reason %q", ok, tc.reason)
-			}
-			if tc.reason == "" {
-				want = append(want, ev.ID)
-			}
-		})
-	}
-	for _, id := range want {
-		if got := wsc.Event(t, sub.Expect("EVENT")); got.ID != id {
-			t.Errorf("live event %s, want %s", got.ID, id)
-		}
-	}
-	if stored := pub.Req("stored", nostr.Filter{Authors: []string{k.PK}}); len(stored) != len(want) {
-		t.Errorf("stored %d events, want %d", len(stored), len(want))
-	}
+	plugintest.CheckPublishes(t, r.URL, []plugintest.Publish{
+		{Name: "note", Kind: 1, Content: "hello", Reason: ""},
+		{Name: "dm", Kind: 4, Content: "hello", Reason: "blocked: kind 4 is not accepted here"},
+		{Name: "report", Kind: 1984, Content: "hello", Reason: "blocked: kind 1984 is not accepted here"},
+		{Name: "reaction", Kind: 7, Content: "hello", Reason: ""}, // last accepted: a refused event delivered before it would show
+	})
 }
 
 // TestCKindBlockBadConfig: relayd_init refuses a bad config, and the relay
@@ -69,17 +36,7 @@ func TestCKindBlockBadConfig(t *testing.T) {
 		{"too many", "[config]\nkinds = [" + ints(65) + "]\n", "config: kinds has more than 64 entries"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			relaydtest.CopyPlugin(t, dir, "c-kind-block", wasm, tc.config)
-			cfg := relaydtest.Default(dir)
-			cfg.DataDir = t.TempDir()
-			r := relaydtest.Start(t, cfg)
-			// Start loads the plugins before it returns; one log line names
-			// the plugin, its file and the reason relayd_init gave.
-			r.WaitLog(t, `msg="wasm plugin failed to load" plugin=c-kind-block file=`+
-				filepath.Join(dir, "c-kind-block.wasm")+` err="plugin init failed: `+tc.reason+`" running=none`, 10*time.Second)
-		})
+		t.Run(tc.name, func(t *testing.T) { plugintest.CheckLoadRefused(t, "c-kind-block", wasm, tc.config, tc.reason) })
 	}
 }
 
