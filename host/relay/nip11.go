@@ -39,6 +39,9 @@ func (r *Relay) Info() Info {
 	if !o.noNeg {
 		nips = append(nips, 77)
 	}
+	if r.opts.Manage != nil {
+		nips = append(nips, 86) // the endpoint answers; admin_pubkeys (live) says who may use it
+	}
 	for k, v := range r.chain.Load().Limitation() {
 		if k == "supported_nips" {
 			nips = appendNIPs(nips, intList(v))

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,9 @@ func TestManageHostMethods(t *testing.T) {
 	info := nip11(t, r)
 	if info.Name != "Renamed" || info.Description != "A new description" || info.Icon != "https://example.com/icon.png" {
 		t.Errorf("NIP-11 at once: got %q %q %q", info.Name, info.Description, info.Icon)
+	}
+	if !slices.Contains(info.SupportedNIPs, 86) {
+		t.Errorf("NIP-11 supported_nips %v lacks 86, which this relay serves", info.SupportedNIPs)
 	}
 
 	if st := statusJSON(t, r); st.Name != "Renamed" || st.Description != "A new description" {
