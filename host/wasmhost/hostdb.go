@@ -6,6 +6,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/relayd/relayd/host/wasmhost/durable"
 	"github.com/relayd/relayd/sdk/abi"
 )
 
@@ -24,15 +25,26 @@ func view(mem api.Memory, buf, limit uint32) ([]byte, bool) {
 	return mem.Read(buf, limit)
 }
 
-func hostDBGet(ctx context.Context, mod api.Module, s []uint64) {
+// keyed reads what every keyed db_* call starts with: the plugin's durable
+// state and the key at (s[0], s[1]). ok is false when the call is answered
+// already (s[0] holds ErrUnavailable or the key's error).
+func keyed(ctx context.Context, mod api.Module, s []uint64) (*durable.Space, api.Memory, []byte, bool) {
 	db, mem := instOf(ctx).p.db, mod.Memory()
 	if db == nil {
 		s[0] = errno(abi.ErrUnavailable)
-		return
+		return nil, nil, nil, false
 	}
 	k, e := key(mem, api.DecodeU32(s[0]), api.DecodeU32(s[1]))
 	if e != abi.OK {
 		s[0] = errno(e)
+		return nil, nil, nil, false
+	}
+	return db, mem, k, true
+}
+
+func hostDBGet(ctx context.Context, mod api.Module, s []uint64) {
+	db, mem, k, ok := keyed(ctx, mod, s)
+	if !ok {
 		return
 	}
 	buf, ok := view(mem, api.DecodeU32(s[2]), api.DecodeU32(s[3]))
@@ -44,14 +56,8 @@ func hostDBGet(ctx context.Context, mod api.Module, s []uint64) {
 }
 
 func hostDBPut(ctx context.Context, mod api.Module, s []uint64) {
-	db, mem := instOf(ctx).p.db, mod.Memory()
-	if db == nil {
-		s[0] = errno(abi.ErrUnavailable)
-		return
-	}
-	k, e := key(mem, api.DecodeU32(s[0]), api.DecodeU32(s[1]))
-	if e != abi.OK {
-		s[0] = errno(e)
+	db, mem, k, ok := keyed(ctx, mod, s)
+	if !ok {
 		return
 	}
 	val, e := value(mem, api.DecodeU32(s[2]), api.DecodeU32(s[3]))
@@ -63,28 +69,16 @@ func hostDBPut(ctx context.Context, mod api.Module, s []uint64) {
 }
 
 func hostDBDelete(ctx context.Context, mod api.Module, s []uint64) {
-	db, mem := instOf(ctx).p.db, mod.Memory()
-	if db == nil {
-		s[0] = errno(abi.ErrUnavailable)
-		return
-	}
-	k, e := key(mem, api.DecodeU32(s[0]), api.DecodeU32(s[1]))
-	if e != abi.OK {
-		s[0] = errno(e)
+	db, _, k, ok := keyed(ctx, mod, s)
+	if !ok {
 		return
 	}
 	s[0] = errno(db.Delete(k))
 }
 
 func hostDBList(ctx context.Context, mod api.Module, s []uint64) {
-	db, mem := instOf(ctx).p.db, mod.Memory()
-	if db == nil {
-		s[0] = errno(abi.ErrUnavailable)
-		return
-	}
-	prefix, e := key(mem, api.DecodeU32(s[0]), api.DecodeU32(s[1]))
-	if e != abi.OK {
-		s[0] = errno(e)
+	db, mem, prefix, ok := keyed(ctx, mod, s)
+	if !ok {
 		return
 	}
 	after, e := key(mem, api.DecodeU32(s[2]), api.DecodeU32(s[3]))
