@@ -280,12 +280,13 @@ func TestConfigReloadSyncPeers(t *testing.T) {
 	a := relaydtest.StartFile(t, path, "")
 	writeFile(t, path, "name = \"a\"\n[[sync]]\nurl = \""+b.URL+"\"\ndir = \"down\"\n")
 	reloadAndWait(t, a, "success")
-	ca := wsc.Dial(t, a.URL)
 	deadline := time.Now().Add(30 * time.Second)
 	for i := 0; ; i++ {
-		sub := "q" + strconv.Itoa(i)
-		got := ca.Req(sub, nostr.Filter{IDs: []string{ev.ID}})
-		ca.Send("CLOSE", sub)
+		// A fresh connection per try: on a reused one the event can arrive
+		// live on the previous try's subscription before its CLOSE.
+		ca := wsc.Dial(t, a.URL)
+		got := ca.Req("q"+strconv.Itoa(i), nostr.Filter{IDs: []string{ev.ID}})
+		ca.NC.Close()
 		if len(got) > 0 {
 			break
 		}
