@@ -114,6 +114,10 @@ type Config struct {
 	// Sync lists the relays to sync with ([[sync]] tables). A reload that
 	// changes them restarts the sync peers.
 	Sync []SyncPeer `toml:"sync" reload:"live"`
+
+	// Cluster, when its table turns it on, makes this node one of several
+	// acting as one relay through NATS JetStream (host/cluster).
+	Cluster Cluster `toml:"cluster" reload:"restart"`
 }
 
 // Duration is a time.Duration that reads "10s" style strings from TOML.
@@ -241,6 +245,7 @@ func (c Config) problems() error {
 		errs = append(errs, fmt.Errorf("metrics_listen %q is the listen address; leave it unset to serve /metrics there", c.MetricsListen))
 	}
 	errs = append(errs, c.validateSync()...)
+	errs = append(errs, c.validateCluster()...)
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
