@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/relayd/relayd/host/cluster"
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
@@ -80,6 +81,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 			log.Error("closing store", "err", err)
 		}
 	}()
+	cn, err := startCluster(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer cn.close()
 	live := config.NewLive(cfg)
 	holder := &policy.Holder{}
 	tel.observe(holder)
@@ -131,6 +137,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		go serveDebug(cfg.DebugListen, log)
 	}
 	announce(ctx, h.Listening, addr)
+	cn.announce(ctx, cluster.NodeInfo{URL: "ws://" + addr, Version: h.Version})
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/relayd/relayd/host/cluster"
+	"github.com/relayd/relayd/host/config"
+)
+
+// clusterConnect bounds the wait for NATS at start: a node that cannot
+// reach any NATS server refuses to start rather than run alone and let
+// the cluster's state diverge.
+const clusterConnect = 30 * time.Second
+
+// clusterNode is this node's part in a cluster ([cluster] in relayd.toml);
+// nil when clustering is off. Replication, shared policy state and pushed
+// plugins hang off it.
+type clusterNode struct {
+	conn *cluster.Conn
+	log  *slog.Logger
+}
+
+// startCluster connects to the cluster's NATS (starting the embedded
+// server if configured), or returns nil when [cluster] is off.
+func startCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (*clusterNode, error) {
+	if !cfg.Cluster.Enabled() {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, clusterConnect)
+	defer cancel()
+	conn, err := cluster.Connect(ctx, cluster.Options{Config: cfg.Cluster, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	return &clusterNode{conn: conn, log: log}, nil
+}
+
+// announce writes the node's entry in the cluster's nodes bucket.
+func (c *clusterNode) announce(ctx context.Context, info cluster.NodeInfo) {
+	if c == nil {
+		return
+	}
+	if err := c.conn.PutNode(ctx, info); err != nil {
+		c.log.Warn("cluster: could not announce this node", "err", err)
+	}
+}
+
+// close leaves the cluster: the NATS connection, then the embedded server.
+func (c *clusterNode) close() {
+	if c == nil {
+		return
+	}
+	c.conn.Close()
+}
