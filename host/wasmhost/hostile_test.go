@@ -2,6 +2,7 @@ package wasmhost_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,18 +207,21 @@ func TestWasmNoRecycleThrash(t *testing.T) {
 func TestWasmHostileInit(t *testing.T) {
 	tests := []struct {
 		name, wasm string
+		timeoutMS  int
 		want       []string
 		is         error
 	}{
-		{"double recursion in _initialize", "startfib", []string{`export "_initialize"`}, wasmhost.ErrTimeout},
-		{"double recursion in relayd_init", "initfib", []string{`export "relayd_init"`}, wasmhost.ErrTimeout},
-		{"unbounded recursion in relayd_init", "initdeep", []string{`export "relayd_init": call stack limit`}, wasmhost.ErrStackLimit},
+		{"double recursion in _initialize", "startfib", 5, []string{`export "_initialize"`}, wasmhost.ErrTimeout},
+		{"double recursion in relayd_init", "initfib", 5, []string{`export "relayd_init"`}, wasmhost.ErrTimeout},
+		// A deadline far beyond the stack's: on a loaded machine 5 ms
+		// could end the descent before the stack limit does.
+		{"unbounded recursion in relayd_init", "initdeep", 60000, []string{`export "relayd_init": call stack limit`}, wasmhost.ErrStackLimit},
 	}
 	for _, mode := range interruptModes {
 		for _, tc := range tests {
 			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
 				m, _, err := newManager(t, wasmhost.Options{NoInstrument: mode.off},
-					guest{name: "bad", wasm: tc.wasm, toml: "timeout_ms = 5"}, guest{name: "good", wasm: "accept"})
+					guest{name: "bad", wasm: tc.wasm, toml: fmt.Sprintf("timeout_ms = %d", tc.timeoutMS)}, guest{name: "good", wasm: "accept"})
 				if !errors.Is(err, tc.is) {
 					t.Fatalf("Load: got %v, want %v", err, tc.is)
 				}
