@@ -33,7 +33,10 @@ func answers(ch *policy.Chain) ([]string, error) {
 // chain, and each phase ends with the expected chain.
 func TestWasmReload(t *testing.T) {
 	dir := t.TempDir()
-	m, _, err := newManager(t, wasmhost.Options{Dir: dir, DrainGrace: 300 * time.Millisecond}, guest{name: "a", wasm: "v1"})
+	m, _, err := newManager(t, wasmhost.Options{Dir: dir, DrainGrace: 3 * time.Second,
+		// Four callers share GOMAXPROCS instances: on a loaded machine one may
+		// wait longer than the default 50 ms deadline for a free one.
+		Defaults: wasmhost.Settings{TimeoutMS: 10000}}, guest{name: "a", wasm: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
