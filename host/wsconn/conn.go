@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -34,7 +35,8 @@ type Conn struct {
 	o     *Options // the server's options when the connection was served
 	id    uint64
 	nc    net.Conn
-	fd    int // the socket, for the epoll reader only
+	fd    int             // the socket, for the epoll reader only
+	raw   syscall.RawConn // the socket, for the flusher only (epoll build)
 	value any
 
 	lastRead atomic.Int64 // coarse unix nanoseconds of the last read
@@ -220,7 +222,7 @@ func (c *Conn) pushLocked(m outMsg) {
 	c.qbytes += m.size()
 	if !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		c.startWriterLocked()
 	}
 }
 

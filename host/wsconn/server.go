@@ -101,10 +101,22 @@ type Server struct {
 	rsmall  sync.Pool // small read buffers: most reads are one small message
 	rbufs   sync.Pool // large read buffers for busy connections
 	wbufs   sync.Pool
+	fl      flusher
 	done    chan struct{}
 	closing atomic.Bool
 	once    sync.Once
 	wg      sync.WaitGroup
+}
+
+// flusher is the server's writer of connections whose queue became
+// non-empty (Linux with the epoll reader; see flushLoop). Its lock nests
+// inside Conn.mu.
+type flusher struct {
+	mu      sync.Mutex
+	ready   []*Conn       // connections whose writer role the flusher holds, in order
+	idle    bool          // the flusher waits on wake
+	stopped bool          // the server closed: new writers are goroutines
+	wake    chan struct{} // capacity 1
 }
 
 type connShard struct {
@@ -134,6 +146,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	s.now.Store(time.Now().UnixNano())
 	s.wg.Add(1)
 	go s.sweep()
+	s.startFlusher()
 	s.startPoller()
 	return s, nil
 }
