@@ -25,6 +25,7 @@ const flushMax = 64 << 10
 // startFlusher starts the server's flusher goroutine.
 func (s *Server) startFlusher() {
 	s.fl.wake = make(chan struct{}, 1)
+	s.inline.New = newInlineFlusher
 	s.wg.Add(1)
 	go s.flushLoop()
 }
@@ -39,16 +40,84 @@ func (f *flusher) add(c *Conn) {
 	f.mu.Lock()
 	if f.stopped {
 		f.mu.Unlock()
-		go c.writeLoop()
+		c.spawnWriter(nil, 0)
 		return
 	}
 	f.ready = append(f.ready, c)
-	wake := f.idle
-	f.idle = false
+	wake := f.idle && f.hold == 0
+	if wake {
+		f.idle = false
+	}
 	f.mu.Unlock()
 	if wake {
 		f.wake <- struct{}{} // buffered: idle was set, so the slot is free
 	}
+}
+
+// quietGap: a Batch that starts this long after the previous one ended
+// finds the relay quiet and writes the connections it readied itself,
+// saving the flusher's wake-up (a thread wake and park). Batches closer
+// together leave the writes to the flusher, whose passes then coalesce the
+// frames of several batches per connection.
+const quietGap = 500 * time.Microsecond
+
+// Batch runs fn (a broadcast), holding back the flusher's wake-up for the
+// connections fn (or anyone meanwhile) makes ready until fn returns. Then,
+// if the relay was quiet, the caller writes them itself, with one
+// non-blocking write each exactly as the flusher would; otherwise it wakes
+// the flusher. Every ready connection is taken by one writer only, so the
+// caller and the flusher never write the same connection at once.
+func (s *Server) Batch(fn func()) {
+	f := &s.fl
+	f.mu.Lock()
+	f.hold++
+	f.mu.Unlock()
+	fn()
+	start := time.Now().UnixNano()
+	f.mu.Lock()
+	f.hold--
+	var list []*Conn
+	switch {
+	case len(f.ready) == 0:
+	case !f.stopped && start-f.lastBatch > int64(quietGap):
+		list, f.ready = f.ready, f.spare[:0]
+		f.spare = nil
+	case f.idle && f.hold == 0:
+		f.idle = false
+		f.wake <- struct{}{}
+	}
+	f.mu.Unlock()
+	if list == nil {
+		f.mu.Lock()
+		f.lastBatch = start
+		f.mu.Unlock()
+		return
+	}
+	in := s.inline.Get().(*inlineFlusher)
+	for i, c := range list {
+		in.buf = c.flush(in.buf, &in.w)
+		list[i] = nil
+	}
+	s.inline.Put(in)
+	end := time.Now().UnixNano()
+	f.mu.Lock()
+	f.lastBatch = end
+	if f.spare == nil {
+		f.spare = list[:0]
+	}
+	f.mu.Unlock()
+}
+
+// inlineFlusher is a Batch caller's write buffer and raw writer.
+type inlineFlusher struct {
+	buf []byte
+	w   rawWriter
+}
+
+func newInlineFlusher() any {
+	in := &inlineFlusher{buf: make([]byte, 0, smallWrite)}
+	in.w.fn = in.w.write
+	return in
 }
 
 // flushLoop is the flusher: it takes every connection that became ready
@@ -79,7 +148,7 @@ func (s *Server) flushLoop() {
 			f.stopped = true
 			f.mu.Unlock()
 			for _, c := range list {
-				go c.writeLoop()
+				c.spawnWriter(nil, 0)
 			}
 			return
 		}
@@ -110,7 +179,7 @@ func (c *Conn) flush(buf []byte, w *rawWriter) []byte {
 	}
 	if c.closing || c.raw == nil || total > flushMax {
 		c.mu.Unlock()
-		go c.writeLoop()
+		c.spawnWriter(nil, 0)
 		return buf
 	}
 	buf = buf[:0]
@@ -136,7 +205,7 @@ func (c *Conn) flush(buf []byte, w *rawWriter) []byte {
 		return buf
 	}
 	if n < len(buf) {
-		go c.writeRest(append([]byte(nil), buf[n:]...), total)
+		c.spawnWriter(append([]byte(nil), buf[n:]...), total)
 		return buf
 	}
 	c.mu.Lock()
@@ -152,29 +221,6 @@ func (c *Conn) flush(buf []byte, w *rawWriter) []byte {
 	}
 	c.mu.Unlock()
 	return buf
-}
-
-// writeRest finishes, with a write deadline, a batch the flusher could
-// write only partly (rest, which the socket did not take; total, the
-// batch's payload bytes), then goes on as c's writer goroutine.
-func (c *Conn) writeRest(rest []byte, total int) {
-	c.mu.Lock()
-	d := c.o.WriteTimeout
-	if c.closing && d > time.Second {
-		d = time.Second
-	}
-	c.nc.SetWriteDeadline(time.Now().Add(d))
-	c.mu.Unlock()
-	_, err := c.nc.Write(rest)
-	c.mu.Lock()
-	c.qbytes -= total
-	c.low.wake(c.qbytes)
-	c.mu.Unlock()
-	if err != nil {
-		c.abort(ReasonWriteError, err)
-		return
-	}
-	c.writeLoop()
 }
 
 // rawWriter makes one non-blocking write(2) through a RawConn, which holds

@@ -12,4 +12,7 @@ func (s *Server) startFlusher() {}
 
 // startWriterLocked starts c's writer goroutine, which holds the writer
 // role (c.writing, just set) until the queue is empty. c.mu must be held.
-func (c *Conn) startWriterLocked() { go c.writeLoop() }
+func (c *Conn) startWriterLocked() { c.spawnWriter(nil, 0) }
+
+// Batch runs fn: there is no flusher to hold back here.
+func (s *Server) Batch(fn func()) { fn() }

@@ -102,6 +102,8 @@ type Server struct {
 	rbufs   sync.Pool // large read buffers for busy connections
 	wbufs   sync.Pool
 	fl      flusher
+	inline  sync.Pool    // *inlineFlusher, for Batch (epoll build)
+	writers atomic.Int64 // writer goroutines started
 	done    chan struct{}
 	closing atomic.Bool
 	once    sync.Once
@@ -117,6 +119,10 @@ type flusher struct {
 	idle    bool          // the flusher waits on wake
 	stopped bool          // the server closed: new writers are goroutines
 	wake    chan struct{} // capacity 1
+
+	hold      int     // Batch calls running: their readied connections wait for them
+	lastBatch int64   // unix nanoseconds when the last Batch ended
+	spare     []*Conn // a ready list for reuse
 }
 
 type connShard struct {
