@@ -25,6 +25,7 @@ const flushMax = 64 << 10
 // startFlusher starts the server's flusher goroutine.
 func (s *Server) startFlusher() {
 	s.fl.wake = make(chan struct{}, 1)
+	s.fl.idle = true // it waits for the first wake-up
 	s.inline.New = newInlineFlusher
 	s.wg.Add(1)
 	go s.flushLoop()
@@ -133,16 +134,9 @@ func (s *Server) flushLoop() {
 	buf := make([]byte, 0, smallWrite)
 	var list []*Conn
 	for {
-		f.mu.Lock()
-		list, f.ready = f.ready, list[:0]
-		if len(list) == 0 {
-			f.idle = true
-			f.mu.Unlock()
-			select {
-			case <-f.wake:
-				continue
-			case <-s.done:
-			}
+		select {
+		case <-f.wake:
+		case <-s.done:
 			f.mu.Lock()
 			list, f.ready = f.ready, nil
 			f.stopped = true
@@ -152,10 +146,19 @@ func (s *Server) flushLoop() {
 			}
 			return
 		}
-		f.mu.Unlock()
-		for i, c := range list {
-			buf = c.flush(buf, w)
-			list[i] = nil
+		for {
+			f.mu.Lock()
+			list, f.ready = f.ready, list[:0]
+			if len(list) == 0 {
+				f.idle = true
+				f.mu.Unlock()
+				break
+			}
+			f.mu.Unlock()
+			for i, c := range list {
+				buf = c.flush(buf, w)
+				list[i] = nil
+			}
 		}
 	}
 }
