@@ -204,7 +204,9 @@ func (c *Conn) flush(buf []byte, w *rawWriter) []byte {
 		c.qbytes -= total
 		c.low.wake(c.qbytes)
 		c.mu.Unlock()
-		c.abort(ReasonWriteError, err)
+		// abort may end in Handler.OnClose (the relay's close hook, a
+		// policy), which must not run on the flusher or a broadcaster.
+		go c.abort(ReasonWriteError, err)
 		return buf
 	}
 	if n < len(buf) {
