@@ -62,6 +62,11 @@ func (f *flusher) add(c *Conn) {
 // frames of several batches per connection.
 const quietGap = 500 * time.Microsecond
 
+// inlineMax bounds the connections a Batch caller writes itself (~1 ms of
+// writes), so that a broadcast to many subscribers does not hold up the
+// caller (the store's notifier, which also sends every OK) for long.
+const inlineMax = 256
+
 // Batch runs fn (a broadcast), holding back the flusher's wake-up for the
 // connections fn (or anyone meanwhile) makes ready until fn returns. Then,
 // if the relay was quiet, the caller writes them itself, with one
@@ -80,9 +85,21 @@ func (s *Server) Batch(fn func()) {
 	var list []*Conn
 	switch {
 	case len(f.ready) == 0:
-	case !f.stopped && start-f.lastBatch > int64(quietGap):
+	case !f.stopped && start-f.lastBatch > int64(quietGap) && len(f.ready) <= inlineMax:
 		list, f.ready = f.ready, f.spare[:0]
 		f.spare = nil
+	case !f.stopped && start-f.lastBatch > int64(quietGap):
+		// The caller writes the first inlineMax, the flusher the rest,
+		// both at once.
+		list = append(f.spare[:0], f.ready[:inlineMax]...)
+		f.spare = nil
+		n := copy(f.ready, f.ready[inlineMax:])
+		clear(f.ready[n:])
+		f.ready = f.ready[:n]
+		if f.idle && f.hold == 0 {
+			f.idle = false
+			f.wake <- struct{}{}
+		}
 	case f.idle && f.hold == 0:
 		f.idle = false
 		f.wake <- struct{}{}

@@ -52,16 +52,25 @@ func startServerSmallSend(t *testing.T, opts wsconn.Options) *testServer {
 
 // TestFlusherWritesWithoutGoroutines (issue 11, item 4): on the epoll
 // build, frames sent to idle connections are written by the server's
-// flusher (or by a Batch caller), not by a writer goroutine per
-// connection; the goroutine path starts one per connection that became
-// ready. Each frame arrives whole, in order.
+// flusher (or by a Batch caller, which leaves what is over its share to
+// the flusher), not by a writer goroutine per connection; the goroutine
+// path starts one per connection that became ready. Each frame arrives
+// whole, in order.
 func TestFlusherWritesWithoutGoroutines(t *testing.T) {
-	const conns, frames = 20, 3
-	for _, batch := range []bool{false, true} {
-		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
+	const frames = 3
+	for _, tc := range []struct {
+		name  string
+		batch bool
+		conns int
+	}{
+		{"send", false, 20},
+		{"batch", true, 20},
+		{"batch over the caller's share", true, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			ts := startServer(t, wsconn.Options{}, nil)
-			ncs := make([]net.Conn, conns)
-			cs := make([]*wsconn.Conn, conns)
+			ncs := make([]net.Conn, tc.conns)
+			cs := make([]*wsconn.Conn, tc.conns)
 			for i := range ncs {
 				ncs[i], cs[i] = ts.dial(t)
 			}
@@ -73,7 +82,7 @@ func TestFlusherWritesWithoutGoroutines(t *testing.T) {
 						}
 					}
 				}
-				if batch {
+				if tc.batch {
 					ts.srv.Batch(send)
 				} else {
 					send()
@@ -89,10 +98,10 @@ func TestFlusherWritesWithoutGoroutines(t *testing.T) {
 			switch {
 			case wsconn.Writer == "flusher" && got != 0:
 				t.Fatalf("flusher: %d writer goroutines started, want none", got)
-			case wsconn.Writer == "goroutine" && got < conns:
+			case wsconn.Writer == "goroutine" && got < int64(tc.conns):
 				// At least one per connection; a later frame may find
 				// the previous writer still on its way out.
-				t.Fatalf("goroutine writer: %d writer goroutines started, want at least %d", got, conns)
+				t.Fatalf("goroutine writer: %d writer goroutines started, want at least %d", got, tc.conns)
 			}
 		})
 	}
