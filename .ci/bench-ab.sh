@@ -27,7 +27,7 @@ run() { # name cmd...
   "$@" -data "$data" > /tmp/bench7-$PORT-$name.log 2>&1 &
   local pid=$!
   # "relayd ready" is logged once the plugins have loaded (it listens before).
-  for _ in $(seq 1200); do grep -q 'relayd ready' /tmp/bench7-$PORT-$name.log 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1200); do grep -qE 'relayd ready|peer-khatru pid=' /tmp/bench7-$PORT-$name.log 2>/dev/null && break; sleep 0.1; done
   for _ in $(seq 100); do curl -fs -o /dev/null -H 'Accept: application/nostr+json' http://127.0.0.1:$PORT/ && break; sleep 0.1; done
   for r in "${RUNS[@]}"; do
     $LOAD $r -url ws://127.0.0.1:$PORT -pid "$pid" 2>/dev/null | grep -v '^#' | python3 -c "

@@ -40,6 +40,12 @@
 //     a subscription whose event does not fit gets, after the events
 //     queued before it, CLOSED "error: ..." and nothing more.
 //
+// broadcast runs inside wsconn's Server.Batch, and so does the reply
+// chain's completion of an EVENT (its OK, then its broadcast): the
+// connections it readies are written in one pass when it ends, by the
+// broadcasting goroutine itself when the relay was quiet (no goroutine or
+// thread wake-up per delivery), else by wsconn's flusher.
+//
 // Stored events go through the deliver hook on the session's own reader
 // (sendStored), which is the session's own time.
 //

@@ -45,7 +45,8 @@ func (s *session) onEvent(m envelope.Message) {
 		if stored {
 			after = func() { s.r.broadcast(ev, raw) }
 		}
-		s.complete(sl, after, frame)
+		// The OK and the broadcast's frames go out in one write pass.
+		s.r.ws.Batch(func() { s.complete(sl, after, frame) })
 	})
 }
 

@@ -94,5 +94,5 @@ func (sb *sub) goLive(sent map[string]struct{}) {
 // matches and hands off: deliver hooks run on each session's deliverer.
 func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
 	hook := r.chain.Load().Has(policy.HookDeliver)
-	r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw, hook) })
+	r.ws.Batch(func() { r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw, hook) }) })
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -21,20 +22,23 @@ import (
 // ordering and close rules.
 //
 // Writing: every outgoing frame goes through Send/SendParts into the
-// connection's queue, bounded in bytes. Exactly one writer goroutine at a
-// time drains the queue, coalescing queued frames into one writev; it exists
-// only while the queue is not empty. A frame is written whole or not at
-// all, in enqueue order.
+// connection's queue, bounded in bytes. Exactly one writer at a time
+// drains the queue — the server's flusher (or a Batch caller) for one
+// non-blocking write, or the connection's writer goroutine, which exists
+// only while the queue is not empty and coalesces queued frames into one
+// writev (see the package doc). A frame is written whole or not at all, in
+// enqueue order.
 //
-// Lock order: Conn.mu is a leaf lock; nothing else is locked while it is
-// held (the poller's epoll_ctl and the portable reader's SetReadDeadline
-// are system calls, not locks).
+// Lock order: Conn.mu, then the flusher's lock (flusher.add); nothing else
+// is locked while Conn.mu is held (the poller's epoll_ctl and the portable
+// reader's SetReadDeadline are system calls, not locks).
 type Conn struct {
 	srv   *Server
 	o     *Options // the server's options when the connection was served
 	id    uint64
 	nc    net.Conn
-	fd    int // the socket, for the epoll reader only
+	fd    int             // the socket, for the epoll reader only
+	raw   syscall.RawConn // the socket, for the flusher only (epoll build)
 	value any
 
 	lastRead atomic.Int64 // coarse unix nanoseconds of the last read
@@ -51,7 +55,7 @@ type Conn struct {
 	qbytes    int // payload bytes queued, including the writer's batch
 	pongAt    int // index in q of the pong the writer has not taken, or -1
 	low       lowWaiters
-	writing   bool // a writer goroutine owns the queue
+	writing   bool // a writer (the flusher, a Batch caller or a writer goroutine) owns the queue
 	reading   bool // a reader goroutine is active
 	closing   bool // no more data frames are accepted
 	tcpWanted bool // the socket must be closed once the reader is out
@@ -220,7 +224,7 @@ func (c *Conn) pushLocked(m outMsg) {
 	c.qbytes += m.size()
 	if !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		c.startWriterLocked()
 	}
 }
 

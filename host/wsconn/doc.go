@@ -20,10 +20,23 @@
 // with the tag, so the portable path is tested on Linux too.
 //
 // Writes go through Conn.Send and Conn.SendParts, which append a frame to
-// the connection's queue and start the writer goroutine if none runs. The
-// writer coalesces everything queued into one writev, with a write
-// deadline. Shared payloads (an event broadcast to many subscribers) are
-// referenced, not copied, until the write. A connection whose queue goes
+// the connection's queue and, if no writer holds the queue, give it one.
+// Exactly one writer holds a queue at a time, takes everything queued and
+// writes it in order, frames whole. On Linux (the epoll build, Writer ==
+// "flusher") a queue that becomes non-empty is handed to the server's
+// flusher goroutine, which writes each ready connection's frames (up to
+// 64 KiB) with one non-blocking write, so waking many idle connections
+// costs one goroutine wake-up, not one goroutine each. Server.Batch holds
+// that wake-up while a broadcast enqueues; when the relay was quiet, the
+// broadcasting goroutine then makes the write pass itself (no wake-up at
+// all). Whatever a socket does not take at once, a connection with more
+// than 64 KiB queued, and a closing connection get a writer goroutine of
+// their own, which takes over the writer role, writes with a deadline and
+// coalesces the queue into one writev per pass; that is also the only
+// writer elsewhere (Writer == "goroutine"). The flusher never blocks on a
+// socket, so a slow reader holds up only its own writer goroutine. Shared
+// payloads (an event broadcast to many subscribers) are referenced, not
+// copied, until the write. A connection whose queue goes
 // over Options.QueueBytes is closed with ReasonQueueFull; nothing else
 // waits for it. Pongs count against that cap, and at most one waits in the
 // queue: a newer ping replaces its payload (RFC 6455 5.5.3), so pings from
@@ -33,8 +46,10 @@
 //
 // # Locking
 //
-// Conn.mu is a leaf lock. Server shard locks are never held while calling
-// into a Conn or the Handler. The socket is closed only when no reader
+// Conn.mu is a leaf lock but for the flusher's lock, which nests inside
+// it (a connection is put on the flusher's list with its own lock held).
+// Server shard locks are never held while calling into a Conn or the
+// Handler. The socket is closed only when no reader
 // goroutine is active, so a reader never reads a closed, reused fd; the
 // portable reader, always active, is woken for that by a read deadline in
 // the past and closes the socket itself on its way out.

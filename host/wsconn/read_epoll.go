@@ -30,6 +30,9 @@ func (s *Server) attach(c *Conn) error {
 	if err := raw.Control(func(fd uintptr) { c.fd = int(fd) }); err != nil {
 		return fmt.Errorf("wsconn: fd: %w", err)
 	}
+	c.mu.Lock() // the flusher reads it under c.mu
+	c.raw = raw
+	c.mu.Unlock()
 	if err := s.poll.add(c.fd, c.id); err != nil {
 		return fmt.Errorf("wsconn: epoll add: %w", err)
 	}

@@ -101,10 +101,28 @@ type Server struct {
 	rsmall  sync.Pool // small read buffers: most reads are one small message
 	rbufs   sync.Pool // large read buffers for busy connections
 	wbufs   sync.Pool
+	fl      flusher
+	inline  sync.Pool    // *inlineFlusher, for Batch (epoll build)
+	writers atomic.Int64 // writer goroutines started
 	done    chan struct{}
 	closing atomic.Bool
 	once    sync.Once
 	wg      sync.WaitGroup
+}
+
+// flusher is the server's writer of connections whose queue became
+// non-empty (Linux with the epoll reader; see flushLoop). Its lock nests
+// inside Conn.mu.
+type flusher struct {
+	mu      sync.Mutex
+	ready   []*Conn       // connections whose writer role the flusher holds, in order
+	idle    bool          // the flusher waits on wake
+	stopped bool          // the server closed: new writers are goroutines
+	wake    chan struct{} // capacity 1
+
+	hold      int     // Batch calls running: their readied connections wait for them
+	lastBatch int64   // unix nanoseconds when the last Batch ended
+	spare     []*Conn // a ready list for reuse
 }
 
 type connShard struct {
@@ -134,6 +152,7 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	s.now.Store(time.Now().UnixNano())
 	s.wg.Add(1)
 	go s.sweep()
+	s.startFlusher()
 	s.startPoller()
 	return s, nil
 }

@@ -19,6 +19,41 @@ const (
 	maxPooledWrite = 256 << 10
 )
 
+// spawnWriter starts a writer goroutine for c, which holds the writer
+// role: it writes rest first (the part of a batch of total payload bytes
+// that the socket did not take at once), if any, then the queue.
+func (c *Conn) spawnWriter(rest []byte, total int) {
+	c.srv.writers.Add(1)
+	if rest != nil {
+		go c.writeRest(rest, total)
+		return
+	}
+	go c.writeLoop()
+}
+
+// writeRest finishes, with a write deadline, a batch the flusher could
+// write only partly (rest, which the socket did not take; total, the
+// batch's payload bytes), then goes on as c's writer goroutine.
+func (c *Conn) writeRest(rest []byte, total int) {
+	c.mu.Lock()
+	d := c.o.WriteTimeout
+	if c.closing && d > time.Second {
+		d = time.Second
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(d))
+	c.mu.Unlock()
+	_, err := c.nc.Write(rest)
+	c.mu.Lock()
+	c.qbytes -= total
+	c.low.wake(c.qbytes)
+	c.mu.Unlock()
+	if err != nil {
+		c.abort(ReasonWriteError, err)
+		return
+	}
+	c.writeLoop()
+}
+
 // writeLoop is the connection's only writer. It runs while the queue is not
 // empty and exits when it drained it.
 func (c *Conn) writeLoop() {
