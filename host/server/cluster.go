@@ -21,6 +21,7 @@ const clusterConnect = 30 * time.Second
 type clusterNode struct {
 	conn *cluster.Conn
 	log  *slog.Logger
+	rep  *cluster.Replicator // replication (cluster_replicate.go)
 }
 
 // startCluster connects to the cluster's NATS (starting the embedded
@@ -53,5 +54,6 @@ func (c *clusterNode) close() {
 	if c == nil {
 		return
 	}
+	c.stopReplication()
 	c.conn.Close()
 }
