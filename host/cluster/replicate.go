@@ -125,6 +125,8 @@ type Replicator struct {
 // pending is one Submit waiting for its answer.
 type pending struct {
 	id     string
+	ev     *nostr.Event
+	raw    []byte
 	done   func(error)
 	start  time.Time
 	seq    uint64 // the stream sequence, once acknowledged
@@ -201,7 +203,7 @@ func (r *Replicator) Submit(ev *nostr.Event, raw []byte, done func(error)) {
 		done(store.ErrEphemeral)
 		return
 	}
-	p := &pending{id: ev.ID, done: done, start: time.Now(), idx: -1}
+	p := &pending{id: ev.ID, ev: ev, raw: raw, done: done, start: time.Now(), idx: -1}
 	msg := &nats.Msg{Subject: r.subject, Data: raw, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, ev.ID)
 	msg.Header.Set(nodeHeader, r.conn.cfg.Node)
@@ -293,7 +295,11 @@ func (r *Replicator) finishLocked(p *pending) func() {
 	case p.resSet:
 		err = p.res
 	case p.dup:
-		err = store.ErrDuplicate
+		// The stream had it before; its apply here came earlier and
+		// answered someone else. The local store says again what it
+		// decided (duplicate, deleted, replaced...), off the store's
+		// notifier, which must not call the store.
+		return func() { go r.local.Submit(p.ev, p.raw, p.done) }
 	default:
 		// The apply of p.seq was not seen: the node skipped it (a
 		// gap past the stream's retention).

@@ -5,6 +5,8 @@ package cluster_test
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +98,166 @@ func TestReplicateLive(t *testing.T) {
 		eventually(t, fmt.Sprintf("stored on node %d", i+1), func() bool { return stored(t, n.URL, ev.ID) })
 	}
 	// Publishing it again on another node: a duplicate, stored once.
-	if ok := wsc.Dial(t, nodes[1].URL).Publish(ev); !ok.Accepted || ok.Reason == "" {
+	if ok := wsc.Dial(t, nodes[1].URL).Publish(ev); !ok.Accepted || !strings.HasPrefix(ok.Reason, "duplicate:") {
 		t.Fatalf("republish on node 2: %v, want OK true duplicate:", ok)
 	}
 }
+
+// publishAll sends evs pipelined on one connection to url and returns the
+// OKs in order.
+func publishAll(t *testing.T, url string, evs []*nostr.Event) []wsc.OK {
+	t.Helper()
+	c := wsc.Dial(t, url)
+	defer c.NC.Close()
+	for _, ev := range evs {
+		c.Send("EVENT", ev)
+	}
+	oks := make([]wsc.OK, len(evs))
+	for i := range evs {
+		oks[i] = c.ReadOK()
+		if oks[i].ID != evs[i].ID {
+			t.Fatalf("OK %d for %s, want %s (OKs out of order)", i, oks[i].ID, evs[i].ID)
+		}
+	}
+	return oks
+}
+
+// ids returns the ids of evs, sorted as the relay returns them.
+func idsOf(evs []*nostr.Event) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.ID
+	}
+	return out
+}
+
+// TestReplicateConverge: conflicting writes made at once on different
+// nodes — versions of one replaceable event, of one addressable event,
+// and an event with its deletion — leave every node with the same events:
+// the newest version, and the deleted event gone and refused.
+func TestReplicateConverge(t *testing.T) {
+	nc := natstest.StartCluster(t, 3)
+	nodes := startNodes(t, nc, 3)
+	k := wsc.NewKey()
+	base := nostr.Now() - 100
+
+	// Each node gets its own versions, in an order that is not
+	// created_at order, all at once.
+	var lists [3][]*nostr.Event
+	for v := range 9 {
+		at := base + nostr.Timestamp((v*5)%9) // 0 5 1 6 2 7 3 8 4
+		lists[v%3] = append(lists[v%3],
+			k.Sign(t, 0, fmt.Sprintf(`{"name":"v%d"}`, v), at),
+			k.Sign(t, 30023, fmt.Sprintf("article v%d", v), at, nostr.Tag{"d", "post"}))
+	}
+	victim := k.Sign(t, 1, "to be deleted", base)
+	del := k.Sign(t, 5, "", base+1, nostr.Tag{"e", victim.ID})
+	lists[0] = append(lists[0], victim)
+	lists[1] = append([]*nostr.Event{del}, lists[1]...)
+
+	done := make(chan []wsc.OK, 3)
+	for i := range 3 {
+		go func() { done <- publishAll(t, nodes[i].URL, lists[i]) }()
+	}
+	for range 3 {
+		for _, ok := range <-done {
+			if ok.Reason != "" && ok.Reason[:6] == "error:" {
+				t.Fatalf("publish: %v", ok)
+			}
+		}
+	}
+
+	f := nostr.Filter{Authors: []string{k.PK}}
+	want := query(t, nodes[0].URL, f)
+	eventually(t, "all nodes hold the same events", func() bool {
+		want = query(t, nodes[0].URL, f)
+		for _, n := range nodes[1:] {
+			if fmt.Sprint(idsOf(query(t, n.URL, f))) != fmt.Sprint(idsOf(want)) {
+				return false
+			}
+		}
+		// The newest versions, and the deletion (the victim is gone).
+		return len(want) == 3
+	})
+	for _, ev := range want {
+		switch ev.Kind {
+		case 0, 30023:
+			if ev.CreatedAt != base+8 {
+				t.Errorf("kind %d: kept the version of %d, want the newest (%d)", ev.Kind, ev.CreatedAt, base+8)
+			}
+		case 5:
+		default:
+			t.Errorf("unexpected event kind %d (%s) left", ev.Kind, ev.Content)
+		}
+	}
+	// The deleted event cannot come back, on any node.
+	for i, n := range nodes {
+		if ok := wsc.Dial(t, n.URL).Publish(victim); ok.Accepted || !strings.HasPrefix(ok.Reason, "blocked:") {
+			t.Errorf("node %d: publishing the deleted event again: %v, want OK false blocked:", i+1, ok)
+		}
+	}
+}
+
+// TestReplicateRestart: a node stopped while the others take events
+// resumes from the last sequence it committed and holds every event once
+// it is back.
+func TestReplicateRestart(t *testing.T) {
+	nc := natstest.StartCluster(t, 3)
+	nodes := startNodes(t, nc, 2)
+	cfg3 := nodeConfig(nc.URLs(), 3, 3)
+	cfg3.DataDir = t.TempDir()
+	n3 := relaydtest.Start(t, cfg3)
+	k := wsc.NewKey()
+	batch := func(tag string, n int) []*nostr.Event {
+		evs := make([]*nostr.Event, n)
+		for i := range evs {
+			evs[i] = k.Sign(t, 1, fmt.Sprintf("%s %d", tag, i), nostr.Now())
+		}
+		return evs
+	}
+	before := batch("before", 50)
+	for _, ok := range publishAll(t, nodes[0].URL, before) {
+		if !ok.Accepted {
+			t.Fatal(ok)
+		}
+	}
+	all := nostr.Filter{Authors: []string{k.PK}, Limit: 1000}
+	eventually(t, "node 3 has the first batch", func() bool { return len(query(t, n3.URL, all)) == 50 })
+	n3.Stop()
+
+	after := batch("after", 200)
+	for i, ok := range publishAll(t, nodes[1].URL, after) {
+		if !ok.Accepted {
+			t.Fatalf("event %d: %v", i, ok)
+		}
+	}
+	n3 = relaydtest.Start(t, cfg3)
+	eventually(t, "node 3 has both batches after its restart", func() bool { return len(query(t, n3.URL, all)) == 250 })
+	if !regexpLog(n3.Logs(), `applying the event stream.*from=51`) {
+		t.Errorf("node 3 did not resume after sequence 50:\n%s", n3.Logs())
+	}
+}
+
+// TestReplicateEphemeral: an ephemeral event published on node 1 reaches
+// a live subscriber on node 2, and is stored nowhere.
+func TestReplicateEphemeral(t *testing.T) {
+	nc := natstest.StartCluster(t, 1)
+	nodes := startNodes(t, nc, 2)
+	sub := wsc.Dial(t, nodes[1].URL)
+	sub.Req("eph", nostr.Filter{Kinds: []int{20001}})
+	ev := wsc.NewKey().Sign(t, 20001, "now or never", nostr.Now())
+	if ok := wsc.Dial(t, nodes[0].URL).Publish(ev); !ok.Accepted {
+		t.Fatal(ok)
+	}
+	msg := sub.Read()
+	if wsc.Label(msg) != "EVENT" || wsc.Event(t, msg).ID != ev.ID {
+		t.Fatalf("node 2's subscriber got %v", msg)
+	}
+	for _, n := range nodes {
+		if stored(t, n.URL, ev.ID) {
+			t.Fatal("an ephemeral event was stored")
+		}
+	}
+}
+
+func regexpLog(logs, pattern string) bool { return regexp.MustCompile(pattern).MatchString(logs) }
