@@ -159,3 +159,6 @@ func TestFailureAllNATSDown(t *testing.T) {
 	})
 	eventually(t, "node 2 stores the event taken after the outage", func() bool { return stored(t, nodes[1].URL, after.ID) })
 }
+
+// scrapeURL reads a metrics page.
+func scrapeURL(t *testing.T, url string) scrape.Page { return scrape.Get(t, url) }
