@@ -37,7 +37,7 @@ func (c *Conn) EnsureStream(ctx context.Context) (jetstream.Stream, error) {
 		maxBytes = -1
 	}
 	dup := min(maxDuplicateWindow, cfg.MaxAge.Duration)
-	s, err := c.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	sc := jetstream.StreamConfig{
 		Name:        cfg.Stream,
 		Description: "relayd events",
 		Subjects:    []string{c.EventSubject()},
@@ -48,9 +48,21 @@ func (c *Conn) EnsureStream(ctx context.Context) (jetstream.Stream, error) {
 		MaxAge:      cfg.MaxAge.Duration,
 		MaxBytes:    maxBytes,
 		Duplicates:  dup,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: stream %s: %w", cfg.Stream, err)
 	}
-	return s, nil
+	// A JetStream cluster that is still electing its leader does not
+	// answer: ask again, each try bounded, until ctx ends.
+	for {
+		tctx, cancel := context.WithTimeout(ctx, streamTry)
+		s, err := c.js.CreateOrUpdateStream(tctx, sc)
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+		if !sleep(ctx, reconnectWait) {
+			return nil, fmt.Errorf("cluster: stream %s: %w", cfg.Stream, err)
+		}
+	}
 }
+
+// streamTry bounds one try at creating or updating the stream.
+const streamTry = 3 * time.Second

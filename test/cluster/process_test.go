@@ -58,6 +58,7 @@ type proc struct {
 	url  string
 	logs *lockedBuffer
 	done chan struct{}
+	addr chan string // the listening address, once
 }
 
 type lockedBuffer struct {
@@ -96,6 +97,14 @@ func procConfig(t *testing.T, nc *natstest.Cluster, i int, data string) string {
 // path, and waits until it listens. It is killed when the test ends.
 func startProc(t *testing.T, path string) *proc {
 	t.Helper()
+	p := spawnProc(t, path)
+	p.waitReady(t)
+	return p
+}
+
+// spawnProc starts the node without waiting for it (waitReady).
+func spawnProc(t *testing.T, path string) *proc {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), nodeEnv+"="+path)
 	stderr, err := cmd.StderrPipe()
@@ -105,15 +114,14 @@ func startProc(t *testing.T, path string) *proc {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{})}
-	addr := make(chan string, 1)
+	p := &proc{cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{}), addr: make(chan string, 1)}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			p.logs.add(sc.Text() + "\n")
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
+				p.addr <- m[1]
 			}
 		}
 		cmd.Wait()
@@ -127,15 +135,20 @@ func startProc(t *testing.T, path string) *proc {
 			t.Logf("node logs (%s):\n%s", path, p.logs.String())
 		}
 	})
+	return p
+}
+
+// waitReady waits until the node listens.
+func (p *proc) waitReady(t *testing.T) {
+	t.Helper()
 	select {
-	case a := <-addr:
+	case a := <-p.addr:
 		p.url = "ws://" + a
 	case <-p.done:
 		t.Fatalf("relayd node exited:\n%s", p.logs.String())
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("relayd node did not start:\n%s", p.logs.String())
 	}
-	return p
 }
 
 // kill SIGKILLs the node and waits for it to be gone.
