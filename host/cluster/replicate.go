@@ -64,6 +64,12 @@ type ReplicatorOptions struct {
 	// ObservePublish, if set, hears the time from Submit to JetStream's
 	// acknowledgement of each event.
 	ObservePublish func(time.Duration)
+	// OnGap, if set, is called (on its own goroutine) when the stream no
+	// longer holds events this node has not applied: they passed the
+	// stream's retention while the node was away. The node goes on from
+	// the stream's oldest event; OnGap fetches the missing ones another
+	// way (negentropy with another node).
+	OnGap func()
 }
 
 // Bounds of the apply loop.
@@ -115,11 +121,12 @@ type Replicator struct {
 	failedAt uint64  // lowest sequence whose apply failed since the last restart; 0: none
 	closed   bool
 
-	b        Broadcaster
-	applying sync.WaitGroup // applies submitted to the local store, not yet answered
-	ephSub   *nats.Subscription
-	cancel   context.CancelFunc
-	done     chan struct{}
+	b         Broadcaster
+	skipGapAt atomic.Uint64  // the first sequence after the gap checkGap reported
+	applying  sync.WaitGroup // applies submitted to the local store, not yet answered
+	ephSub    *nats.Subscription
+	cancel    context.CancelFunc
+	done      chan struct{}
 }
 
 // pending is one Submit waiting for its answer.
@@ -192,6 +199,7 @@ func (r *Replicator) Start(b Broadcaster) error {
 	r.mu.Lock()
 	from := r.applied + 1
 	r.mu.Unlock()
+	r.checkGap(ctx, from)
 	r.log.Info("cluster: applying the event stream", "stream", r.conn.cfg.Stream, "from", from)
 	go r.run(ctx, from)
 	return nil
@@ -377,8 +385,7 @@ func (r *Replicator) fetchLoop(ctx context.Context, cons jetstream.Consumer, nex
 				continue // delivered again after a restart
 			}
 			if seq > next {
-				r.stats.Gaps.Add(1)
-				r.log.Warn("cluster: the stream no longer holds events this node has not applied", "from", next, "to", seq-1)
+				r.gap(next, seq-1)
 			}
 			r.apply(msg.Data(), seq)
 			next = seq + 1
@@ -392,6 +399,37 @@ func (r *Replicator) fetchLoop(ctx context.Context, cons jetstream.Consumer, nex
 		}
 	}
 	return next
+}
+
+// checkGap looks, at start, for a gap between the last sequence applied
+// and the stream's oldest event, so that OnGap runs at once rather than
+// at the first event fetched.
+func (r *Replicator) checkGap(ctx context.Context, from uint64) {
+	ictx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	s, err := r.js.Stream(ictx, r.conn.cfg.Stream)
+	if err != nil {
+		r.log.Warn("cluster: stream info", "err", err)
+		return
+	}
+	st := s.CachedInfo().State
+	if st.Msgs > 0 && from < st.FirstSeq || st.Msgs == 0 && from <= st.LastSeq {
+		r.gap(from, max(st.FirstSeq, st.LastSeq+1)-1)
+		r.skipGapAt.Store(max(st.FirstSeq, st.LastSeq+1))
+	}
+}
+
+// gap reports events from..to that the stream no longer holds.
+func (r *Replicator) gap(from, to uint64) {
+	if r.skipGapAt.Load() == to+1 {
+		return // reported by checkGap
+	}
+	r.stats.Gaps.Add(1)
+	r.log.Warn("cluster: the stream no longer holds events this node has not applied; catching up from another node",
+		"from", from, "to", to)
+	if r.opts.OnGap != nil {
+		go r.opts.OnGap()
+	}
 }
 
 // consumer creates this node's consumer on the stream, starting at

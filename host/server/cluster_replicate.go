@@ -9,6 +9,8 @@ import (
 
 	"github.com/relayd/relayd/host/cluster"
 	"github.com/relayd/relayd/host/metrics"
+	"github.com/relayd/relayd/host/peer"
+	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
 	"github.com/relayd/relayd/host/store"
 	"github.com/relayd/relayd/host/store/badgerstore"
@@ -28,9 +30,10 @@ func (c *clusterNode) replicate(ctx context.Context, st *badgerstore.Store, reg 
 	})
 	ctx, cancel := context.WithTimeout(ctx, clusterConnect)
 	defer cancel()
-	rep, err := c.conn.NewReplicator(ctx, st, c.log, cluster.ReplicatorOptions{ObservePublish: func(d time.Duration) {
-		publish.Observe(d.Seconds())
-	}})
+	rep, err := c.conn.NewReplicator(ctx, st, c.log, cluster.ReplicatorOptions{
+		ObservePublish: func(d time.Duration) { publish.Observe(d.Seconds()) },
+		OnGap:          c.catchUp,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
@@ -77,6 +80,8 @@ func (c *clusterNode) startReplication(r *relay.Relay) error {
 	if c == nil || c.rep == nil {
 		return nil
 	}
+	c.relay = r
+	c.bg, c.stopBG = context.WithCancel(context.Background())
 	if err := c.rep.Start(r); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
@@ -89,4 +94,53 @@ func (c *clusterNode) stopReplication() {
 	if c.rep != nil {
 		c.rep.Close()
 	}
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+	if c.stopBG != nil {
+		c.stopBG()
+	}
+	c.catchUps.Wait()
+}
+
+// catchUpTimeout bounds one catch-up with another node.
+const catchUpTimeout = 30 * time.Minute
+
+// catchUp brings this node up to date with another node by negentropy
+// (NIP-77), when the stream no longer holds what it missed: it downloads
+// the events it lacks from the first node of the nodes bucket that
+// answers. They go through the relay's Ingester, so they are published to
+// the stream like any event (the nodes that have them answer duplicate).
+func (c *clusterNode) catchUp() {
+	c.mu.Lock()
+	if c.stopped {
+		c.mu.Unlock()
+		return
+	}
+	c.catchUps.Add(1)
+	c.mu.Unlock()
+	defer c.catchUps.Done()
+	ctx, cancel := context.WithTimeout(c.bg, catchUpTimeout)
+	defer cancel()
+	nodes, err := c.conn.Nodes(ctx)
+	if err != nil {
+		c.log.Warn("cluster: catch-up: no node list", "err", err)
+		return
+	}
+	for _, n := range nodes {
+		if n.Node == c.conn.Node() || n.URL == "" {
+			continue
+		}
+		ing := c.relay.NewIngester(relay.IngestOptions{Source: policy.SourceSync, SourceInfo: n.URL})
+		rep, err := peer.Sync(ctx, c.rep, ing, peer.Request{URL: n.URL, Dir: peer.Down})
+		ing.Close()
+		if err != nil {
+			c.log.Warn("cluster: catch-up failed", "node", n.Node, "url", n.URL, "err", err)
+			continue
+		}
+		c.log.Info("cluster: caught up", "node", n.Node, "url", n.URL, "missing", rep.Need,
+			"stored", rep.Downloaded[relay.OutcomeStored])
+		return
+	}
+	c.log.Warn("cluster: catch-up: no other node answered; events older than the stream's retention are missing here")
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/config"
@@ -261,3 +263,69 @@ func TestReplicateEphemeral(t *testing.T) {
 }
 
 func regexpLog(logs, pattern string) bool { return regexp.MustCompile(pattern).MatchString(logs) }
+
+// TestReplicateGapCatchUp: a node away for longer than the stream keeps
+// events (max_age) finds the stream without what it missed; it catches
+// up by negentropy with another node of the nodes bucket and holds
+// every event.
+func TestReplicateGapCatchUp(t *testing.T) {
+	nc := natstest.StartCluster(t, 1)
+	short := func(i int) config.Config {
+		cfg := nodeConfig(nc.URLs(), i, 1)
+		cfg.Cluster.MaxAge.Duration = time.Second
+		return cfg
+	}
+	n1 := relaydtest.Start(t, short(1))
+	cfg2 := short(2)
+	cfg2.DataDir = t.TempDir()
+	n2 := relaydtest.Start(t, cfg2)
+	k := wsc.NewKey()
+	first := k.Sign(t, 1, "seen by both", nostr.Now())
+	if ok := wsc.Dial(t, n1.URL).Publish(first); !ok.Accepted {
+		t.Fatal(ok)
+	}
+	eventually(t, "node 2 stores the first event", func() bool { return stored(t, n2.URL, first.ID) })
+	n2.Stop()
+
+	missed := make([]*nostr.Event, 20)
+	for i := range missed {
+		missed[i] = k.Sign(t, 1, fmt.Sprintf("missed %d", i), nostr.Now())
+	}
+	for i, ok := range publishAll(t, n1.URL, missed) {
+		if !ok.Accepted {
+			t.Fatalf("event %d: %v", i, ok)
+		}
+	}
+	// Wait until the stream has let them go.
+	js := jetstreamOf(t, nc.Servers[0].URL)
+	eventually(t, "the stream drops the events past max_age", func() bool {
+		s, err := js.Stream(t.Context(), config.DefaultClusterStream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(t.Context())
+		return err == nil && info.State.Msgs == 0
+	})
+
+	n2 = relaydtest.Start(t, cfg2)
+	all := nostr.Filter{Authors: []string{k.PK}, Limit: 100}
+	eventually(t, "node 2 caught up from node 1", func() bool { return len(query(t, n2.URL, all)) == 21 })
+	if v := metric(t, n2, "relayd_cluster_stream_gaps_total"); v != 1 {
+		t.Errorf("relayd_cluster_stream_gaps_total = %v, want 1", v)
+	}
+}
+
+// jetstreamOf connects a JetStream client to url for the test.
+func jetstreamOf(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
