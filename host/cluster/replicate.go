@@ -268,7 +268,7 @@ func (r *Replicator) publishFailed(_ jetstream.JetStream, msg *nats.Msg, err err
 	r.dropLocked(p)
 	r.mu.Unlock()
 	r.stats.Unavailable.Add(1)
-	r.log.Debug("cluster: publish failed", "id", p.id, "err", err)
+	r.log.Debug("cluster: publish failed", "id", p.id, "err", err) // one line per refused EVENT: debug
 	p.done(fmt.Errorf("%w: publish: %v", store.ErrUnavailable, err))
 }
 
@@ -285,8 +285,10 @@ func (r *Replicator) expire(p *pending) {
 		heap.Remove(&r.waiting, p.idx)
 	}
 	r.dropLocked(p)
+	applied := r.applied
 	r.mu.Unlock()
 	r.stats.Unavailable.Add(1)
+	r.log.Warn("cluster: an acknowledged event was not applied here in time", "id", p.id, "seq", p.seq, "applied", applied)
 	p.done(fmt.Errorf("%w: stream sequence %d not applied locally within %v", store.ErrUnavailable, p.seq, r.timeout))
 }
 
@@ -311,6 +313,7 @@ func (r *Replicator) finishLocked(p *pending) func() {
 	default:
 		// The apply of p.seq was not seen: the node skipped it (a
 		// gap past the stream's retention).
+		r.log.Warn("cluster: an acknowledged event's sequence was passed without its apply", "id", p.id, "seq", p.seq)
 		err = fmt.Errorf("%w: stream sequence %d was not applied here", store.ErrUnavailable, p.seq)
 	}
 	return func() { p.done(err) }

@@ -84,8 +84,8 @@ var listening = regexp.MustCompile(`msg="relayd listening" addr=(\S+)`)
 // cluster nc and returns its path.
 func procConfig(t *testing.T, nc *natstest.Cluster, i int, data string) string {
 	t.Helper()
-	body := fmt.Sprintf("listen = \"127.0.0.1:0\"\ndata = %q\n\n[cluster]\nnats_url = %q\nnode = \"node%d\"\nreplicas = %d\n",
-		data, nc.URLs(), i, min(3, len(nc.Servers)))
+	body := fmt.Sprintf("listen = \"127.0.0.1:0\"\ndata = %q\n\n[cluster]\nnats_url = %q\nnode = \"node%d\"\nreplicas = %d\npublish_timeout = %q\n",
+		data, nc.URLs(), i, min(3, len(nc.Servers)), testPublishTimeout.String())
 	path := filepath.Join(t.TempDir(), "relayd.toml")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)

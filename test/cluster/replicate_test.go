@@ -23,10 +23,17 @@ import (
 // wait bounds every wait for the cluster to converge.
 const wait = 60 * time.Second
 
+// testPublishTimeout is the nodes' publish_timeout, but in the tests of
+// unavailability.
+const testPublishTimeout = 30 * time.Second
+
 // nodeConfig is node i's config on the NATS cluster at urls.
 func nodeConfig(urls string, i, replicas int) config.Config {
 	cfg := relaydtest.Default("")
 	cfg.Cluster = config.Cluster{NATSURL: urls, Node: fmt.Sprintf("node%d", i), Replicas: replicas}
+	// Generous: a loaded CI machine under -race must not turn a slow
+	// acknowledgement into "cluster unavailable".
+	cfg.Cluster.PublishTimeout.Duration = testPublishTimeout
 	return cfg
 }
 
