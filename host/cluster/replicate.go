@@ -388,7 +388,19 @@ func (r *Replicator) fetchLoop(ctx context.Context, cons jetstream.Consumer, nex
 				continue // delivered again after a restart
 			}
 			if seq > next {
-				r.gap(next, seq-1)
+				// Messages sent to an abandoned pull request are
+				// lost to an AckNone consumer: fetch again from
+				// next, unless the stream no longer has them.
+				st, err := r.streamState(ctx)
+				if err != nil || st.FirstSeq <= next {
+					cancel()
+					return next
+				}
+				r.gap(next, st.FirstSeq-1)
+				if next = st.FirstSeq; seq > next {
+					cancel()
+					return next
+				}
 			}
 			r.apply(msg.Data(), seq)
 			next = seq + 1
@@ -398,6 +410,12 @@ func (r *Replicator) fetchLoop(ctx context.Context, cons jetstream.Consumer, nex
 			return next
 		}
 		if n == 0 {
+			// Idle, or the last messages were lost in transit (see
+			// above): the stream says which.
+			st, err := r.streamState(ctx)
+			if err != nil || st.LastSeq >= next {
+				return next
+			}
 			r.stats.Pending.Store(0)
 		}
 	}
@@ -408,18 +426,31 @@ func (r *Replicator) fetchLoop(ctx context.Context, cons jetstream.Consumer, nex
 // and the stream's oldest event, so that OnGap runs at once rather than
 // at the first event fetched.
 func (r *Replicator) checkGap(ctx context.Context, from uint64) {
-	ictx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	s, err := r.js.Stream(ictx, r.conn.cfg.Stream)
+	st, err := r.streamState(ctx)
 	if err != nil {
-		r.log.Warn("cluster: stream info", "err", err)
+		r.log.Warn("cluster: no gap check at start", "err", err)
 		return
 	}
-	st := s.CachedInfo().State
+	r.checkGapIn(st, from)
+}
+
+// checkGapIn reports the gap between from and the stream's state st.
+func (r *Replicator) checkGapIn(st jetstream.StreamState, from uint64) {
 	if st.Msgs > 0 && from < st.FirstSeq || st.Msgs == 0 && from <= st.LastSeq {
 		r.gap(from, max(st.FirstSeq, st.LastSeq+1)-1)
 		r.skipGapAt.Store(max(st.FirstSeq, st.LastSeq+1))
 	}
+}
+
+// streamState asks JetStream for the stream's first and last sequences.
+func (r *Replicator) streamState(ctx context.Context) (jetstream.StreamState, error) {
+	ictx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	s, err := r.js.Stream(ictx, r.conn.cfg.Stream)
+	if err != nil {
+		return jetstream.StreamState{}, fmt.Errorf("cluster: stream info: %w", err)
+	}
+	return s.CachedInfo().State, nil
 }
 
 // gap reports events from..to that the stream no longer holds.

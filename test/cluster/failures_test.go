@@ -133,7 +133,7 @@ func TestFailureAllNATSDown(t *testing.T) {
 		t.Fatal(ok)
 	}
 	if msg := sub.Read(); wsc.Label(msg) != "EVENT" || wsc.Event(t, msg).ID != eph.ID {
-		t.Fatalf("local subscriber got %v", msg)
+		t.Fatalf("local subscriber got %s", msg)
 	}
 	// Writes are refused, on both nodes.
 	for i, n := range nodes {

@@ -90,6 +90,8 @@ func TestReplicateLive(t *testing.T) {
 	if evs := sub.Req("live", nostr.Filter{Kinds: []int{1}}); len(evs) != 0 {
 		t.Fatalf("stored before publishing: %d events", len(evs))
 	}
+	local := wsc.Dial(t, nodes[0].URL) // on the publishing node
+	local.Req("live", nostr.Filter{Kinds: []int{1}})
 	k := wsc.NewKey()
 	ev := k.Sign(t, 1, "hello cluster", nostr.Now())
 	pub := wsc.Dial(t, nodes[0].URL)
@@ -101,10 +103,21 @@ func TestReplicateLive(t *testing.T) {
 	}
 	msg := sub.Read()
 	if wsc.Label(msg) != "EVENT" || wsc.Event(t, msg).ID != ev.ID {
-		t.Fatalf("node 3's live subscriber got %v, want the event", msg)
+		t.Fatalf("node 3's live subscriber got %s, want the event", msg)
 	}
 	for i, n := range nodes {
 		eventually(t, fmt.Sprintf("stored on node %d", i+1), func() bool { return stored(t, n.URL, ev.ID) })
+	}
+	// The publishing node's subscriber gets each event once: the next
+	// one it reads is the next event.
+	next := k.Sign(t, 1, "second", nostr.Now())
+	if ok := pub.Publish(next); !ok.Accepted {
+		t.Fatal(ok)
+	}
+	for _, want := range []string{ev.ID, next.ID} {
+		if msg := local.Read(); wsc.Label(msg) != "EVENT" || wsc.Event(t, msg).ID != want {
+			t.Fatalf("node 1's subscriber got %s, want EVENT %s", msg, want)
+		}
 	}
 	// Publishing it again on another node: a duplicate, stored once.
 	if ok := wsc.Dial(t, nodes[1].URL).Publish(ev); !ok.Accepted || !strings.HasPrefix(ok.Reason, "duplicate:") {
@@ -260,7 +273,7 @@ func TestReplicateEphemeral(t *testing.T) {
 	}
 	msg := sub.Read()
 	if wsc.Label(msg) != "EVENT" || wsc.Event(t, msg).ID != ev.ID {
-		t.Fatalf("node 2's subscriber got %v", msg)
+		t.Fatalf("node 2's subscriber got %s", msg)
 	}
 	for _, n := range nodes {
 		if stored(t, n.URL, ev.ID) {
