@@ -111,14 +111,21 @@ func BenchmarkClusterIngest(b *testing.B) {
 }
 
 // BenchmarkClusterDelivery: the time from sending an EVENT on node 1 to
-// its arrival at a live subscriber on node 1 (same) or node 3 (cross),
-// one event at a time. Reports p50 and p99.
+// its arrival at a live subscriber on node 1 (same) or node 3 (cross) of
+// a 3-node cluster, or on a single relayd (single), one event at a time.
+// Reports p50 and p99.
 func BenchmarkClusterDelivery(b *testing.B) {
-	nodes := benchNodes(b, 3)
+	var cluster, single []*relaydtest.Relay
 	for _, tc := range []struct {
-		name string
-		sub  int
-	}{{"same", 0}, {"cross", 2}} {
+		name  string
+		nodes *[]*relaydtest.Relay
+		n     int
+		sub   int
+	}{{"single", &single, 1, 0}, {"same", &cluster, 3, 0}, {"cross", &cluster, 3, 2}} {
+		if *tc.nodes == nil {
+			*tc.nodes = benchNodes(b, tc.n)
+		}
+		nodes := *tc.nodes
 		b.Run(tc.name, func(b *testing.B) {
 			evs := signEvents(b, b.N)
 			sub := wsc.Dial(b, nodes[tc.sub].URL)
