@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/relayd/relayd/host/config"
+	"github.com/relayd/relayd/host/store"
 )
 
 // Bounds of connecting.
@@ -218,4 +218,5 @@ func (c *Conn) shutdownServer() {
 // ErrUnavailable is what a node answers when JetStream does not
 // acknowledge in time: the client gets OK false "error: cluster
 // unavailable", never an OK true that is not replicated.
-var ErrUnavailable = errors.New("cluster unavailable")
+// It is store.ErrUnavailable, which the relay maps to that answer.
+var ErrUnavailable = store.ErrUnavailable

@@ -50,6 +50,11 @@ type Cluster struct {
 	// an EVENT (default 5s); past it the client gets
 	// OK false "error: cluster unavailable".
 	PublishTimeout Duration `toml:"publish_timeout"`
+	// URL is this node's websocket URL as the other nodes reach it
+	// (ws:// or wss://), published in the nodes bucket: a node whose gap
+	// is older than the stream's retention catches up from it by
+	// negentropy. Default ws://ADDR of the listener.
+	URL string `toml:"url"`
 }
 
 // Cluster defaults.
@@ -129,6 +134,11 @@ func (c Config) validateCluster() []error {
 	}
 	if cl.MaxAge.Duration < 0 || cl.MaxBytes < 0 || cl.PublishTimeout.Duration < 0 {
 		errs = append(errs, fmt.Errorf("cluster: max_age, max_bytes and publish_timeout must not be negative"))
+	}
+	if cl.URL != "" {
+		if p, err := url.Parse(cl.URL); err != nil || (p.Scheme != "ws" && p.Scheme != "wss") || p.Host == "" {
+			errs = append(errs, fmt.Errorf("cluster.url %q is not a ws:// or wss:// URL", cl.URL))
+		}
 	}
 	for _, a := range []struct{ key, v string }{{"listen", cl.Listen}, {"cluster_listen", cl.ClusterListen}} {
 		if a.v == "" {

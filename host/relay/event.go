@@ -33,7 +33,7 @@ func (s *session) onEvent(m envelope.Message) {
 	if nostr.IsEphemeralKind(ev.Kind) {
 		// Not stored: broadcast in publish order, then acknowledge.
 		s.then(func() {
-			s.r.broadcast(ev, raw)
+			s.r.broadcastEphemeral(ev, raw)
 			s.conn.Send(envelope.AppendOK(nil, ev.ID, true, ""))
 		})
 		return
@@ -42,7 +42,7 @@ func (s *session) onEvent(m envelope.Message) {
 	s.r.store.Submit(ev, raw, func(err error) {
 		frame, stored := s.r.saveResult(ev.ID, err)
 		var after func()
-		if stored {
+		if stored && !s.r.opts.Replicated {
 			after = func() { s.r.broadcast(ev, raw) }
 		}
 		// The OK and the broadcast's frames go out in one write pass.
@@ -137,6 +137,9 @@ func (r *Relay) storeOutcome(id string, err error) (Outcome, string) {
 		return OutcomeExpired, "invalid: event is expired"
 	case errors.Is(err, store.ErrTooLarge):
 		return OutcomeInvalid, "invalid: event is too large"
+	case errors.Is(err, store.ErrUnavailable):
+		// Counted by the cluster's metrics; not one log line per event.
+		return OutcomeFailed, "error: cluster unavailable"
 	case errors.Is(err, store.ErrDiskFull):
 		// The store logs the change of state once; not one line per event.
 		return OutcomeFailed, "error: disk full"

@@ -309,8 +309,11 @@ func (g *Ingester) finish(j *ingestJob) {
 		}
 		g.mu.Unlock()
 		for _, d := range ready {
-			if d.res.Outcome == OutcomeStored || d.res.Outcome == OutcomeEphemeral {
+			switch {
+			case d.res.Outcome == OutcomeStored && !g.r.opts.Replicated:
 				g.r.broadcast(d.in.ev, d.in.raw)
+			case d.res.Outcome == OutcomeEphemeral:
+				g.r.broadcastEphemeral(d.in.ev, d.in.raw)
 			}
 			d.done(d.res)
 			<-g.slots

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nbd-wtf/go-nostr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/relayd/relayd/host/envelope"
@@ -81,6 +82,16 @@ type Options struct {
 	// Manage serves the NIP-86 management API: POSTs with Content-Type
 	// application/nostr+json+rpc (manage.go). nil: they get 405.
 	Manage Manager
+
+	// Replicated says the store replicates the events given to Submit
+	// (host/cluster): it calls Broadcast itself for every event it
+	// stores, whichever node it came from, in the replication stream's
+	// order, so the relay does not broadcast what Submit stored.
+	Replicated bool
+	// Fanout, if set, hears every ephemeral event this relay accepted
+	// (from a client or an Ingester) after its local broadcast, to pass
+	// it to the other nodes of a cluster. It must not block.
+	Fanout func(ev *nostr.Event, raw []byte)
 
 	Logger *slog.Logger
 }

@@ -96,3 +96,19 @@ func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
 	hook := r.chain.Load().Has(policy.HookDeliver)
 	r.ws.Batch(func() { r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw, hook) }) })
 }
+
+// Broadcast hands an event stored by other means than this relay's Submit
+// to the live subscribers, as broadcast does: the events a replicating
+// store applies (Options.Replicated), and the ephemeral events of other
+// nodes. Calls must come in the order subscribers are to see the events,
+// from one goroutine at a time, and must not block for long.
+func (r *Relay) Broadcast(ev *nostr.Event, raw []byte) { r.broadcast(ev, raw) }
+
+// broadcastEphemeral broadcasts an ephemeral event this relay accepted and
+// hands it to Options.Fanout.
+func (r *Relay) broadcastEphemeral(ev *nostr.Event, raw []byte) {
+	r.broadcast(ev, raw)
+	if r.opts.Fanout != nil {
+		r.opts.Fanout(ev, raw)
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/relayd/relayd/host/cluster"
 	"github.com/relayd/relayd/host/config"
+	"github.com/relayd/relayd/host/relay"
 )
 
 // clusterConnect bounds the wait for NATS at start: a node that cannot
@@ -21,6 +23,14 @@ const clusterConnect = 30 * time.Second
 type clusterNode struct {
 	conn *cluster.Conn
 	log  *slog.Logger
+	rep  *cluster.Replicator // replication (cluster_replicate.go)
+
+	relay    *relay.Relay       // set before replication starts
+	bg       context.Context    // catch-ups run in it; ends with stopReplication
+	stopBG   context.CancelFunc //
+	catchUps sync.WaitGroup
+	mu       sync.Mutex
+	stopped  bool // no catch-up starts
 }
 
 // startCluster connects to the cluster's NATS (starting the embedded
@@ -43,6 +53,9 @@ func (c *clusterNode) announce(ctx context.Context, info cluster.NodeInfo) {
 	if c == nil {
 		return
 	}
+	if u := c.conn.Config().URL; u != "" {
+		info.URL = u
+	}
 	if err := c.conn.PutNode(ctx, info); err != nil {
 		c.log.Warn("cluster: could not announce this node", "err", err)
 	}
@@ -53,5 +66,6 @@ func (c *clusterNode) close() {
 	if c == nil {
 		return
 	}
+	c.stopReplication()
 	c.conn.Close()
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/relay"
+	"github.com/relayd/relayd/host/store"
 	"github.com/relayd/relayd/host/store/badgerstore"
 	"github.com/relayd/relayd/host/wasmhost"
 )
@@ -86,6 +87,10 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		return err
 	}
 	defer cn.close()
+	rst, err := cn.replicate(ctx, st, tel.reg)
+	if err != nil {
+		return err
+	}
 	live := config.NewLive(cfg)
 	holder := &policy.Holder{}
 	tel.observe(holder)
@@ -121,8 +126,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	var r *relay.Relay
 	var ln net.Listener
 	if err == nil {
-		r, ln, err = listen(cfg, log, h.Version, st, holder, m != nil, tel, mg)
+		r, ln, err = listen(cfg, log, h.Version, rst, holder, m != nil, tel, mg, cn)
 	}
+
 	if err != nil {
 		if m != nil {
 			m.Close()
@@ -202,8 +208,9 @@ func openStore(cfg config.Config, log *slog.Logger, onCommit func(time.Duration)
 
 // listen builds the relay (in its Starting state while plugins are to be
 // loaded), serving the management API mg, and opens the listener.
-func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore.Store, holder *policy.Holder, starting bool, tel *telemetry, mg *management) (*relay.Relay, net.Listener, error) {
+func listen(cfg config.Config, log *slog.Logger, version string, st store.Store, holder *policy.Holder, starting bool, tel *telemetry, mg *management, cn *clusterNode) (*relay.Relay, net.Listener, error) {
 	opts := relayOptions(cfg, log, version)
+	cn.relayOptions(&opts)
 	opts.Starting = starting
 	tel.relayOptions(cfg, &opts)
 	opts.Manage = mg.h
@@ -212,6 +219,10 @@ func listen(cfg config.Config, log *slog.Logger, version string, st *badgerstore
 		return nil, nil, err
 	}
 	mg.attach(r)
+	if err := cn.startReplication(r); err != nil {
+		r.Shutdown(context.Background())
+		return nil, nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		r.Shutdown(context.Background())

@@ -34,3 +34,9 @@ var (
 // ErrBanned: the relay's operator banned the event's id (NIP-86
 // banevent); it is refused from every source until allowed ("blocked:").
 var ErrBanned = errors.New("store: event is banned by the operator")
+
+// ErrUnavailable: the store replicates its writes (a cluster node,
+// host/cluster) and the replication did not acknowledge the write in time,
+// so the event is not known to be replicated; it may still appear later
+// ("error: cluster unavailable").
+var ErrUnavailable = errors.New("cluster unavailable")

@@ -26,6 +26,8 @@ type request struct {
 
 	state *stateWrite // plugin state ops (plugin_state.go), committed with the saves
 
+	seq uint64 // the event's stream sequence (streamseq.go); 0: none
+
 	// err is the result, set by prepare or by the writer, read by the
 	// notifier after the batch is committed.
 	err error
@@ -187,6 +189,15 @@ func (s *Store) commitSaves(reqs []*request) int {
 			reqs[0].err = fmt.Errorf("badgerstore: event does not fit a transaction: %w", store.ErrTooLarge)
 			return 1
 		}
+	}
+	if err := setStreamSeq(txn, reqs); err != nil {
+		txn.Discard()
+		s.serial, s.events = serial, events
+		if len(reqs) > 1 {
+			return s.commitSaves(reqs[:len(reqs)-1])
+		}
+		reqs[0].err = fmt.Errorf("badgerstore: stream sequence does not fit a transaction: %w", err)
+		return 1
 	}
 	if err := txn.Commit(); err != nil {
 		s.serial, s.events = serial, events
