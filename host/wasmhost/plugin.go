@@ -63,7 +63,7 @@ type Plugin struct {
 	// batch.go): the export is present, relayd_init asked for it and the
 	// deliver hook runs.
 	batches bool
-	tk    *ticker
+	tk      *ticker
 	// stats counts store_query calls and ticks; the Manager keeps one
 	// per plugin name, across versions.
 	stats *QueryStats
