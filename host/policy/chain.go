@@ -311,8 +311,8 @@ func (c *Chain) Batches() bool {
 // len(in.Targets)) receives, per target, a final verdict (drop the
 // delivery), Accept (send in.Raw), or Rewrite with a nil Payload: the
 // session is undecided and the caller runs Deliver for it alone (a policy
-// rewrote it, or could not decide in a batch). A policy sees only the
-// targets still accepted by the policies before it.
+// rewrote it, could not decide it in a batch, or the batch call failed).
+// A policy sees only the targets still accepted by the policies before it.
 func (c *Chain) DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []Verdict) {
 	clear(out)
 	targets := in.Targets
@@ -330,18 +330,22 @@ func (c *Chain) DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []V
 			}
 			return
 		}
-		idx = idx[:0]
-		sub := make([]DeliverTarget, 0, len(targets))
-		for i, t := range in.Targets {
-			if out[i].Action == Accept {
-				idx = append(idx, i)
-				sub = append(sub, t)
-			}
-		}
-		if len(sub) == 0 {
+		// The targets every policy so far accepted; all of them (the
+		// first policy, usually the only one) are decided in place.
+		sub, vs := targets, out
+		if n := countAccepted(out); n == 0 {
 			return
+		} else if n < len(out) {
+			idx, sub, vs = idx[:0], make([]DeliverTarget, 0, n), make([]Verdict, n)
+			for i, t := range targets {
+				if out[i].Action == Accept {
+					idx = append(idx, i)
+					sub = append(sub, t)
+				}
+			}
+		} else {
+			idx = nil
 		}
-		vs := make([]Verdict, len(sub))
 		var start time.Time
 		if e.rec != nil {
 			start = time.Now()
@@ -354,14 +358,19 @@ func (c *Chain) DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []V
 			}
 		}
 		if err != nil {
-			// One line for the batch, not one per session.
-			c.log.Warn("policy failed", "policy", e.Policy.Name(), "hook", HookDeliver.String(), "err", err,
-				"sessions", len(sub))
+			// One line for the batch, not one per session. Each session
+			// is then decided alone, so that a call that failed for one
+			// (its deadline, say) fails only that one's delivery.
+			c.log.Warn("policy failed", "policy", e.Policy.Name(), "hook", HookDeliver.String()+" (batch)",
+				"err", err, "sessions", len(sub))
 		}
 		for j, v := range vs {
-			i := idx[j]
+			i := j
+			if idx != nil {
+				i = idx[j]
+			}
 			if err != nil {
-				out[i] = c.failed(e)
+				out[i] = Verdict{Action: Rewrite}
 				continue
 			}
 			if v.Action == Rewrite {
@@ -375,6 +384,17 @@ func (c *Chain) DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []V
 			out[i] = c.apply(HookDeliver, e, v, nil)
 		}
 	}
+}
+
+// countAccepted counts the verdicts that are Accept.
+func countAccepted(vs []Verdict) int {
+	n := 0
+	for i := range vs {
+		if vs[i].Action == Accept {
+			n++
+		}
+	}
+	return n
 }
 
 // Close runs HookClose on every policy that implements it.

@@ -32,13 +32,18 @@ const reasonLagging = "error: too many events waiting for delivery; please resub
 // stopped).
 type deliveryQueue struct {
 	mu    sync.Mutex
-	items []pending
+	items []pending // items[head:] are queued
+	head  int
 	bytes int // frame bytes queued or being delivered
 	// busy is set while a deliverer runs (the queue is not empty or an
 	// event is being delivered). It is written under mu and read without
 	// it by the fast path.
 	busy atomic.Bool
 }
+
+// maxKeptQueue is the most entries of a delivery queue's array kept
+// between two bursts (~5 KiB).
+const maxKeptQueue = 64
 
 // pending is one queued delivery, or (ev == nil) the marker that closes a
 // lagging subscription.
@@ -74,6 +79,11 @@ func (sb *sub) pushLocked(ev *nostr.Event, raw []byte, hook bool, b *deliverBatc
 			p.batch, p.idx = b, b.add(sb)
 		}
 	}
+	if q.head > 0 && len(q.items) == cap(q.items) { // reuse the delivered front
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
 	q.items = append(q.items, p)
 	if !q.busy.Load() {
 		q.busy.Store(true)
@@ -89,16 +99,19 @@ func (s *session) drainDeliveries() {
 	q := &s.dq
 	for {
 		q.mu.Lock()
-		if len(q.items) == 0 || s.closed.Load() {
+		if q.head == len(q.items) || s.closed.Load() {
 			clear(q.items)
-			q.items, q.bytes = nil, 0
+			// The array is kept for the next burst unless it grew big.
+			if q.items, q.head, q.bytes = q.items[:0], 0, 0; cap(q.items) > maxKeptQueue {
+				q.items = nil
+			}
 			q.busy.Store(false)
 			q.mu.Unlock()
 			return
 		}
-		p := q.items[0]
-		q.items[0] = pending{}
-		q.items = q.items[1:]
+		p := q.items[q.head]
+		q.items[q.head] = pending{}
+		q.head++
 		q.mu.Unlock()
 		if p.ev == nil {
 			s.r.log.Info("closing a subscription whose deliveries fell behind", "session", s.ps.ID, "sub", p.sb.id,
@@ -124,8 +137,8 @@ func (s *session) deliverOne(p pending) {
 		return
 	}
 	raw := p.raw
-	if v, ok := p.batch.verdict(s.r, p.idx); ok {
-		if v.Final() {
+	if drop, ok := p.batch.verdict(s.r, p.idx); ok {
+		if drop {
 			return
 		}
 	} else if ch := s.r.chain.Load(); ch.Has(policy.HookDeliver) {
@@ -161,13 +174,31 @@ type deliverBatch struct {
 	raw []byte
 	// subs are the members, by pending.idx; written only by broadcast,
 	// before sealed is closed.
-	subs    []*sub
-	sealed  chan struct{}
-	claimed atomic.Bool
-	done    atomic.Bool // verdicts are final
-	// verdicts are the members' answers (see policy.Chain.DeliverBatch),
-	// written by the claimer before done.
-	verdicts []policy.Verdict
+	subs     []*sub
+	sealed   chan struct{} // closed by broadcast when subs is complete
+	isSealed atomic.Bool   // set just before sealed is closed
+	claimed  atomic.Bool
+	ran      chan struct{} // closed when the claimer's run returned
+	hasRun   atomic.Bool   // set just before ran is closed
+	// done and state, the members' answers, are written by the claimer
+	// before ran is closed; done is false if the batch was not run (the
+	// chain changed).
+	done  bool
+	state [maxBatch]uint8 // batchSend, batchDrop or batchAlone
+}
+
+// The answers of a deliverBatch for one member.
+const (
+	batchSend  = 0 // every policy accepted: send the event as it is
+	batchDrop  = 1 // a policy refused: drop the delivery
+	batchAlone = 2 // undecided: run the chain for this delivery alone
+)
+
+// batchScratch is the policy input and output of one batch run, recycled
+// through Relay.batchScratch.
+type batchScratch struct {
+	targets  [maxBatch]policy.DeliverTarget
+	verdicts [maxBatch]policy.Verdict
 }
 
 // maxBatch is the most subscriptions one deliverBatch covers: a batch
@@ -175,32 +206,50 @@ type deliverBatch struct {
 // work one claimer does for others.
 const maxBatch = 64
 
+// seal marks the batch complete. broadcast only.
+func (b *deliverBatch) seal() {
+	b.isSealed.Store(true)
+	close(b.sealed)
+}
+
 // add makes sb a member and returns its index. broadcast only.
 func (b *deliverBatch) add(sb *sub) int {
 	b.subs = append(b.subs, sb)
 	return len(b.subs) - 1
 }
 
-// verdict returns the batch's verdict for member i, running the batch if
-// nobody claimed it yet. ok is false when the delivery is to be decided
-// alone: no batch, a batch another deliverer is running, or a member the
-// batch left undecided. b may be nil.
-func (b *deliverBatch) verdict(r *Relay, i int) (policy.Verdict, bool) {
+// verdict returns the batch's answer for member i (drop it or send it),
+// running the batch if nobody claimed it yet, else waiting until its
+// claimer ran it. ok is false when the delivery is to be decided alone:
+// no batch, a batch that was not run, or a member it left undecided. b
+// may be nil.
+func (b *deliverBatch) verdict(r *Relay, i int) (drop, ok bool) {
 	if b == nil {
-		return policy.Verdict{}, false
+		return false, false
 	}
-	<-b.sealed // broadcast is still matching: bounded, no policy runs there
-	if !b.done.Load() && b.claimed.CompareAndSwap(false, true) {
+	// The flags spare the members a lock on the channels once they are
+	// closed: a hundred deliverers reach one batch at once.
+	if !b.isSealed.Load() {
+		<-b.sealed // broadcast is still matching: bounded, no policy runs there
+	}
+	if !b.claimed.Load() && b.claimed.CompareAndSwap(false, true) {
 		b.run(r)
+		b.hasRun.Store(true)
+		close(b.ran)
 	}
-	if !b.done.Load() {
-		return policy.Verdict{}, false
+	if !b.hasRun.Load() {
+		<-b.ran
 	}
-	v := b.verdicts[i]
-	if v.Action == policy.Rewrite { // undecided in the batch
-		return policy.Verdict{}, false
+	if !b.done {
+		return false, false
 	}
-	return v, true
+	switch b.state[i] {
+	case batchDrop:
+		return true, true
+	case batchSend:
+		return false, true
+	}
+	return false, false
 }
 
 // run decides the batch with the current chain.
@@ -209,12 +258,26 @@ func (b *deliverBatch) run(r *Relay) {
 	if !ch.Batches() { // swapped since broadcast: decide alone
 		return
 	}
-	in := &policy.DeliverBatchInput{Event: b.ev, Raw: b.raw, Targets: make([]policy.DeliverTarget, len(b.subs))}
-	for i, sb := range b.subs {
-		in.Targets[i] = policy.DeliverTarget{Session: sb.s.ps, SubID: sb.id}
+	sc, _ := r.batchScratch.Get().(*batchScratch)
+	if sc == nil {
+		sc = new(batchScratch)
 	}
-	vs := make([]policy.Verdict, len(b.subs))
-	ch.DeliverBatch(context.Background(), in, vs)
-	b.verdicts = vs
-	b.done.Store(true)
+	n := len(b.subs)
+	ts, vs := sc.targets[:n], sc.verdicts[:n]
+	for i, sb := range b.subs {
+		ts[i] = policy.DeliverTarget{Session: sb.s.ps, SubID: sb.id}
+	}
+	ch.DeliverBatch(context.Background(), &policy.DeliverBatchInput{Event: b.ev, Raw: b.raw, Targets: ts}, vs)
+	for i := range vs {
+		switch {
+		case vs[i].Final():
+			b.state[i] = batchDrop
+		case vs[i].Action == policy.Rewrite:
+			b.state[i] = batchAlone
+		}
+	}
+	clear(ts)
+	clear(vs)
+	r.batchScratch.Put(sc)
+	b.done = true
 }

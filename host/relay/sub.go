@@ -105,13 +105,13 @@ func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
 	r.subs.Match(ev, func(sb *sub) {
 		if b == nil || len(b.subs) == maxBatch {
 			if b != nil {
-				close(b.sealed)
+				b.seal()
 			}
-			b = &deliverBatch{ev: ev, raw: raw, sealed: make(chan struct{})}
+			b = &deliverBatch{ev: ev, raw: raw, sealed: make(chan struct{}), ran: make(chan struct{})}
 		}
 		sb.deliver(ev, raw, hook, b)
 	})
 	if b != nil {
-		close(b.sealed)
+		b.seal()
 	}
 }
