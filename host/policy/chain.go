@@ -376,6 +376,7 @@ func (c *Chain) DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []V
 			if v.Action == Rewrite {
 				v.Payload = nil
 				if e.Mode == Shadow { // a shadow policy's rewrite is ignored
+					out[i] = Verdict{}
 					continue
 				}
 				out[i] = Verdict{Action: Rewrite}
