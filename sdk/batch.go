@@ -50,7 +50,7 @@ func deliverBatch(n uint32, kind uint32, createdAt, receivedAt int64, size, coun
 		return r
 	}
 	selected = 1 // the host starts a batch with its first session selected
-	any := false
+	refused := false
 	for i := range n {
 		rec := recs[i*abi.SessionRecordLen:]
 		s := Session{id: binary.LittleEndian.Uint64(rec), flags: binary.LittleEndian.Uint32(rec[8:]), gen: callGen,
@@ -62,14 +62,14 @@ func deliverBatch(n uint32, kind uint32, createdAt, receivedAt int64, size, coun
 		if v.action == abi.ActionRewrite {
 			r = abi.PackVerdict(abi.ActionRewrite, 0)
 		}
-		any = any || r != 0
+		refused = refused || r != 0
 		binary.LittleEndian.PutUint32(verdictBuf[i*4:], r)
 	}
 	selected = 0
 	if calls++; calls%yieldEvery == 0 {
 		runtime.Gosched()
 	}
-	if !any {
+	if !refused {
 		return 0 // no output: every session accepted
 	}
 	if r := imports.SetOutput(uint32(abi.OutputVerdicts), verdictBuf[:n*4]); r < 0 {
