@@ -7,7 +7,8 @@
 ;; has n records, select_session(n) is ErrNotFound and select_session(i)
 ;; OK; it marks a rewrite as undecided (3) and, for kind 98, returns 1
 ;; (a bad result) and, for kind 99, sets 4 bytes of verdicts (a bad
-;; length). relayd_on_deliver checks that select_session is
+;; length); for kind 97 it rejects every session, unlike
+;; relayd_on_deliver (a plugin whose two entries disagree). relayd_on_deliver checks that select_session is
 ;; ErrUnavailable there.
 (module
   (import "relayd_v1" "get" (func $get (param i32 i32 i32) (result i32)))
@@ -48,6 +49,9 @@
         (i32.store (i32.add (i32.const 1024) (i32.mul (local.get $i) (i32.const 4)))
           (call $answer (i64.load (i32.mul (local.get $i) (i32.const 16)))
             (i32.load (i32.add (i32.mul (local.get $i) (i32.const 16)) (i32.const 8)))))
+        ;; kind 97: disagree with relayd_on_deliver, rejecting every session
+        (if (i32.eq (local.get $kind) (i32.const 97))
+          (then (i32.store (i32.add (i32.const 1024) (i32.mul (local.get $i) (i32.const 4))) (i32.const 1))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))
     (if (i32.eq (local.get $kind) (i32.const 99))
