@@ -87,7 +87,11 @@ func (sb *sub) pushLocked(ev *nostr.Event, raw []byte, hook bool, b *deliverBatc
 	q.items = append(q.items, p)
 	if !q.busy.Load() {
 		q.busy.Store(true)
-		go s.drainDeliveries()
+		if b != nil {
+			b.kick = append(b.kick, s) // b's runner delivers, see deliverBatch
+		} else {
+			go s.drainDeliveries()
+		}
 	}
 	q.mu.Unlock()
 }
@@ -95,10 +99,21 @@ func (sb *sub) pushLocked(ev *nostr.Event, raw []byte, hook bool, b *deliverBatc
 // drainDeliveries is the session's deliverer: it delivers the queued
 // events in order and exits when the queue is empty, or drops everything
 // once the session closed.
-func (s *session) drainDeliveries() {
+func (s *session) drainDeliveries() { s.drain(nil) }
+
+// drain delivers the queued events in order; with only set, it is a
+// batch's runner and delivers only the events of that batch at the head
+// of the queue, then hands the queue to a deliverer of its own if more is
+// queued.
+func (s *session) drain(only *deliverBatch) {
 	q := &s.dq
 	for {
 		q.mu.Lock()
+		if only != nil && q.head < len(q.items) && q.items[q.head].batch != only && !s.closed.Load() {
+			q.mu.Unlock()
+			go s.drainDeliveries() // busy stays set: the queue changes hands
+			return
+		}
 		if q.head == len(q.items) || s.closed.Load() {
 			clear(q.items)
 			// The array is kept for the next burst unless it grew big.
@@ -162,19 +177,24 @@ func (s *session) deliverOne(p pending) {
 // per event instead of one per session is most of a deliver hook's cost.
 //
 // broadcast fills it while matching and seals it after; no policy runs
-// there. The first deliverer to reach it (any member session's) claims
-// it and runs the batch on its own goroutine; a deliverer that reaches it
-// while another one runs it does not wait: it decides its own delivery
-// alone, as without batches. So a hook slow for some session slows the
-// sessions of its batch only if they are its claimer, and never for longer
-// than one call per policy (the plugin's timeout_ms); every other session
-// keeps its own pace (RATIONALE.md, "Why batch deliver hooks?").
+// there. A member whose session had nothing queued gets no deliverer of
+// its own: it is kicked, and one goroutine per batch, the runner, runs
+// the batch and then delivers the batch's events of the kicked sessions
+// (drain with only set), handing a session that has more queued to a
+// deliverer of its own. A member whose deliverer was already running is
+// reached by that deliverer in queue order. Whoever reaches the batch
+// first claims it and runs it; the others wait for it. So a session waits
+// for the others of its batch for at most one call per deliver policy,
+// which the plugin's deadline (timeout_ms) bounds: a failed batch leaves
+// each session to decide alone (RATIONALE.md, "Why batch deliver
+// hooks?").
 type deliverBatch struct {
 	ev  *nostr.Event
 	raw []byte
 	// subs are the members, by pending.idx; written only by broadcast,
 	// before sealed is closed.
 	subs     []*sub
+	kick     []*session    // members' sessions without a deliverer, for the runner
 	sealed   chan struct{} // closed by broadcast when subs is complete
 	isSealed atomic.Bool   // set just before sealed is closed
 	claimed  atomic.Bool
@@ -206,10 +226,36 @@ type batchScratch struct {
 // work one claimer does for others.
 const maxBatch = 64
 
-// seal marks the batch complete. broadcast only.
-func (b *deliverBatch) seal() {
+// seal marks the batch complete and starts its runner if it kicked
+// sessions. broadcast only.
+func (b *deliverBatch) seal(r *Relay) {
 	b.isSealed.Store(true)
 	close(b.sealed)
+	if len(b.kick) > 0 {
+		go b.deliver(r)
+	}
+}
+
+// deliver is the batch's runner: it runs the batch unless a deliverer
+// claimed it, then delivers its events to the kicked sessions.
+func (b *deliverBatch) deliver(r *Relay) {
+	b.claim(r)
+	for _, s := range b.kick {
+		s.drain(b)
+	}
+}
+
+// claim runs the batch if nobody claimed it yet, else waits until its
+// claimer ran it.
+func (b *deliverBatch) claim(r *Relay) {
+	if !b.claimed.Load() && b.claimed.CompareAndSwap(false, true) {
+		b.run(r)
+		b.hasRun.Store(true)
+		close(b.ran)
+	}
+	if !b.hasRun.Load() {
+		<-b.ran
+	}
 }
 
 // add makes sb a member and returns its index. broadcast only.
@@ -232,14 +278,7 @@ func (b *deliverBatch) verdict(r *Relay, i int) (drop, ok bool) {
 	if !b.isSealed.Load() {
 		<-b.sealed // broadcast is still matching: bounded, no policy runs there
 	}
-	if !b.claimed.Load() && b.claimed.CompareAndSwap(false, true) {
-		b.run(r)
-		b.hasRun.Store(true)
-		close(b.ran)
-	}
-	if !b.hasRun.Load() {
-		<-b.ran
-	}
+	b.claim(r)
 	if !b.done {
 		return false, false
 	}

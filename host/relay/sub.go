@@ -105,13 +105,13 @@ func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
 	r.subs.Match(ev, func(sb *sub) {
 		if b == nil || len(b.subs) == maxBatch {
 			if b != nil {
-				b.seal()
+				b.seal(r)
 			}
 			b = &deliverBatch{ev: ev, raw: raw, sealed: make(chan struct{}), ran: make(chan struct{})}
 		}
 		sb.deliver(ev, raw, hook, b)
 	})
 	if b != nil {
-		b.seal()
+		b.seal(r)
 	}
 }
