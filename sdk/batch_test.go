@@ -50,6 +50,9 @@ func TestDeliverBatch(t *testing.T) {
 		{Session: sdktest.Session{ID: 7, IP: "203.0.113.7", Authed: author, Headers: ok}, SubID: "last"},
 	}
 	ev := sdktest.Event{Kind: 4, PubKey: author, Content: "dm"}
+	if err := h.Init(); err != nil || !h.BatchesDeliver() {
+		t.Fatalf("Init: %v; BatchesDeliver %v, want true for an OnDeliver handler", err, h.BatchesDeliver())
+	}
 	got := h.DeliverBatch(ev, targets...)
 	if want := []uint64{1, 2, 3, 4, 5, 6, 7, 6}; fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Errorf("handler calls for sessions %v, want %v (each once in the batch, then the rewrite alone)", ids, want)

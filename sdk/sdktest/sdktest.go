@@ -229,8 +229,14 @@ func (h *Host) Init() error {
 
 func errInit(out [abi.MaxOutput + 1][]byte) error { return errors.New(string(out[abi.OutputMessage])) }
 
-// Hooks returns the hooks the plugin registered (after Init).
-func (h *Host) Hooks() abi.HookMask { return h.mask }
+// Hooks returns the hooks the plugin registered (after Init). The bit by
+// which a deliver handler asks for batches (abi.HookDeliverBatch) is not a
+// hook and is left out: BatchesDeliver reports it.
+func (h *Host) Hooks() abi.HookMask { return h.mask &^ (1 << abi.HookDeliverBatch) }
+
+// BatchesDeliver reports whether the plugin asked for deliver batches
+// (after Init); the Go SDK does for every OnDeliver handler.
+func (h *Host) BatchesDeliver() bool { return h.mask.Has(abi.HookDeliverBatch) }
 
 // Limitation returns the plugin's NIP-11 limitation keys.
 func (h *Host) Limitation() (map[string]any, error) {
