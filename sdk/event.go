@@ -27,6 +27,7 @@ type Session struct {
 	id    uint64
 	flags uint32
 	gen   uint32 // the call that made the view (views.go)
+	batch int32  // index + 1 in a deliver batch (batch.go); 0: a single call
 }
 
 // ID is the relay's id for the session, unique for the life of the relay

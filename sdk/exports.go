@@ -54,6 +54,11 @@ func exportOnDeliver(session int64, kind int32, createdAt, receivedAt int64, siz
 	return int32(dispatch(abi.HookDeliver, uint64(session), uint32(kind), createdAt, receivedAt, uint32(size), uint32(count), uint32(flags)))
 }
 
+//go:wasmexport relayd_on_deliver_batch
+func exportOnDeliverBatch(n int64, kind int32, createdAt, receivedAt int64, size, count, flags int32) int32 {
+	return deliverBatch(uint32(n), uint32(kind), createdAt, receivedAt, uint32(size), uint32(count))
+}
+
 //go:wasmexport relayd_on_close
 func exportOnClose(session int64, kind int32, createdAt, receivedAt int64, size, count, flags int32) int32 {
 	return int32(dispatch(abi.HookClose, uint64(session), uint32(kind), createdAt, receivedAt, uint32(size), uint32(count), uint32(flags)))

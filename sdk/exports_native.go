@@ -6,5 +6,6 @@ import "github.com/relayd/relayd/sdk/internal/imports"
 
 // In native builds the exports are plain functions that sdktest calls.
 func init() {
-	imports.Guest = imports.Exports{Init: initGuest, Limitation: limitation, Hook: dispatch, Tick: tick}
+	imports.Guest = imports.Exports{Init: initGuest, Limitation: limitation, Hook: dispatch, Tick: tick,
+		DeliverBatch: deliverBatch}
 }

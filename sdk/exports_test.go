@@ -20,7 +20,7 @@ func TestWasmExportNames(t *testing.T) {
 	for _, m := range regexp.MustCompile(`//go:wasmexport (\S+)`).FindAllStringSubmatch(string(b), -1) {
 		got = append(got, m[1])
 	}
-	want := []string{abi.ExportABIVersion, abi.ExportInit, abi.ExportLimitation, abi.ExportOnTick}
+	want := []string{abi.ExportABIVersion, abi.ExportInit, abi.ExportLimitation, abi.ExportOnTick, abi.ExportOnDeliverBatch}
 	for h := abi.HookConnect; h <= abi.MaxHook; h++ {
 		want = append(want, abi.HookExport(h))
 	}

@@ -61,7 +61,18 @@ func OnAuth(fn func(Event) Verdict) { onAuth = fn; register(abi.HookAuth, fn != 
 
 // OnDeliver handles each live event about to be sent to one session:
 // Reject drops it, RewriteEvent replaces its JSON.
-func OnDeliver(fn func(Event) Verdict) { onDeliver = fn; register(abi.HookDeliver, fn != nil) }
+//
+// A relay with abi.FeatureDeliverBatch calls it for a live event's
+// receiving sessions in one batch call (one guest entry per event instead
+// of one per session, which is most of a Go deliver hook's cost); the
+// handler is written the same way and sees one session at a time. A
+// RewriteEvent in a batch is answered in a second call for that session
+// alone, so such a handler runs twice for it.
+func OnDeliver(fn func(Event) Verdict) {
+	onDeliver = fn
+	register(abi.HookDeliver, fn != nil)
+	register(abi.HookDeliverBatch, fn != nil)
+}
 
 // OnClose is told when a session ends.
 func OnClose(fn func(Session)) { onClose = fn; register(abi.HookClose, fn != nil) }

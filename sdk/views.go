@@ -43,6 +43,9 @@ func (s Session) field(op string, f abi.Field) ([]byte, error) {
 	if err := s.live(op); err != nil {
 		return nil, err
 	}
+	if errno := s.sel(); errno != abi.OK {
+		return nil, &Error{Op: op, Code: errno}
+	}
 	b, errno := getField(f)
 	if errno != abi.OK {
 		return nil, &Error{Op: op, Code: errno}
@@ -105,6 +108,9 @@ func (s Session) GetConnectedAt() (int64, error) {
 func (s Session) GetHeader(name string) (string, error) {
 	if err := s.live("Session.GetHeader"); err != nil {
 		return "", err
+	}
+	if errno := s.sel(); errno != abi.OK {
+		return "", &Error{Op: "Session.GetHeader", Code: errno}
 	}
 	b, errno := fetch(func(buf []byte) int32 { return imports.GetHeader(name, buf) })
 	if errno != abi.OK {

@@ -254,7 +254,12 @@ func (rp *replayer) decide(st *step) string {
 		return s
 	case policy.HookDeliver:
 		kind := st.deliver.Event.Kind
-		return rp.result(st.hook, rp.call(st.hook, kind, func() (policy.Verdict, error) { return rp.p.Deliver(ctx, st.deliver) }))
+		batch := rp.call(st.hook, kind, func() (policy.Verdict, error) { return rp.deliverBatch(ctx, st.deliver) })
+		r := rp.call(st.hook, kind, func() (policy.Verdict, error) { return rp.p.Deliver(ctx, st.deliver) })
+		if msg := batchDisagrees(batch, r); msg != "" {
+			return "error " + msg
+		}
+		return rp.result(st.hook, r)
 	case policy.HookClose:
 		if rp.p.Hooks().Has(policy.HookClose) {
 			rp.p.Close(ctx, st.session)
@@ -264,6 +269,58 @@ func (rp *replayer) decide(st *step) string {
 		return rp.manage(ctx, st)
 	}
 	return "error: unknown hook"
+}
+
+// deliverBatch decides a delivery as a live one to this one session
+// would be, through relayd_on_deliver_batch, when the plugin batches
+// (policy.BatchDeliverer): a verdict without a message, or Rewrite for a
+// session the batch left undecided. It is Accept for a plugin that does
+// not batch.
+func (rp *replayer) deliverBatch(ctx context.Context, in *policy.DeliverInput) (policy.Verdict, error) {
+	bd, ok := rp.p.(policy.BatchDeliverer)
+	if !ok || !bd.BatchesDeliver() {
+		return policy.Verdict{}, nil
+	}
+	out := make([]policy.Verdict, 1)
+	err := bd.DeliverBatch(ctx, &policy.DeliverBatchInput{Event: in.Event, Raw: in.Raw,
+		Targets: []policy.DeliverTarget{{Session: in.Session, SubID: in.SubID}}}, out)
+	if err == nil && out[0].Action == policy.Rewrite {
+		out[0].Action = policyUndecided
+	}
+	return out[0], err
+}
+
+// policyUndecided marks a batch that left its session undecided (any
+// verdict of relayd_on_deliver agrees with it).
+const policyUndecided policy.Action = 0xff
+
+// batchDisagrees says how relayd_on_deliver_batch's answer for a delivery
+// differs from relayd_on_deliver's, or "": a plugin must give the same
+// verdict both ways (ABI.md, "Deliver batches"), since the relay uses the
+// batch for live events and the single call for stored ones.
+func batchDisagrees(batch, single hookResult) string {
+	b, s := batch.v, single.v
+	switch {
+	case batch.skipped || single.err != nil:
+		return ""
+	case batch.err != nil:
+		return "deliver batch: " + batch.err.Error()
+	case b.Action == policyUndecided:
+		return ""
+	case b.Action == s.Action && b.Prefix == s.Prefix:
+		return ""
+	case b.Action == policy.Accept && s.Action == policy.Accept:
+		return ""
+	}
+	return fmt.Sprintf("relayd_on_deliver_batch answered %s, relayd_on_deliver %s: a plugin must decide a "+
+		"delivery the same way in both", verdictText(b), verdictText(s))
+}
+
+func verdictText(v policy.Verdict) string {
+	if v.Final() {
+		return v.Action.String() + " (" + v.Prefix.String() + ")"
+	}
+	return v.Action.String()
 }
 
 // manage calls a NIP-86 method as the relay's management API does: "result

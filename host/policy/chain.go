@@ -174,12 +174,14 @@ func (c *Chain) call(h Hook, e *entry, fn func() (Verdict, error)) Verdict {
 	if e.rec != nil {
 		e.rec.Record(h, v.Action, v.Prefix, err, time.Since(start))
 	}
+	return c.apply(h, e, v, err)
+}
+
+// apply applies e's mode and fail mode to a policy's answer.
+func (c *Chain) apply(h Hook, e *entry, v Verdict, err error) Verdict {
 	if err != nil {
 		c.log.Warn("policy failed", "policy", e.Policy.Name(), "hook", h.String(), "err", err)
-		if e.OnErr == FailClosed && e.Mode == Enforce {
-			return Verdict{Action: Reject, Prefix: PrefixError, Message: "policy " + e.Policy.Name() + " failed", Policy: e.Policy.Name()}
-		}
-		return Verdict{}
+		return c.failed(e)
 	}
 	switch {
 	case v.Final() && e.Mode == Shadow:
@@ -192,6 +194,14 @@ func (c *Chain) call(h Hook, e *entry, fn func() (Verdict, error)) Verdict {
 		return Verdict{}
 	}
 	return v
+}
+
+// failed is the verdict of a failed call of e: its fail mode.
+func (c *Chain) failed(e *entry) Verdict {
+	if e.OnErr == FailClosed && e.Mode == Enforce {
+		return Verdict{Action: Reject, Prefix: PrefixError, Message: "policy " + e.Policy.Name() + " failed", Policy: e.Policy.Name()}
+	}
+	return Verdict{}
 }
 
 // Connect runs HookConnect. It returns the first final verdict, or Accept.
@@ -279,6 +289,113 @@ func (c *Chain) Deliver(ctx context.Context, in *DeliverInput) Verdict {
 		}
 	}
 	return out
+}
+
+// Batches reports whether every policy of the chain with a deliver hook
+// can decide a live event for many sessions at once (BatchDeliverer), so
+// that the relay may use DeliverBatch. A chain with none is false.
+func (c *Chain) Batches() bool {
+	if !c.Has(HookDeliver) {
+		return false
+	}
+	for _, e := range c.byHook[HookDeliver] {
+		if bd, ok := e.Policy.(BatchDeliverer); !ok || !bd.BatchesDeliver() {
+			return false
+		}
+	}
+	return true
+}
+
+// DeliverBatch runs HookDeliver for one live event and many sessions, one
+// call per policy, on a chain that Batches. out (len(out) ==
+// len(in.Targets)) receives, per target, a final verdict (drop the
+// delivery), Accept (send in.Raw), or Rewrite with a nil Payload: the
+// session is undecided and the caller runs Deliver for it alone (a policy
+// rewrote it, could not decide it in a batch, or the batch call failed).
+// A policy sees only the targets still accepted by the policies before it.
+func (c *Chain) DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []Verdict) {
+	clear(out)
+	targets := in.Targets
+	var idx []int // positions in out of the targets of the current call
+	for _, e := range c.hooked(HookDeliver) {
+		if e.skipsEvent(HookDeliver, in.Event) {
+			continue
+		}
+		bd, ok := e.Policy.(BatchDeliverer)
+		if !ok {
+			for i := range out { // not a chain that Batches: undecided
+				if out[i].Action == Accept {
+					out[i] = Verdict{Action: Rewrite}
+				}
+			}
+			return
+		}
+		// The targets every policy so far accepted; all of them (the
+		// first policy, usually the only one) are decided in place.
+		sub, vs := targets, out
+		if n := countAccepted(out); n == 0 {
+			return
+		} else if n < len(out) {
+			idx, sub, vs = idx[:0], make([]DeliverTarget, 0, n), make([]Verdict, n)
+			for i, t := range targets {
+				if out[i].Action == Accept {
+					idx = append(idx, i)
+					sub = append(sub, t)
+				}
+			}
+		} else {
+			idx = nil
+		}
+		var start time.Time
+		if e.rec != nil {
+			start = time.Now()
+		}
+		err := bd.DeliverBatch(ctx, &DeliverBatchInput{Event: in.Event, Raw: in.Raw, Targets: sub}, vs)
+		if e.rec != nil {
+			per := time.Since(start) / time.Duration(len(sub))
+			for _, v := range vs {
+				e.rec.Record(HookDeliver, v.Action, v.Prefix, err, per)
+			}
+		}
+		if err != nil {
+			// One line for the batch, not one per session. Each session
+			// is then decided alone, so that a call that failed for one
+			// (its deadline, say) fails only that one's delivery.
+			c.log.Warn("policy failed", "policy", e.Policy.Name(), "hook", HookDeliver.String()+" (batch)",
+				"err", err, "sessions", len(sub))
+		}
+		for j, v := range vs {
+			i := j
+			if idx != nil {
+				i = idx[j]
+			}
+			if err != nil {
+				out[i] = Verdict{Action: Rewrite}
+				continue
+			}
+			if v.Action == Rewrite {
+				v.Payload = nil
+				if e.Mode == Shadow { // a shadow policy's rewrite is ignored
+					out[i] = Verdict{}
+					continue
+				}
+				out[i] = Verdict{Action: Rewrite}
+				continue
+			}
+			out[i] = c.apply(HookDeliver, e, v, nil)
+		}
+	}
+}
+
+// countAccepted counts the verdicts that are Accept.
+func countAccepted(vs []Verdict) int {
+	n := 0
+	for i := range vs {
+		if vs[i].Action == Accept {
+			n++
+		}
+	}
+	return n
 }
 
 // Close runs HookClose on every policy that implements it.

@@ -189,3 +189,37 @@ type DeliverInput struct {
 	// Raw is the event's JSON as it would be sent. Read only.
 	Raw []byte
 }
+
+// DeliverTarget is one receiving session of a batched delivery.
+type DeliverTarget struct {
+	Session *Session
+	// SubID is the subscription the event matched.
+	SubID string
+}
+
+// DeliverBatchInput is one live event on its way to several sessions.
+type DeliverBatchInput struct {
+	// Event is the parsed event. Policies must not modify it.
+	Event *nostr.Event
+	// Raw is the event's JSON as it would be sent. Read only.
+	Raw []byte
+	// Targets are the receiving sessions, one per matched subscription.
+	Targets []DeliverTarget
+}
+
+// BatchDeliverer is implemented by a policy that can decide one live event
+// for many sessions in one call (a Go plugin's per-call entry costs more
+// than its decision). The chain uses it only when every deliver policy of
+// the chain batches (Chain.Batches); it must give the same verdicts as
+// Deliver, except that it may leave a session undecided.
+type BatchDeliverer interface {
+	// BatchesDeliver reports whether DeliverBatch is to be used. It must
+	// not change while the policy is in a chain.
+	BatchesDeliver() bool
+	// DeliverBatch decides in.Event for every target: out[i] (len(out) ==
+	// len(in.Targets)) is Deliver's verdict for target i, without a
+	// Payload: Rewrite with a nil Payload means "undecided here", and the
+	// relay then runs Deliver for that session alone. An error fails the
+	// whole batch, as it would fail each call.
+	DeliverBatch(ctx context.Context, in *DeliverBatchInput, out []Verdict) error
+}

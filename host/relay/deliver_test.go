@@ -1,9 +1,12 @@
 package relay_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,4 +190,101 @@ func TestRelayDeliverHookKeepsStoredThenEOSEThenLive(t *testing.T) {
 		}
 	}
 	c.Req("probe", nostr.Filter{IDs: []string{stored.ID}}) // and nothing else queued before it
+}
+
+// batchPolicy is a deliver policy that also decides in batches
+// (policy.BatchDeliverer), counting its calls of each kind.
+type batchPolicy struct {
+	fnPolicy
+	batch        func(in *policy.DeliverBatchInput, out []policy.Verdict)
+	batchCalls   atomic.Int64
+	batchTargets atomic.Int64
+	singleCalls  atomic.Int64
+}
+
+func (p *batchPolicy) BatchesDeliver() bool { return true }
+
+func (p *batchPolicy) DeliverBatch(_ context.Context, in *policy.DeliverBatchInput, out []policy.Verdict) error {
+	p.batchCalls.Add(1)
+	p.batchTargets.Add(int64(len(in.Targets)))
+	p.batch(in, out)
+	return nil
+}
+
+func (p *batchPolicy) Deliver(ctx context.Context, in *policy.DeliverInput) (policy.Verdict, error) {
+	p.singleCalls.Add(1)
+	return p.fnPolicy.Deliver(ctx, in)
+}
+
+// TestRelayDeliverBatch (issue 10, item 6): with a deliver policy that
+// batches, each live event is decided by one batch call for all its
+// receiving subscriptions; a dropped delivery is not sent, an undecided
+// one goes through Deliver on its own session (here a rewrite), and every
+// subscriber gets its events in publish order. Without batches the policy
+// is called once per delivery (batchCalls stays 0).
+func TestRelayDeliverBatch(t *testing.T) {
+	rewrite := func(raw []byte) []byte {
+		var ev nostr.Event
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			panic(err)
+		}
+		ev.Content = "rewritten " + ev.Content
+		b, _ := json.Marshal(ev)
+		return b
+	}
+	bp := &batchPolicy{fnPolicy: fnPolicy{name: "batch", deliver: func(in *policy.DeliverInput) policy.Verdict {
+		if in.SubID == "alone" {
+			return policy.Verdict{Action: policy.Rewrite, Payload: rewrite(in.Raw)}
+		}
+		return policy.Verdict{}
+	}}}
+	bp.batch = func(in *policy.DeliverBatchInput, out []policy.Verdict) {
+		for i, tg := range in.Targets {
+			switch {
+			case tg.SubID == "drop" && in.Event.Content != "end":
+				out[i] = policy.Verdict{Action: policy.Reject}
+			case tg.SubID == "alone":
+				out[i] = policy.Verdict{Action: policy.Rewrite} // undecided
+			default:
+				out[i] = policy.Verdict{}
+			}
+		}
+	}
+	tr := start(t, relay.Options{}, enforce(bp))
+	keep, drop, alone, pub := wsc.Dial(t, tr.url), wsc.Dial(t, tr.url), wsc.Dial(t, tr.url), wsc.Dial(t, tr.url)
+	keep.Req("keep", nostr.Filter{Kinds: []int{1}})
+	drop.Req("drop", nostr.Filter{Kinds: []int{1}})
+	alone.Req("alone", nostr.Filter{Kinds: []int{1}})
+	k := wsc.NewKey()
+	var evs []*nostr.Event
+	for i := range 5 {
+		evs = append(evs, k.Sign(t, 1, fmt.Sprint("live ", i), now()))
+	}
+	evs = append(evs, k.Sign(t, 1, "end", now()))
+	for i, ev := range evs {
+		if ok := pub.Publish(ev); !ok.Accepted {
+			t.Fatalf("publish %d: %v", i, ok)
+		}
+	}
+	for i, want := range evs {
+		if got := wsc.Event(t, keep.Expect("EVENT")); got.ID != want.ID {
+			t.Fatalf("keep: delivery %d is %q, want %q", i, got.Content, want.Content)
+		}
+		if got := wsc.Event(t, alone.Expect("EVENT")); got.Content != "rewritten "+want.Content {
+			t.Fatalf("alone: delivery %d is %q, want %q rewritten", i, got.Content, want.Content)
+		}
+	}
+	if got := wsc.Event(t, drop.Expect("EVENT")); got.Content != "end" {
+		t.Fatalf("drop: first delivery is %q, want only \"end\"", got.Content)
+	}
+	// Every call was made before its frame was sent.
+	if got, want := bp.batchCalls.Load(), int64(len(evs)); got != want {
+		t.Errorf("batch calls: %d, want one per event (%d)", got, want)
+	}
+	if got, want := bp.batchTargets.Load(), int64(3*len(evs)); got != want {
+		t.Errorf("sessions in batches: %d, want %d", got, want)
+	}
+	if got, want := bp.singleCalls.Load(), int64(len(evs)); got != want {
+		t.Errorf("single calls: %d, want one per undecided delivery (%d)", got, want)
+	}
 }

@@ -46,6 +46,16 @@
 // broadcasting goroutine itself when the relay was quiet (no goroutine or
 // thread wake-up per delivery), else by wsconn's flusher.
 //
+// When every deliver policy of the chain batches (policy.Chain.Batches; a
+// Go plugin does), broadcast also groups an event's deliveries in batches
+// of up to 64 subscriptions (deliverBatch): one policy call decides them
+// all, made by whoever reaches the batch first, and a session that had
+// nothing queued is served by the batch's runner goroutine instead of a
+// deliverer of its own. A session waits for the others of its batch for
+// at most one call per policy (bounded by the plugin's deadline; a failed
+// batch leaves each session to decide alone). The queue order is kept:
+// the batch entry sits in each member's queue like any other.
+//
 // Stored events go through the deliver hook on the session's own reader
 // (sendStored), which is the session's own time.
 //

@@ -108,6 +108,9 @@ type Relay struct {
 	subs  *subindex.Index[*sub]
 	// sig checks ids and signatures, keeping recent authors' parsed keys.
 	sig eventsig.Checker
+	// batchScratch recycles the inputs and outputs of deliver batches
+	// (*batchScratch, deliver.go).
+	batchScratch sync.Pool
 	// live holds the settings Reconfigure changes (live.go); reconf
 	// serialises Reconfigure.
 	live   atomic.Pointer[settings]

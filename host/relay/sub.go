@@ -39,7 +39,7 @@ var closeBracket = []byte("]")
 // says whether the chain broadcast loaded has a deliver hook. It is called
 // by broadcast with the subscription index read-locked: it must not call
 // back into the index, run a policy or block.
-func (sb *sub) deliver(ev *nostr.Event, raw []byte, hook bool) {
+func (sb *sub) deliver(ev *nostr.Event, raw []byte, hook bool, b *deliverBatch) {
 	sb.mu.Lock()
 	switch {
 	case sb.dead || sb.lagging:
@@ -50,7 +50,7 @@ func (sb *sub) deliver(ev *nostr.Event, raw []byte, hook bool) {
 			sb.buffered = append(sb.buffered, liveEvent{ev, raw})
 		}
 	default:
-		sb.pushLocked(ev, raw, hook)
+		sb.pushLocked(ev, raw, hook, b)
 	}
 	sb.mu.Unlock()
 }
@@ -83,7 +83,7 @@ func (sb *sub) goLive(sent map[string]struct{}) {
 	hook := sb.s.r.chain.Load().Has(policy.HookDeliver)
 	for _, le := range buf {
 		if _, dup := sent[le.ev.ID]; !dup && !sb.lagging {
-			sb.pushLocked(le.ev, le.raw, hook)
+			sb.pushLocked(le.ev, le.raw, hook, nil)
 		}
 	}
 	sb.mu.Unlock()
@@ -91,10 +91,34 @@ func (sb *sub) goLive(sent map[string]struct{}) {
 
 // broadcast sends a stored or ephemeral event to every matching live
 // subscription. It runs once per event; the frames share raw. It only
-// matches and hands off: deliver hooks run on each session's deliverer.
+// matches and hands off: deliver hooks run on each session's deliverer,
+// grouped in batches of up to maxBatch subscriptions when the chain's
+// deliver policies batch (deliverBatch).
 func (r *Relay) broadcast(ev *nostr.Event, raw []byte) {
-	hook := r.chain.Load().Has(policy.HookDeliver)
-	r.ws.Batch(func() { r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw, hook) }) })
+	r.ws.Batch(func() { r.match(ev, raw) })
+}
+
+// match hands ev to every matching live subscription (broadcast's work).
+func (r *Relay) match(ev *nostr.Event, raw []byte) {
+	ch := r.chain.Load()
+	hook := ch.Has(policy.HookDeliver)
+	if !hook || !ch.Batches() {
+		r.subs.Match(ev, func(sb *sub) { sb.deliver(ev, raw, hook, nil) })
+		return
+	}
+	var b *deliverBatch
+	r.subs.Match(ev, func(sb *sub) {
+		if b == nil || len(b.subs) == maxBatch {
+			if b != nil {
+				b.seal(r)
+			}
+			b = &deliverBatch{ev: ev, raw: raw, sealed: make(chan struct{}), ran: make(chan struct{})}
+		}
+		sb.deliver(ev, raw, hook, b)
+	})
+	if b != nil {
+		b.seal(r)
+	}
 }
 
 // Broadcast hands an event stored by other means than this relay's Submit

@@ -53,6 +53,7 @@ func hostFuncs() []hostFunc {
 		{abi.FuncDBUsage, fsig(vt{i32}, i32), hostDBUsage},
 		{abi.FuncStoreQuery, fsig(vt{i32, i32, i32, i32}, i32), hostStoreQuery},
 		{abi.FuncHookKinds, fsig(vt{i32, i32, i32}, i32), hostHookKinds},
+		{abi.FuncSelectSession, fsig(vt{i32}, i32), hostSelectSession},
 	}
 }
 
@@ -250,7 +251,8 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 }
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
-	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage | abi.FeatureTick | abi.FeatureHookKinds
+	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage | abi.FeatureTick | abi.FeatureHookKinds |
+		abi.FeatureDeliverBatch
 	p := instOf(ctx).p
 	if p.env.store != nil {
 		f |= abi.FeatureStore | abi.FeatureQuery

@@ -35,6 +35,10 @@ type callInput struct {
 	receivedAt int64
 	method     string // manage
 	params     []byte // manage: a JSON array
+	// batch are the receiving sessions of relayd_on_deliver_batch; sess
+	// and subID are those of the one select_session chose.
+	batch []policy.DeliverTarget
+	out   []policy.Verdict // where relayd_on_deliver_batch's verdicts go
 }
 
 // field returns input f as a string or as bytes (one of the two), or an
@@ -66,10 +70,15 @@ func (inst *instance) field(f abi.Field) (string, []byte, abi.Errno) {
 		}
 		return "", in.params, abi.OK
 	case abi.FieldSubID:
-		if in.hook != abi.HookReq && in.hook != abi.HookCount && in.hook != abi.HookDeliver {
+		if in.hook != abi.HookReq && in.hook != abi.HookCount && in.hook != abi.HookDeliver && in.hook != abi.HookDeliverBatch {
 			return "", nil, abi.ErrNotFound
 		}
 		return in.subID, nil, abi.OK
+	case abi.FieldSessions:
+		if in.hook != abi.HookDeliverBatch {
+			return "", nil, abi.ErrNotFound
+		}
+		return inst.derived(f, inst.appendSessions)
 	}
 	if f == 0 || f > abi.MaxField {
 		return "", nil, abi.ErrInvalid

@@ -33,7 +33,7 @@ type instance struct {
 	slot int
 	mod  api.Module
 	mem  *linearMemory
-	fns  [abi.MaxHook + 1]api.Function
+	fns  [abi.HookDeliverBatch + 1]api.Function // by hook; HookDeliverBatch: relayd_on_deliver_batch
 	// stack is the reused CallWithStack parameter/result stack.
 	stack []uint64
 	// ctx is the instance's long-lived context: it carries the instance
@@ -161,6 +161,9 @@ func (p *Plugin) newInstance(ctx context.Context, slot int) (*instance, abi.Hook
 			inst.fns[h] = mod.ExportedFunction(abi.HookExport(h))
 		}
 	}
+	if p.ex.batch {
+		inst.fns[abi.HookDeliverBatch] = mod.ExportedFunction(abi.ExportOnDeliverBatch)
+	}
 	inst.reset()
 	return inst, mask, nil
 }
@@ -237,7 +240,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 		return 0, fmt.Errorf("%w: export %q returned %d, want %d", ErrABI, abi.ExportABIVersion, got, abi.Version)
 	}
 	if !inst.p.ex.init {
-		return abi.HookMaskAll.With(abi.HookTick), nil
+		return abi.HookMaskAll.With(abi.HookTick).With(abi.HookDeliverBatch), nil
 	}
 	r, err := inst.mod.ExportedFunction(abi.ExportInit).Call(ctx)
 	if err != nil {
@@ -252,7 +255,7 @@ func (inst *instance) start0(ctx context.Context) (abi.HookMask, error) {
 			return 0, fmt.Errorf("export %q: %w", abi.ExportInit, err)
 		}
 	}
-	return abi.HookMask(m) & abi.HookMaskAll.With(abi.HookTick), nil
+	return abi.HookMask(m) & abi.HookMaskAll.With(abi.HookTick).With(abi.HookDeliverBatch), nil
 }
 
 // limitation runs relayd_limitation and decodes its output.
@@ -319,6 +322,11 @@ func (inst *instance) setOutput(kind abi.Output, data []byte) abi.Errno {
 			return abi.ErrUnavailable
 		}
 		limit = abi.MaxResultLen
+	case abi.OutputVerdicts:
+		if inst.cur != abi.HookDeliverBatch {
+			return abi.ErrUnavailable
+		}
+		limit = 4 * abi.MaxDeliverBatch
 	default:
 		return abi.ErrInvalid
 	}

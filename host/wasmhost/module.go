@@ -52,6 +52,7 @@ type exports struct {
 	limitation bool
 	initialize bool
 	tick       bool
+	batch      bool // relayd_on_deliver_batch
 }
 
 // newRuntime makes the wazero runtime of one plugin: compiler engine,
@@ -159,6 +160,9 @@ func validateExports(cm wazero.CompiledModule, wasi map[string]sig) (exports, er
 		if ex.hooks[h], err = want(abi.HookExport(h), hookSig, false); err != nil {
 			return ex, err
 		}
+	}
+	if ex.batch, err = want(abi.ExportOnDeliverBatch, hookSig, false); err != nil {
+		return ex, err
 	}
 	return ex, checkImports(cm, wasi)
 }

@@ -59,7 +59,11 @@ type Plugin struct {
 	// ticks is set if the host calls relayd_on_tick (see tick.go); tk is
 	// the tick goroutine's state once the plugin is in the chain.
 	ticks bool
-	tk    *ticker
+	// batches is set if the relay may call relayd_on_deliver_batch (see
+	// batch.go): the export is present, relayd_init asked for it and the
+	// deliver hook runs.
+	batches bool
+	tk      *ticker
 	// stats counts store_query calls and ticks; the Manager keeps one
 	// per plugin name, across versions.
 	stats *QueryStats
@@ -165,6 +169,7 @@ func (p *Plugin) fill(ctx context.Context) error {
 				return err
 			}
 			p.ticks = p.ticksWanted(mask)
+			p.batches = p.ex.batch && mask.Has(abi.HookDeliverBatch) && p.hooks.Has(policy.HookDeliver)
 			p.kinds = inst.kinds
 			if p.ex.limitation {
 				lctx, cancel := context.WithTimeout(ctx, p.initTimeout())
@@ -265,6 +270,8 @@ func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
 	case closed:
 		err = ErrClosed
 	case h == abi.HookClose: // its result is ignored (ABI.md)
+	case h == abi.HookDeliverBatch:
+		err = inst.batchVerdicts(uint32(inst.stack[0]))
 	default:
 		v, err = inst.verdict(h, uint32(inst.stack[0]))
 	}
@@ -272,7 +279,11 @@ func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
 	p.release(inst, claimed || closed || err != nil && !errors.Is(err, ErrBadVerdict))
 	if err != nil {
 		p.failed(h, err)
-		return policy.Verdict{}, fmt.Errorf("plugin[%s] %s: %w", p.name, policy.Hook(h), err)
+		name := policy.Hook(h).String()
+		if h == abi.HookDeliverBatch {
+			name = "deliver (batch)"
+		}
+		return policy.Verdict{}, fmt.Errorf("plugin[%s] %s: %w", p.name, name, err)
 	}
 	return v, nil
 }
@@ -328,7 +339,11 @@ func (p *Plugin) watch() {
 func (p *Plugin) failed(h abi.Hook, err error) {
 	if backoff, tripped := p.br.fail(time.Now()); tripped {
 		what := "restart"
-		if h != 0 {
+		switch h {
+		case 0:
+		case abi.HookDeliverBatch:
+			what = "deliver (batch)"
+		default:
 			what = policy.Hook(h).String()
 		}
 		p.log.Error("plugin tripped: calls fail fast until the backoff ends", "file", p.file,

@@ -224,7 +224,35 @@ func (h *host) check(ctx context.Context, c *Case) []string {
 	if c.Host != nil {
 		probs = append(probs, h.checkState(ctx, c.Host)...)
 	}
+	if in.hook == policy.HookDeliver && callErr == nil && c.Host == nil {
+		probs = append(probs, h.checkBatch(ctx, in, v)...)
+	}
 	return probs
+}
+
+// checkBatch decides a deliver case again through relayd_on_deliver_batch,
+// as the relay decides a live delivery, when the plugin asks for batches
+// (the Go SDK does): its verdict must be relayd_on_deliver's v (a batch
+// verdict has no message), or undecided (ABI.md, "Deliver batches"). The
+// deliver cases read and never write state, so the second call changes
+// nothing the next case sees.
+func (h *host) checkBatch(ctx context.Context, in *input, v policy.Verdict) []string {
+	bd, ok := h.p.(policy.BatchDeliverer)
+	if !ok || !bd.BatchesDeliver() {
+		return nil
+	}
+	out := make([]policy.Verdict, 1)
+	err := bd.DeliverBatch(ctx, &policy.DeliverBatchInput{Event: in.event, Raw: in.raw,
+		Targets: []policy.DeliverTarget{{Session: in.sess, SubID: in.sub}}}, out)
+	b := out[0]
+	switch {
+	case err != nil:
+		return []string{"deliver batch: " + err.Error()}
+	case b.Action == policy.Rewrite: // undecided: relayd_on_deliver decides
+	case b.Action != v.Action || b.Prefix != v.Prefix:
+		return []string{fmt.Sprintf("deliver batch: %s %s, relayd_on_deliver %s %s", b.Action, b.Prefix, v.Action, v.Prefix)}
+	}
+	return nil
 }
 
 // call makes the call once an instance is free: after a case that trapped,

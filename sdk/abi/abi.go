@@ -49,6 +49,12 @@ const (
 	// itself. Returns >= 0, or a negative value when the tick failed
 	// (reason via set_output OutputMessage).
 	ExportOnTick = "relayd_on_tick"
+	// ExportOnDeliverBatch: hook signature, with the number of receiving
+	// sessions in place of the session id (FeatureDeliverBatch, asked for
+	// with HookDeliverBatch's mask bit). It decides one live event for up
+	// to MaxDeliverBatch sessions (FieldSessions, select_session) and sets
+	// OutputVerdicts; it returns 0, anything else is a plugin error.
+	ExportOnDeliverBatch = "relayd_on_deliver_batch"
 	// ExportPreempt is reserved: the host adds a mutable i32 global of this
 	// name when it instruments a module for preemption. A guest must not
 	// export it.
@@ -143,6 +149,10 @@ const (
 	// only: the event kinds (count little-endian u32) for which the host
 	// calls hook; it skips the call for other kinds (FeatureHookKinds).
 	FuncHookKinds = "hook_kinds"
+	// FuncSelectSession: (index i32) -> i32. In relayd_on_deliver_batch
+	// only: makes receiving session index (0-based) the one the session
+	// fields and get_header read (FeatureDeliverBatch).
+	FuncSelectSession = "select_session"
 )
 
 // Feature is a bit in the result of the features host function. Additive
@@ -172,6 +182,9 @@ const (
 	// FeatureHookKinds: hook_kinds limits an event hook to the kinds a
 	// plugin handles, so the host skips the other calls.
 	FeatureHookKinds Feature = 0x80
+	// FeatureDeliverBatch: the host calls relayd_on_deliver_batch for a
+	// live event's receiving sessions when the guest asks for it.
+	FeatureDeliverBatch Feature = 0x100
 )
 
 // HostMethods returns the NIP-86 management methods the relay serves
@@ -202,5 +215,5 @@ func HostFunctions() []string {
 	return []string{FuncGet, FuncGetTag, FuncGetHeader, FuncSetOutput, FuncNow, FuncLogEnabled, FuncLog,
 		FuncCounterAdd, FuncCounterGet, FuncBucketTake, FuncKVGet, FuncKVSet, FuncKVCAS, FuncKVDelete,
 		FuncStoreCount, FuncFeatures, FuncGetFile, FuncDBGet, FuncDBPut, FuncDBDelete, FuncDBList, FuncDBUsage,
-		FuncStoreQuery, FuncHookKinds}
+		FuncStoreQuery, FuncHookKinds, FuncSelectSession}
 }

@@ -29,6 +29,15 @@ const MaxHook = HookManage
 // ignore the bit.
 const HookTick Hook = 10
 
+// HookDeliverBatch is not a hook with the hook signature's meaning: its
+// bit in relayd_init's mask asks the host to call ExportOnDeliverBatch
+// once per live event for many receiving sessions at once, instead of
+// ExportOnDeliver once per session (FeatureDeliverBatch). It is also the
+// hook code of that call for the host's field and output rules. A guest
+// without relayd_init gets batches if it exports relayd_on_deliver_batch.
+// Older hosts ignore the bit.
+const HookDeliverBatch Hook = 11
+
 // HookMask is a set of hooks, bit (1 << Hook) per hook, as returned by
 // ExportInit. Bits outside HookMaskAll are reserved and must be zero.
 type HookMask uint32
@@ -133,10 +142,11 @@ const (
 	FieldRelayVersion Field = 15 // relay version string
 	FieldMethod       Field = 16 // management method name (manage)
 	FieldParams       Field = 17 // management method params, a JSON array (manage)
+	FieldSessions     Field = 18 // the receiving sessions of a deliver batch, SessionRecordLen bytes each
 )
 
 // MaxField is the highest Field number.
-const MaxField = FieldParams
+const MaxField = FieldSessions
 
 // Output names what a set_output call sets. Each is copied by the host and
 // kept until the end of the current export call.
@@ -150,10 +160,11 @@ const (
 	OutputLimitation Output = 4 // NIP-11 limitation JSON object (relayd_limitation)
 	OutputMethods    Output = 5 // management methods served, JSON array of names (relayd_init)
 	OutputResult     Output = 6 // a management method's result, JSON (manage)
+	OutputVerdicts   Output = 7 // one little-endian u32 verdict per session (deliver batch)
 )
 
 // MaxOutput is the highest Output number.
-const MaxOutput = OutputResult
+const MaxOutput = OutputVerdicts
 
 // Errno is a negative status returned by host functions. Zero (OK) or a
 // non-negative length means success.
@@ -207,6 +218,13 @@ const (
 	MaxMethodLen = 64
 	// MaxResultLen bounds OutputResult.
 	MaxResultLen = 4 << 20
+	// MaxDeliverBatch is the most sessions one relayd_on_deliver_batch
+	// call covers; OutputVerdicts is at most 4 bytes per session.
+	MaxDeliverBatch = 64
+	// SessionRecordLen is the size of one FieldSessions record: the
+	// session id (u64), the session's flags as in the hook's flags
+	// parameter (u32) and 4 reserved zero bytes, little-endian.
+	SessionRecordLen = 16
 )
 
 // Durable state (db_*): flags, the layout of db_list and db_usage output,

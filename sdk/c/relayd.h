@@ -63,6 +63,10 @@
  * >= 0, or negative with a reason set by relayd_message. With a relayd_init,
  * its mask must have RELAYD_HOOK_BIT(RELAYD_HOOK_TICK). */
 #define RELAYD_EXPORT_ON_TICK "relayd_on_tick"
+/* relayd_on_deliver_batch: hook signature, one live event for up to
+ * RELAYD_MAX_DELIVER_BATCH sessions (ABI.md, "Deliver batches"). With a
+ * relayd_init, its mask must have RELAYD_HOOK_BIT(RELAYD_HOOK_DELIVER_BATCH). */
+#define RELAYD_EXPORT_ON_DELIVER_BATCH "relayd_on_deliver_batch"
 #define RELAYD_EXPORT_PREEMPT "relayd_preempt" /* reserved: a guest must not export it */
 
 /* RELAYD_EXPORT(name) exports the next function as name. */
@@ -100,6 +104,7 @@
 #define RELAYD_MAX_HOOK 9
 #define RELAYD_HOOK_MASK_ALL 0x3fe
 #define RELAYD_HOOK_TICK 10 /* not a policy hook: its mask bit asks for relayd_on_tick */
+#define RELAYD_HOOK_DELIVER_BATCH 11 /* its mask bit asks for relayd_on_deliver_batch */
 #define RELAYD_HOOK_BIT(hook) (1 << (hook))
 
 /* Actions: bits 0-7 of a verdict. */
@@ -149,7 +154,8 @@
 #define RELAYD_FIELD_RELAY_VERSION 15
 #define RELAYD_FIELD_METHOD 16 /* manage: the method name */
 #define RELAYD_FIELD_PARAMS 17 /* manage: the params, a JSON array */
-#define RELAYD_MAX_FIELD 17
+#define RELAYD_FIELD_SESSIONS 18 /* deliver batch: RELAYD_SESSION_RECORD_LEN bytes per session */
+#define RELAYD_MAX_FIELD 18
 
 /* Outputs, set with relayd_set_output. */
 #define RELAYD_OUTPUT_MESSAGE 1
@@ -158,7 +164,8 @@
 #define RELAYD_OUTPUT_LIMITATION 4
 #define RELAYD_OUTPUT_METHODS 5 /* relayd_init: JSON array of method names */
 #define RELAYD_OUTPUT_RESULT 6  /* manage: the method's JSON result */
-#define RELAYD_MAX_OUTPUT 6
+#define RELAYD_OUTPUT_VERDICTS 7 /* deliver batch: one u32 verdict per session */
+#define RELAYD_MAX_OUTPUT 7
 
 /* Errors: negative results of host functions. */
 #define RELAYD_OK 0
@@ -188,6 +195,7 @@
 #define RELAYD_FEATURE_QUERY 0x20 /* relayd_store_query reads an event store */
 #define RELAYD_FEATURE_TICK 0x40  /* relayd_on_tick is called every tick_ms */
 #define RELAYD_FEATURE_HOOK_KINDS 0x80
+#define RELAYD_FEATURE_DELIVER_BATCH 0x100 /* relayd_on_deliver_batch is called */
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512
@@ -204,6 +212,8 @@
 #define RELAYD_MAX_METHODS_LEN 4096
 #define RELAYD_MAX_METHOD_LEN 64
 #define RELAYD_MAX_RESULT_LEN 4194304
+#define RELAYD_MAX_DELIVER_BATCH 64 /* sessions of one relayd_on_deliver_batch call */
+#define RELAYD_SESSION_RECORD_LEN 16 /* id u64, flags u32, 4 zero bytes */
 
 /* Durable state (relayd_db_*). */
 #define RELAYD_DB_PUT_IF_ABSENT 1   /* relayd_db_put flag */
@@ -249,6 +259,7 @@
 #define RELAYD_FUNC_DB_USAGE "db_usage"
 #define RELAYD_FUNC_STORE_QUERY "store_query"
 #define RELAYD_FUNC_HOOK_KINDS "hook_kinds"
+#define RELAYD_FUNC_SELECT_SESSION "select_session"
 
 #define RELAYD_IMPORT(name) \
     __attribute__((import_module(RELAYD_MODULE_NAME), import_name(name)))
@@ -368,6 +379,12 @@ int32_t relayd_db_usage(int64_t result[4]);
  * RELAYD_ERR_TIMEOUT past the time, RELAYD_ERR_UNAVAILABLE without a store. */
 RELAYD_IMPORT(RELAYD_FUNC_STORE_QUERY)
 int32_t relayd_store_query(const char *filter, int32_t filter_len, void *buf, int32_t buf_limit);
+
+/* relayd_select_session, in relayd_on_deliver_batch only, makes session
+ * index (0-based) of the batch the one the session fields, the sub id and
+ * relayd_get_header read (ABI.md, "Deliver batches"). */
+RELAYD_IMPORT(RELAYD_FUNC_SELECT_SESSION)
+int32_t relayd_select_session(int32_t index);
 
 /* relayd_hook_kinds, in relayd_init only, limits an event hook
  * (RELAYD_HOOK_EVENT_PRE, RELAYD_HOOK_EVENT, RELAYD_HOOK_DELIVER) to count

@@ -3,6 +3,7 @@
 package sdktest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -48,8 +49,18 @@ func (h *Host) Get(field uint32, buf []byte) int32 {
 			return putString(buf, c.filters)
 		}
 	case abi.FieldSubID:
-		if c.hook == abi.HookReq || c.hook == abi.HookCount || c.hook == abi.HookDeliver {
+		if c.hook == abi.HookReq || c.hook == abi.HookCount || c.hook == abi.HookDeliver || c.hook == abi.HookDeliverBatch {
 			return putString(buf, c.subID)
+		}
+	case abi.FieldSessions:
+		if c.hook == abi.HookDeliverBatch {
+			var b []byte
+			for _, t := range c.batch {
+				b = binary.LittleEndian.AppendUint64(b, t.Session.ID)
+				b = binary.LittleEndian.AppendUint32(b, sessionFlags(&t.Session, c.source))
+				b = binary.LittleEndian.AppendUint32(b, 0)
+			}
+			return put(buf, b)
 		}
 	case abi.FieldMethod:
 		if c.hook == abi.HookManage {
@@ -156,7 +167,7 @@ func (h *Host) GetHeader(name string, buf []byte) int32 {
 // SetOutput implements the host function set_output.
 func (h *Host) SetOutput(kind uint32, data []byte) int32 {
 	limits := [...]int{0, abi.MaxMessageLen, abi.MaxFiltersLen, abi.MaxPayloadLen, abi.MaxLimitationLen,
-		abi.MaxMethodsLen, abi.MaxResultLen}
+		abi.MaxMethodsLen, abi.MaxResultLen, 4 * abi.MaxDeliverBatch}
 	if kind == 0 || int(kind) >= len(limits) {
 		return int32(abi.ErrInvalid)
 	}
@@ -167,6 +178,10 @@ func (h *Host) SetOutput(kind uint32, data []byte) int32 {
 		}
 	case abi.OutputResult:
 		if h.call.hook != abi.HookManage {
+			return int32(abi.ErrUnavailable)
+		}
+	case abi.OutputVerdicts:
+		if h.call.hook != abi.HookDeliverBatch {
 			return int32(abi.ErrUnavailable)
 		}
 	}
@@ -346,4 +361,19 @@ func checkKV(key string, val []byte) int32 {
 		return int32(abi.ErrTooLarge)
 	}
 	return checkKey(key)
+}
+
+// SelectSession implements the host function select_session: session
+// index of the current deliver batch becomes the one the session fields
+// read.
+func (h *Host) SelectSession(index uint32) int32 {
+	c := &h.call
+	switch {
+	case c.hook != abi.HookDeliverBatch:
+		return int32(abi.ErrUnavailable)
+	case int(index) >= len(c.batch):
+		return int32(abi.ErrNotFound)
+	}
+	c.session, c.subID = &c.batch[index].Session, c.batch[index].SubID
+	return 0
 }

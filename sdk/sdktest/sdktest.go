@@ -3,8 +3,10 @@
 package sdktest
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,6 +161,13 @@ type callInput struct {
 	recvAt  int64
 	method  string // manage
 	params  string // manage: a JSON array
+	batch   []Target
+}
+
+// Target is one receiving session of a deliver batch (Host.DeliverBatch).
+type Target struct {
+	Session Session
+	SubID   string
 }
 
 // New returns a Host and installs it as the SDK's host.
@@ -220,8 +229,14 @@ func (h *Host) Init() error {
 
 func errInit(out [abi.MaxOutput + 1][]byte) error { return errors.New(string(out[abi.OutputMessage])) }
 
-// Hooks returns the hooks the plugin registered (after Init).
-func (h *Host) Hooks() abi.HookMask { return h.mask }
+// Hooks returns the hooks the plugin registered (after Init). The bit by
+// which a deliver handler asks for batches (abi.HookDeliverBatch) is not a
+// hook and is left out: BatchesDeliver reports it.
+func (h *Host) Hooks() abi.HookMask { return h.mask &^ (1 << abi.HookDeliverBatch) }
+
+// BatchesDeliver reports whether the plugin asked for deliver batches
+// (after Init); the Go SDK does for every OnDeliver handler.
+func (h *Host) BatchesDeliver() bool { return h.mask.Has(abi.HookDeliverBatch) }
 
 // Limitation returns the plugin's NIP-11 limitation keys.
 func (h *Host) Limitation() (map[string]any, error) {
@@ -313,16 +328,7 @@ func (h *Host) run(in callInput, kind uint32, createdAt int64, size, count uint3
 	}
 	defer h.leave()
 	h.reset(in)
-	flags := uint32(in.source)
-	if in.session != nil {
-		if in.session.IP != "" {
-			flags |= abi.FlagSession
-			flags |= uint32(sourceOf(*in.session))
-		}
-		if in.session.Authed != "" {
-			flags |= abi.FlagAuthed
-		}
-	}
+	flags := sessionFlags(in.session, in.source)
 	var id uint64
 	if in.session != nil {
 		id = in.session.ID
@@ -334,6 +340,89 @@ func (h *Host) run(in callInput, kind uint32, createdAt int64, size, count uint3
 		r.Output = string(h.out[abi.OutputFilters]) + string(h.out[abi.OutputPayload])
 	}
 	return r
+}
+
+// sessionFlags is the hook's flags parameter for a call from s.
+func sessionFlags(s *Session, src abi.Source) uint32 {
+	flags := uint32(src)
+	if s != nil {
+		if s.IP != "" {
+			flags |= abi.FlagSession
+			flags |= uint32(sourceOf(*s))
+		}
+		if s.Authed != "" {
+			flags |= abi.FlagAuthed
+		}
+	}
+	return flags
+}
+
+// DeliverBatch runs the deliver handler as a relay with
+// abi.FeatureDeliverBatch does for a live event: one
+// relayd_on_deliver_batch call for all the targets (at most
+// abi.MaxDeliverBatch), then Deliver alone for each session the batch
+// left undecided (a RewriteEvent). The results are in target order; a
+// session decided in the batch has no Message (a batch carries none).
+func (h *Host) DeliverBatch(ev Event, targets ...Target) []Result {
+	out := make([]Result, len(targets))
+	if len(targets) == 0 || len(targets) > abi.MaxDeliverBatch {
+		for i := range out {
+			out[i] = Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: "sdktest: 1 to 64 targets"}
+		}
+		return out
+	}
+	if !h.init {
+		if err := h.Init(); err != nil {
+			for i := range out {
+				out[i] = Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: "init: " + err.Error()}
+			}
+			return out
+		}
+	}
+	fill(&ev)
+	if h.limits.skips(abi.HookDeliver, ev.Kind) {
+		return out
+	}
+	raw, _ := json.Marshal(ev)
+	if err := h.enter(); err != nil {
+		h.leave()
+		for i := range out {
+			out[i] = Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: "init: " + err.Error()}
+		}
+		return out
+	}
+	ts := append([]Target(nil), targets...)
+	h.reset(callInput{hook: abi.HookDeliverBatch, session: &ts[0].Session, subID: ts[0].SubID, event: &ev, raw: raw,
+		source: sourceOf(ts[0].Session), batch: ts})
+	r := imports.Guest.DeliverBatch(uint32(len(ts)), uint32(ev.Kind), ev.CreatedAt, 0, uint32(len(ev.Content)), uint32(len(ev.Tags)))
+	vs := h.out[abi.OutputVerdicts]
+	h.leave()
+	switch {
+	case r != 0:
+		msg := fmt.Sprintf("relayd_on_deliver_batch returned %d", r)
+		for i := range out {
+			out[i] = Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: msg}
+		}
+		return out
+	case vs != nil && len(vs) != 4*len(ts):
+		msg := fmt.Sprintf("relayd_on_deliver_batch set %d bytes of verdicts for %d sessions", len(vs), len(ts))
+		for i := range out {
+			out[i] = Result{Action: abi.ActionReject, Prefix: abi.PrefixError, Message: msg}
+		}
+		return out
+	}
+	for i, t := range ts {
+		if vs == nil {
+			continue
+		}
+		a, p := abi.UnpackVerdict(binary.LittleEndian.Uint32(vs[4*i:]))
+		if a == abi.ActionRewrite { // undecided: alone, as the relay does
+			out[i] = h.Deliver(t.Session, t.SubID, ev)
+			continue
+		}
+		out[i] = Result{Action: a, Prefix: p}
+	}
+	return out
 }
 
 func (h *Host) reset(in callInput) {

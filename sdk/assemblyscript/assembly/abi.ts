@@ -18,6 +18,7 @@ export const ExportOnDeliver: string = "relayd_on_deliver";
 export const ExportOnClose: string = "relayd_on_close";
 export const ExportOnManage: string = "relayd_on_manage";
 export const ExportOnTick: string = "relayd_on_tick";
+export const ExportOnDeliverBatch: string = "relayd_on_deliver_batch";
 export const ExportPreempt: string = "relayd_preempt";
 export const Version: i32 = 1;
 export const HookParams: i32 = 7;
@@ -40,6 +41,7 @@ export const HookManage: i32 = 9;
 export const MaxHook: i32 = 9;
 export const HookMaskAll: i32 = 0x3fe;
 export const HookTick: i32 = 10;
+export const HookDeliverBatch: i32 = 11;
 
 // Actions
 export const ActionAccept: i32 = 0;
@@ -88,7 +90,8 @@ export const FieldConnectedAt: i32 = 14;
 export const FieldRelayVersion: i32 = 15;
 export const FieldMethod: i32 = 16;
 export const FieldParams: i32 = 17;
-export const MaxField: i32 = 17;
+export const FieldSessions: i32 = 18;
+export const MaxField: i32 = 18;
 
 // Outputs
 export const OutputMessage: i32 = 1;
@@ -97,7 +100,8 @@ export const OutputPayload: i32 = 3;
 export const OutputLimitation: i32 = 4;
 export const OutputMethods: i32 = 5;
 export const OutputResult: i32 = 6;
-export const MaxOutput: i32 = 6;
+export const OutputVerdicts: i32 = 7;
+export const MaxOutput: i32 = 7;
 
 // Errors
 export const OK: i32 = 0;
@@ -127,6 +131,7 @@ export const FeatureManage: i32 = 0x10;
 export const FeatureQuery: i32 = 0x20;
 export const FeatureTick: i32 = 0x40;
 export const FeatureHookKinds: i32 = 0x80;
+export const FeatureDeliverBatch: i32 = 0x100;
 
 // Limits
 export const MaxMessageLen: i32 = 512;
@@ -143,6 +148,8 @@ export const MaxListEntries: i32 = 1024;
 export const MaxMethodsLen: i32 = 4096;
 export const MaxMethodLen: i32 = 64;
 export const MaxResultLen: i32 = 4194304;
+export const MaxDeliverBatch: i32 = 64;
+export const SessionRecordLen: i32 = 16;
 
 // Host functions
 export const ModuleName: string = "relayd_v1";
@@ -163,6 +170,7 @@ export const FuncKVDelete: string = "kv_delete";
 export const FuncStoreCount: string = "store_count";
 export const FuncStoreQuery: string = "store_query";
 export const FuncHookKinds: string = "hook_kinds";
+export const FuncSelectSession: string = "select_session";
 export const FuncFeatures: string = "features";
 export const FuncGetFile: string = "get_file";
 export const FuncDBGet: string = "db_get";

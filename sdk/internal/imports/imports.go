@@ -157,6 +157,13 @@ func HookKinds(hook uint32, kinds []uint32) int32 {
 	return hookKinds(hook, p, uint32(len(kinds)))
 }
 
+//go:wasmimport relayd_v1 select_session
+func selectSession(index uint32) int32
+
+// SelectSession selects session index of a deliver batch (see
+// abi.FuncSelectSession).
+func SelectSession(index uint32) int32 { return selectSession(index) }
+
 // GetFile reads listed file name into buf.
 func GetFile(name string, buf []byte) int32 {
 	return getFile(sp(name), uint32(len(name)), bp(buf), uint32(len(buf)))

@@ -39,6 +39,9 @@ type Exports struct {
 	Limitation func() int32
 	Hook       func(h abi.Hook, session uint64, kind uint32, createdAt, receivedAt int64, size, count, flags uint32) uint32
 	Tick       func() int32
+	// DeliverBatch is relayd_on_deliver_batch: n sessions, then the hook
+	// parameters of the event.
+	DeliverBatch func(n uint32, kind uint32, createdAt, receivedAt int64, size, count uint32) int32
 }
 
 // Guest holds the guest exports of this process. Native builds only; a wasm
@@ -175,6 +178,21 @@ func StoreCount(filter []byte, result *int64) int32 {
 // what a plugin must handle anyway).
 type KindsHost interface {
 	HookKinds(hook uint32, kinds []uint32) int32
+}
+
+// BatchHost is implemented by a Host that calls deliver batches
+// (optional: without it SelectSession is unavailable).
+type BatchHost interface {
+	SelectSession(index uint32) int32
+}
+
+// SelectSession selects session index of a deliver batch (see
+// abi.FuncSelectSession).
+func SelectSession(index uint32) int32 {
+	if h, ok := host.(BatchHost); ok {
+		return h.SelectSession(index)
+	}
+	return unavailable
 }
 
 // HookKinds limits hook to kinds (relayd_init only).

@@ -33,6 +33,8 @@ pub const EXPORT_ON_CLOSE: &str = "relayd_on_close";
 pub const EXPORT_ON_MANAGE: &str = "relayd_on_manage";
 /// Name of a guest export (required: no): `() -> i32`, the plugin's periodic work.
 pub const EXPORT_ON_TICK: &str = "relayd_on_tick";
+/// Name of a guest export (required: no): one live event for up to `MAX_DELIVER_BATCH` sessions.
+pub const EXPORT_ON_DELIVER_BATCH: &str = "relayd_on_deliver_batch";
 /// Name of a guest export (required: must be absent).
 pub const EXPORT_PREEMPT: &str = "relayd_preempt";
 /// the value `relayd_abi_version` must return
@@ -69,6 +71,8 @@ pub const MAX_HOOK: i32 = 9;
 pub const HOOK_MASK_ALL: i32 = 0x3fe;
 /// not a hook with the hook signature: its bit in `relayd_init`'s mask asks for `relayd_on_tick` calls
 pub const HOOK_TICK: i32 = 10;
+/// its bit in `relayd_init`'s mask asks for `relayd_on_deliver_batch` calls; also that call's hook code
+pub const HOOK_DELIVER_BATCH: i32 = 11;
 /// let the message through to the next policy
 pub const ACTION_ACCEPT: i32 = 0;
 /// refuse: OK false, CLOSED, refused upgrade or dropped delivery
@@ -149,8 +153,10 @@ pub const FIELD_RELAY_VERSION: i32 = 15;
 pub const FIELD_METHOD: i32 = 16;
 /// the management method's params, a JSON array (manage)
 pub const FIELD_PARAMS: i32 = 17;
+/// the receiving sessions of a deliver batch, `SESSION_RECORD_LEN` bytes each (deliver batch)
+pub const FIELD_SESSIONS: i32 = 18;
 /// highest field number
-pub const MAX_FIELD: i32 = 17;
+pub const MAX_FIELD: i32 = 18;
 /// reason text for a reject or rate limit, or why `relayd_init` failed
 pub const OUTPUT_MESSAGE: i32 = 1;
 /// rewritten filters, a JSON array of filter objects (req, count)
@@ -163,8 +169,10 @@ pub const OUTPUT_LIMITATION: i32 = 4;
 pub const OUTPUT_METHODS: i32 = 5;
 /// a management method's result, any JSON value (manage)
 pub const OUTPUT_RESULT: i32 = 6;
+/// one little-endian u32 verdict per session of a deliver batch (deliver batch)
+pub const OUTPUT_VERDICTS: i32 = 7;
 /// highest output number
-pub const MAX_OUTPUT: i32 = 6;
+pub const MAX_OUTPUT: i32 = 7;
 /// success
 pub const OK: i32 = 0;
 /// no such field, tag, header or key
@@ -211,6 +219,8 @@ pub const FEATURE_QUERY: i64 = 0x20;
 pub const FEATURE_TICK: i64 = 0x40;
 /// `hook_kinds` limits an event hook to the kinds a plugin handles
 pub const FEATURE_HOOK_KINDS: i64 = 0x80;
+/// the host calls `relayd_on_deliver_batch` for a live event's receiving sessions
+pub const FEATURE_DELIVER_BATCH: i64 = 0x100;
 /// bytes of `OutputMessage`
 pub const MAX_MESSAGE_LEN: i32 = 512;
 /// bytes of `OutputFilters`
@@ -239,6 +249,10 @@ pub const MAX_METHODS_LEN: i32 = 4096;
 pub const MAX_METHOD_LEN: i32 = 64;
 /// bytes of `OutputResult`
 pub const MAX_RESULT_LEN: i32 = 4194304;
+/// sessions of one `relayd_on_deliver_batch` call
+pub const MAX_DELIVER_BATCH: i32 = 64;
+/// bytes of one `FieldSessions` record
+pub const SESSION_RECORD_LEN: i32 = 16;
 /// import module of every host function
 pub const MODULE_NAME: &str = "relayd_v1";
 /// read an input field
@@ -275,6 +289,8 @@ pub const FUNC_STORE_COUNT: &str = "store_count";
 pub const FUNC_STORE_QUERY: &str = "store_query";
 /// limit an event hook to some kinds (`relayd_init` only)
 pub const FUNC_HOOK_KINDS: &str = "hook_kinds";
+/// choose the session of a deliver batch the session fields read
+pub const FUNC_SELECT_SESSION: &str = "select_session";
 /// host feature bits
 pub const FUNC_FEATURES: &str = "features";
 /// read a file listed in the plugin's settings

@@ -75,6 +75,7 @@ int32_t on_event(RELAYD_HOOK_ARGS) {
                 sum += json_len + (int32_t)count + (int32_t)flags;
         static const uint32_t dm[2] = {4, 1059};
         sum += relayd_hook_kinds(RELAYD_HOOK_DELIVER, dm, 2);
+        sum += relayd_select_session(0);
     }
     sum += relayd_config_ints("kinds", kinds, 4);
     *relayd_put_int(relayd_put_str(buf, "n="), sum) = 0;
