@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/relayd/relayd/host/cluster"
+	"github.com/relayd/relayd/host/cluster/sharedstate"
 	"github.com/relayd/relayd/host/config"
 )
 
@@ -21,6 +22,8 @@ const clusterConnect = 30 * time.Second
 type clusterNode struct {
 	conn *cluster.Conn
 	log  *slog.Logger
+	// state is the shared policy state (cluster_state.go).
+	state *sharedstate.Shared
 }
 
 // startCluster connects to the cluster's NATS (starting the embedded
@@ -35,7 +38,12 @@ func startCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (*cl
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
-	return &clusterNode{conn: conn, log: log}, nil
+	c := &clusterNode{conn: conn, log: log}
+	if err := c.startState(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // announce writes the node's entry in the cluster's nodes bucket.
@@ -53,5 +61,6 @@ func (c *clusterNode) close() {
 	if c == nil {
 		return
 	}
+	c.closeState()
 	c.conn.Close()
 }

@@ -67,6 +67,41 @@ type Space struct {
 	buckets  *table[bucket]
 	kv       *table[[]byte]
 	evicted  counterStat
+	shared   Shared // nil: node-local (no cluster)
+}
+
+// Shared makes a Space's token buckets and counters cluster-wide ([cluster]
+// on; package host/cluster/sharedstate). Its methods must not block a hook
+// for longer than a small bound (a lease round trip, bounded), and report
+// ok false to let the Space answer from its local tables instead (the
+// cluster is unreachable).
+type Shared interface {
+	// Take is Space.Take across the cluster.
+	Take(key []byte, cost int64, rate float64, burst int64, now int64) (wait time.Duration, ok bool)
+	// CounterAdded hears a local CounterAdd of delta to key (the counter
+	// created with ttl if it was absent), to tell the other nodes.
+	CounterAdded(key []byte, delta int64, ttl time.Duration)
+}
+
+// SetShared makes the Space's buckets and counters cluster-wide through
+// sh; call it before the Space is used.
+func (s *Space) SetShared(sh Shared) { s.shared = sh }
+
+// ApplyCounter adds delta to counter key for another node (no Shared
+// call), creating it with ttl if absent.
+func (s *Space) ApplyCounter(key []byte, delta int64, ttl time.Duration, now int64) {
+	if s.checkKey(key) != nil {
+		return
+	}
+	sh := s.counters.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.get(key, now)
+	if e == nil {
+		e = s.counters.add(sh, key, now)
+		e.expires = expiry(now, ttl)
+	}
+	e.val += delta
 }
 
 // New returns an empty Space.
@@ -122,6 +157,9 @@ func (s *Space) CounterAdd(key []byte, delta int64, ttl time.Duration, now int64
 		e.expires = expiry(now, ttl)
 	}
 	e.val += delta
+	if s.shared != nil {
+		s.shared.CounterAdded(key, delta, ttl)
+	}
 	return e.val, nil
 }
 
@@ -148,6 +186,11 @@ func (s *Space) Take(key []byte, cost int64, rate float64, burst int64, now int6
 	}
 	if cost < 1 || cost > burst || !(rate > 0) || math.IsInf(rate, 0) {
 		return 0, ErrInvalid
+	}
+	if s.shared != nil {
+		if wait, ok := s.shared.Take(key, cost, rate, burst, now); ok {
+			return wait, nil
+		}
 	}
 	sh := s.buckets.shard(key)
 	sh.mu.Lock()
