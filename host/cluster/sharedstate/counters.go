@@ -11,19 +11,34 @@ import (
 	"github.com/relayd/relayd/host/wasmhost/state"
 )
 
-// Counters across the cluster: each node adds locally (the hook's answer
+// Counters and the kv table across the cluster: each node adds (or sets)
+// locally (the hook's answer
 // is the node's value) and sends the deltas it gathered every
 // CounterFlush on the subject S.counters, plain NATS: counters are
 // in-memory state, gone at a restart even on one node, so JetStream's
 // persistence would buy nothing but a round trip. The other nodes add
 // them to their copies. A node's value misses the other nodes' additions
 // of the last CounterFlush plus one message delay; deltas sent while NATS
-// is away are lost (the node's own value keeps them).
+// is away are lost (the node's own value keeps them). A kv change is sent
+// the same way (the key's last change of the flush; its TTL restarts on
+// the receiving node) and applied as it comes: last arrival wins, and
+// kv_cas is atomic on one node only (two nodes may both succeed on one key
+// within a flush interval plus one message delay).
 
 // counterMsg is one node's deltas of one flush.
 type counterMsg struct {
 	Origin []byte         `json:"o"`
-	Adds   []counterDelta `json:"a"`
+	Adds   []counterDelta `json:"a,omitempty"`
+	KV     []kvChange     `json:"kv,omitempty"`
+}
+
+// kvChange is the last change of one kv key in a flush.
+type kvChange struct {
+	Plugin string `json:"p"`
+	Key    []byte `json:"k"`
+	Val    []byte `json:"v,omitempty"`
+	Del    bool   `json:"d,omitempty"`
+	TTL    int64  `json:"t"` // ns
 }
 
 type counterDelta struct {
@@ -40,10 +55,11 @@ type counters struct {
 	mu     sync.Mutex
 	spaces map[string]*state.Space
 	acc    map[ckey]*counterDelta
+	kv     map[ckey]*kvChange
 }
 
 func newCounters(s *Shared) *counters {
-	return &counters{s: s, spaces: map[string]*state.Space{}, acc: map[ckey]*counterDelta{}}
+	return &counters{s: s, spaces: map[string]*state.Space{}, acc: map[ckey]*counterDelta{}, kv: map[ckey]*kvChange{}}
 }
 
 func (c *counters) add(plugin string, sp *state.Space) {
@@ -62,6 +78,18 @@ func (sh *space) CounterAdded(key []byte, delta int64, ttl time.Duration) {
 		d.Delta += delta
 	} else if len(c.acc) < maxLeases {
 		c.acc[k] = &counterDelta{Plugin: sh.plugin, Key: []byte(k.key), Delta: delta, TTL: int64(ttl)}
+	}
+	c.mu.Unlock()
+}
+
+// KVChanged implements state.Shared: it keeps the key's last change for
+// the next flush. Called with the key's shard locked: it only takes c.mu.
+func (sh *space) KVChanged(key, val []byte, del bool, ttl time.Duration) {
+	c := sh.s.ctrs
+	k := ckey{sh.plugin, string(key)}
+	c.mu.Lock()
+	if len(c.kv) < maxLeases || c.kv[k] != nil {
+		c.kv[k] = &kvChange{Plugin: sh.plugin, Key: []byte(k.key), Val: val, Del: del, TTL: int64(ttl)}
 	}
 	c.mu.Unlock()
 }
@@ -97,6 +125,14 @@ func (c *counters) receive(m *nats.Msg) {
 			sp.ApplyCounter(d.Key, d.Delta, time.Duration(d.TTL), now)
 		}
 	}
+	for _, d := range msg.KV {
+		c.mu.Lock()
+		sp := c.spaces[d.Plugin]
+		c.mu.Unlock()
+		if sp != nil {
+			sp.ApplyKV(d.Key, d.Val, d.Del, time.Duration(d.TTL), now)
+		}
+	}
 }
 
 func (c *counters) run() {
@@ -117,19 +153,19 @@ const maxCounterMsg = 1000
 
 func (c *counters) flush() {
 	c.mu.Lock()
-	if len(c.acc) == 0 {
+	if len(c.acc) == 0 && len(c.kv) == 0 {
 		c.mu.Unlock()
 		return
 	}
-	acc := c.acc
-	c.acc = map[ckey]*counterDelta{}
+	acc, kv := c.acc, c.kv
+	c.acc, c.kv = map[ckey]*counterDelta{}, map[ckey]*kvChange{}
 	c.mu.Unlock()
 	msg := counterMsg{Origin: c.s.origin[:]}
 	send := func() {
 		if b, err := json.Marshal(msg); err == nil {
 			_ = c.s.conn.NATS().Publish(c.subject(), b) // lost while disconnected: documented
 		}
-		msg.Adds = msg.Adds[:0]
+		msg.Adds, msg.KV = msg.Adds[:0], msg.KV[:0]
 	}
 	for _, d := range acc {
 		if d.Delta == 0 {
@@ -140,7 +176,13 @@ func (c *counters) flush() {
 			send()
 		}
 	}
-	if len(msg.Adds) > 0 {
+	for _, d := range kv {
+		msg.KV = append(msg.KV, *d)
+		if len(msg.KV) == maxCounterMsg {
+			send()
+		}
+	}
+	if len(msg.Adds) > 0 || len(msg.KV) > 0 {
 		send()
 	}
 }

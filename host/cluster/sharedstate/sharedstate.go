@@ -14,8 +14,10 @@
 //     tokens live in the KV entry; a node leases them in small batches
 //     (compare-and-set on the entry's revision) and spends its lease
 //     locally, so a hook makes a round trip only once per lease.
-//   - counters (counter_add): each node adds locally and sends its deltas
-//     every CounterFlush over plain NATS to the others.
+//   - counters (counter_add) and the kv table (kv_set, kv_cas,
+//     kv_delete): each node changes its copy and sends its counter deltas
+//     and kv changes every CounterFlush over plain NATS to the others
+//     (counters.go).
 //   - MANAGE (S_MANAGE): the host's NIP-86 state: banned events and the
 //     NIP-11 overrides (Admin); every node watches it and applies each
 //     change to its own store and relay.
@@ -26,8 +28,8 @@
 // admits, against one exact bucket: never more than the exact bucket plus
 // the tokens the nodes hold leased (at most N·L), never fewer than it
 // minus those (N·L). For B = 100 on 3 nodes: 100 ± 6 for a burst. Counters
-// lag the other nodes' additions by at most CounterFlush plus one message
-// delay. A durable write is on every connected node one log round trip
+// and kv keys lag the other nodes' changes by at most CounterFlush plus
+// one message delay; kv_cas is atomic per node only. A durable write is on every connected node one log round trip
 // after it returns (a management method waits for it).
 //
 // # NATS unreachable

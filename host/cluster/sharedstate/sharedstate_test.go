@@ -218,7 +218,9 @@ func TestBucketAcrossNodes(t *testing.T) {
 	t.Logf("admitted %d of a budget of %d across 3 nodes", admitted, burst)
 }
 
-// TestCountersAcrossNodes: what one node adds, another sees.
+// TestCountersAcrossNodes: what one node adds to a counter, another sees;
+// a kv key set on one node is there on the others, and so is its
+// deletion.
 func TestCountersAcrossNodes(t *testing.T) {
 	nc := natstest.StartCluster(t, 3)
 	var spaces []*state.Space
@@ -246,6 +248,33 @@ func TestCountersAcrossNodes(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	kv := func(sp *state.Space) string {
+		v := "<none>"
+		sp.KVGet([]byte("seen"), time.Now().UnixNano(), func(b []byte) { v = string(b) })
+		return v
+	}
+	waitKV := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(waitBound)
+		for i := 0; i < len(spaces); {
+			if kv(spaces[i]) == want {
+				i++
+				continue
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node %d: kv %q, want %q", i, kv(spaces[i]), want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if err := spaces[0].KVSet([]byte("seen"), []byte("1"), time.Hour, time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	waitKV("1")
+	if err := spaces[2].KVDelete([]byte("seen"), time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	waitKV("<none>")
 }
 
 // TestUnreachable: with its NATS server down, a node keeps answering from

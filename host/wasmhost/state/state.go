@@ -81,6 +81,35 @@ type Shared interface {
 	// CounterAdded hears a local CounterAdd of delta to key (the counter
 	// created with ttl if it was absent), to tell the other nodes.
 	CounterAdded(key []byte, delta int64, ttl time.Duration)
+	// KVChanged hears a local change of kv key: set to val (a copy it may
+	// keep) expiring after ttl (0: never), or deleted, to tell the other
+	// nodes. Called with the key's shard locked: it must not call the
+	// Space.
+	KVChanged(key, val []byte, del bool, ttl time.Duration)
+}
+
+// ApplyKV sets kv key to val expiring after ttl (0: never), or deletes
+// it, for another node (no Shared call).
+func (s *Space) ApplyKV(key, val []byte, del bool, ttl time.Duration, now int64) {
+	if s.checkKV(key, val) != nil {
+		return
+	}
+	sh := s.kv.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if !del {
+		s.put(sh, key, val, ttl, now)
+	} else if e := sh.get(key, now); e != nil {
+		sh.remove(e)
+	}
+}
+
+// kvChanged tells Shared, if any, of a local kv change; the shard is
+// locked.
+func (s *Space) kvChanged(key, val []byte, del bool, ttl time.Duration) {
+	if s.shared != nil {
+		s.shared.KVChanged(key, append([]byte(nil), val...), del, ttl)
+	}
 }
 
 // SetShared makes the Space's buckets and counters cluster-wide through
@@ -239,6 +268,7 @@ func (s *Space) KVSet(key, val []byte, ttl time.Duration, now int64) error {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.put(sh, key, val, ttl, now)
+	s.kvChanged(key, val, false, ttl)
 	return nil
 }
 
@@ -256,6 +286,7 @@ func (s *Space) KVCAS(key, old []byte, absent bool, val []byte, ttl time.Duratio
 		return ErrMismatch
 	}
 	s.put(sh, key, val, ttl, now)
+	s.kvChanged(key, val, false, ttl)
 	return nil
 }
 
@@ -272,6 +303,7 @@ func (s *Space) KVDelete(key []byte, now int64) error {
 		return ErrNotFound
 	}
 	sh.remove(e)
+	s.kvChanged(key, nil, true, 0)
 	return nil
 }
 
