@@ -50,6 +50,14 @@ type Cluster struct {
 	// an EVENT (default 5s); past it the client gets
 	// OK false "error: cluster unavailable".
 	PublishTimeout Duration `toml:"publish_timeout"`
+
+	// Shared policy state (host/cluster/sharedstate).
+
+	// StateLeaseWait bounds how long a plugin's bucket take (sdk.Take)
+	// waits for a lease of tokens from the cluster before it is answered
+	// from the node's own bucket (default 20ms); keep it well under
+	// plugin_timeout.
+	StateLeaseWait Duration `toml:"state_lease_wait"`
 }
 
 // Cluster defaults.
@@ -148,5 +156,15 @@ func (c Config) validateCluster() []error {
 			errs = append(errs, fmt.Errorf("cluster.routes[%d] %q is not a nats://HOST:PORT URL", i, r))
 		}
 	}
+	errs = append(errs, c.validateClusterState()...)
 	return errs
+}
+
+// validateClusterState checks the shared state's keys.
+func (c Config) validateClusterState() []error {
+	w := c.Cluster.StateLeaseWait.Duration
+	if w < 0 || c.PluginTimeout.Duration > 0 && w >= c.PluginTimeout.Duration {
+		return []error{fmt.Errorf("cluster.state_lease_wait %v must be at least 0 and under plugin_timeout %v", w, c.PluginTimeout.Duration)}
+	}
+	return nil
 }

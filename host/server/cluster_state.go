@@ -15,7 +15,8 @@ import (
 
 // startState opens the cluster's shared state buckets.
 func (c *clusterNode) startState(ctx context.Context) error {
-	ss, err := sharedstate.Start(ctx, sharedstate.Options{Conn: c.conn, Logger: c.log})
+	ss, err := sharedstate.Start(ctx, sharedstate.Options{Conn: c.conn, Logger: c.log,
+		LeaseWait: c.conn.Config().StateLeaseWait.Duration})
 	if err != nil {
 		return fmt.Errorf("cluster: shared state: %w", err)
 	}

@@ -64,7 +64,12 @@ func startStateCluster(t *testing.T) *stateCluster {
 			t.Fatal(err)
 		}
 		cfg.AdminPubkeys = []string{c.admin.PK}
-		cfg.Cluster = config.Cluster{NATSURL: s.URL, Node: fmt.Sprint("node", i+1), Replicas: 3}
+		// A loaded test machine must not make a take fall back to the
+		// node's own bucket (the test checks the leases): a lease may
+		// take up to 10 s, within a plugin call of up to 20 s.
+		cfg.PluginTimeout = config.Duration{Duration: 20 * time.Second}
+		cfg.Cluster = config.Cluster{NATSURL: s.URL, Node: fmt.Sprint("node", i+1), Replicas: 3,
+			StateLeaseWait: config.Duration{Duration: 10 * time.Second}}
 		c.cfgs = append(c.cfgs, cfg)
 		c.nodes = append(c.nodes, relaydtest.Start(t, cfg))
 	}

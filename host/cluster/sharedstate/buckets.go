@@ -119,6 +119,9 @@ func (sh *space) Take(key []byte, cost int64, rate float64, burst int64, now int
 	l := sh.s.leases.get(k)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.held < cost && time.Now().UnixNano() < sh.s.leaseDown.Load() {
+		return 0, false // failed while this hook waited for the lease's lock
+	}
 	if l.held >= cost {
 		l.held -= cost
 		return 0, true

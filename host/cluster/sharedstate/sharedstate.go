@@ -73,7 +73,7 @@ const (
 
 // Defaults of Options.
 const (
-	DefaultLeaseWait    = 100 * time.Millisecond
+	DefaultLeaseWait    = 20 * time.Millisecond
 	DefaultQueueLen     = 10000
 	DefaultCounterFlush = 20 * time.Millisecond
 	// bucketsMaxAge is how long an idle token bucket is kept in BUCKETS;
@@ -92,7 +92,8 @@ type Options struct {
 	Conn *cluster.Conn
 	// Logger logs failures and recoveries; nil: none.
 	Logger *slog.Logger
-	// LeaseWait bounds a hook's wait for a token lease; default 100 ms.
+	// LeaseWait bounds a hook's wait for a token lease ([cluster]
+	// state_lease_wait); default 20 ms.
 	LeaseWait time.Duration
 	// QueueLen bounds the durable writes queued for publication; default
 	// 10000.
@@ -153,11 +154,11 @@ func Start(ctx context.Context, o Options) (*Shared, error) {
 		kv   *jetstream.KeyValue
 		age  time.Duration
 	}{{StateBucket, &s.state, 0}, {BucketsBucket, &s.buckets, bucketsMaxAge}, {ManageBucket, &s.manage, 0}} {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		kv, err := createBucket(ctx, js, jetstream.KeyValueConfig{
 			Bucket: o.Conn.Bucket(b.name), Replicas: replicas, TTL: b.age,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("sharedstate: bucket %s: %w", o.Conn.Bucket(b.name), err)
+			return nil, err
 		}
 		*b.kv = kv
 	}
@@ -204,3 +205,20 @@ func dec(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s
 
 // originHex is the origin as it appears in logs.
 func (s *Shared) originHex() string { return hex.EncodeToString(s.origin[:]) }
+
+// createBucket creates or opens a bucket, retrying until ctx ends: a NATS
+// cluster that has just started may not have placed its peers yet ("no
+// suitable peers for placement").
+func createBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+	for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, time.Second) {
+		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+		if err == nil {
+			return kv, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sharedstate: bucket %s: %w", cfg.Bucket, err)
+		case <-time.After(backoff):
+		}
+	}
+}

@@ -31,13 +31,23 @@ type node struct {
 
 func startNode(t *testing.T, name, url string, replicas int) *node {
 	t.Helper()
+	return startNodeTB(t, name, url, replicas, leaseWait)
+}
+
+// leaseWait is the tests' lease wait: long enough that a loaded machine
+// never makes a take fall back to the node's own bucket (the accuracy
+// tests check the leases), except where a test wants the fallback.
+const leaseWait = 10 * time.Second
+
+func startNodeTB(t testing.TB, name, url string, replicas int, lw time.Duration) *node {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
 	conn, err := cluster.Connect(ctx, cluster.Options{Config: config.Cluster{NATSURL: url, Node: name, Replicas: replicas}, DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ss, err := sharedstate.Start(ctx, sharedstate.Options{Conn: conn, LeaseWait: 2 * time.Second})
+	ss, err := sharedstate.Start(ctx, sharedstate.Options{Conn: conn, LeaseWait: lw})
 	if err != nil {
 		conn.Close()
 		t.Fatal(err)
@@ -91,7 +101,7 @@ func waitValue(t *testing.T, what string, db *durable.Space, k, want string) {
 	}
 }
 
-func flush(t *testing.T, db *durable.Space) {
+func flush(t testing.TB, db *durable.Space) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
@@ -284,7 +294,7 @@ func TestCountersAcrossNodes(t *testing.T) {
 func TestUnreachable(t *testing.T) {
 	s1, s2 := natstest.Start(t), natstest.Start(t) // two separate servers: stopping s1 cuts node a off
 	_ = s2
-	a := startNode(t, "a", s1.URL, 1)
+	a := startNodeTB(t, "a", s1.URL, 1, sharedstate.DefaultLeaseWait)
 	dbA := a.durable(t)
 	if e := dbA.Put([]byte("before"), []byte("1"), 0); e != abi.OK {
 		t.Fatal(e)
