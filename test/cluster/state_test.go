@@ -150,9 +150,9 @@ func TestClusterRateLimit(t *testing.T) {
 	}
 }
 
-// TestClusterNIP86: bans and NIP-11 changes made on one node hold on the
-// others, and on a node that was down when they were made once it is
-// back.
+// TestClusterNIP86: bans, purges and NIP-11 changes made on one node hold
+// on the others, and on a node that was down when they were made once it
+// is back.
 func TestClusterNIP86(t *testing.T) {
 	c := startStateCluster(t)
 	ctx := context.Background()
@@ -198,6 +198,18 @@ func TestClusterNIP86(t *testing.T) {
 	if ok := cl2.Publish(ev); ok.Accepted {
 		t.Fatalf("node 2 took the banned event again: %v", ok)
 	}
+
+	// banpubkey with {"purge": true} on node 1 of an author whose events
+	// are on node 2 only: node 2 deletes them.
+	purged := wsclient.NewKey()
+	if ok := cl2.Publish(purged.Sign(t, 1, "to be purged", nostr.Now())); !ok.Accepted {
+		t.Fatalf("publish on node 2: %v", ok)
+	}
+	c.call(t, 0, "banpubkey", purged.PK, "spam", map[string]bool{"purge": true})
+	waitFor(t, "node 2's purge", func() (bool, string) {
+		got := wsclient.Dial(t, c.nodes[1].URL).Req("purged", nostr.Filter{Authors: []string{purged.PK}})
+		return len(got) == 0, fmt.Sprint(len(got), " events")
+	})
 
 	// changerelayname on node 1: node 3's NIP-11.
 	c.call(t, 0, "changerelayname", "One relay, three nodes")

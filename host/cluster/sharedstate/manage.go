@@ -4,17 +4,21 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nbd-wtf/go-nostr"
 
 	"github.com/relayd/relayd/host/manage"
 )
 
 // The host's NIP-86 state across the cluster: the MANAGE bucket holds
-// "ban.<id hex>" → reason for each banned event and "host.<name>" → value
-// for each host setting (the NIP-11 overrides). A change made through one
+// "ban.<id hex>" → reason for each banned event, "host.<name>" → value
+// for each host setting (the NIP-11 overrides) and "purge.<pubkey hex>"
+// → unix time for each author purged (banpubkey with {"purge": true}; the
+// other nodes delete the author's events created up to then). A change made through one
 // node's management API is written to the bucket first (acknowledged, or
 // the call fails and nothing changes), then applied to the node's store;
 // every node watches the bucket and applies each change to its own store
@@ -64,6 +68,33 @@ func (a *admin) SetHostSetting(ctx context.Context, name, value string) error {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	return a.Store.SetHostSetting(ctx, name, value)
+}
+
+// DeleteMatching purges on every node when f is an author purge
+// (banpubkey's {"purge": true}: one author, nothing else); any other
+// filter, or a dry run, stays on this node.
+func (a *admin) DeleteMatching(ctx context.Context, f nostr.Filter, dryRun bool) (int, error) {
+	if pk, ok := purgeOf(f); ok && !dryRun {
+		c, cancel := opCtx(ctx)
+		defer cancel()
+		now := strconv.FormatInt(time.Now().Unix(), 10)
+		if _, err := a.s.manage.Put(c, "purge."+pk, []byte(now)); err != nil {
+			return 0, fmt.Errorf("cluster: %w", err)
+		}
+	}
+	return a.Store.DeleteMatching(ctx, f, dryRun)
+}
+
+// purgeOf returns the author of an author purge filter.
+func purgeOf(f nostr.Filter) (string, bool) {
+	if len(f.Authors) != 1 || len(f.IDs) > 0 || len(f.Kinds) > 0 || len(f.Tags) > 0 || f.Since != nil || f.Until != nil ||
+		f.Search != "" || len(f.Authors[0]) != 64 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(f.Authors[0]); err != nil {
+		return "", false
+	}
+	return f.Authors[0], true
 }
 
 // WatchManage applies every change of the MANAGE bucket, the current ones
@@ -135,6 +166,19 @@ func (s *Shared) applyManage(st manage.Store, e jetstream.KeyValueEntry, changed
 		} else {
 			_, err = st.BanEvent(ctx, [32]byte(b), string(e.Value()))
 		}
+		return err
+	case strings.HasPrefix(k, "purge."):
+		// Only what the author published up to the purge: a node
+		// replaying the bucket at start must not purge what the author
+		// published after an unban.
+		f := nostr.Filter{Authors: []string{strings.TrimPrefix(k, "purge.")}}
+		at, err := strconv.ParseInt(string(e.Value()), 10, 64)
+		if _, ok := purgeOf(f); !ok || del || err != nil {
+			return nil
+		}
+		until := nostr.Timestamp(at)
+		f.Until = &until
+		_, err = st.DeleteMatching(ctx, f, false)
 		return err
 	case strings.HasPrefix(k, "host."):
 		name, err := dec(strings.TrimPrefix(k, "host."))
