@@ -55,6 +55,14 @@ type Cluster struct {
 	// is older than the stream's retention catches up from it by
 	// negentropy. Default ws://ADDR of the listener.
 	URL string `toml:"url"`
+
+	// Shared policy state (host/cluster/sharedstate).
+
+	// StateLeaseWait bounds how long a plugin's bucket take (sdk.Take)
+	// waits for a lease of tokens from the cluster before it is answered
+	// from the node's own bucket (default 20ms); keep it well under
+	// plugin_timeout.
+	StateLeaseWait Duration `toml:"state_lease_wait"`
 }
 
 // Cluster defaults.
@@ -158,5 +166,15 @@ func (c Config) validateCluster() []error {
 			errs = append(errs, fmt.Errorf("cluster.routes[%d] %q is not a nats://HOST:PORT URL", i, r))
 		}
 	}
+	errs = append(errs, c.validateClusterState()...)
 	return errs
+}
+
+// validateClusterState checks the shared state's keys.
+func (c Config) validateClusterState() []error {
+	w := c.Cluster.StateLeaseWait.Duration
+	if w < 0 || c.PluginTimeout.Duration > 0 && w >= c.PluginTimeout.Duration {
+		return []error{fmt.Errorf("cluster.state_lease_wait %v must be at least 0 and under plugin_timeout %v", w, c.PluginTimeout.Duration)}
+	}
+	return nil
 }

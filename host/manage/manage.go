@@ -137,3 +137,29 @@ func (h *Handler) Info() Info {
 	defer h.infoMu.Unlock()
 	return h.info
 }
+
+// RefreshInfo reads the NIP-11 overrides from the store again and, if they
+// changed, applies them (SetInfo): for a change another node of a cluster
+// made, which the cluster wrote to this node's store.
+func (h *Handler) RefreshInfo() error {
+	h.infoMu.Lock()
+	defer h.infoMu.Unlock()
+	next := h.info
+	var err error
+	for _, f := range []struct {
+		key string
+		v   *string
+	}{{keyName, &next.Name}, {keyDescription, &next.Description}, {keyIcon, &next.Icon}} {
+		if *f.v, _, err = h.opts.Store.HostSetting(f.key); err != nil {
+			return fmt.Errorf("manage: NIP-11 overrides: %w", err)
+		}
+	}
+	if next == h.info {
+		return nil
+	}
+	h.info = next
+	if h.opts.SetInfo != nil {
+		h.opts.SetInfo(h.info)
+	}
+	return nil
+}

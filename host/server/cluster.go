@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/relayd/relayd/host/cluster"
+	"github.com/relayd/relayd/host/cluster/sharedstate"
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/relay"
 )
@@ -31,6 +32,8 @@ type clusterNode struct {
 	catchUps sync.WaitGroup
 	mu       sync.Mutex
 	stopped  bool // no catch-up starts
+	// state is the shared policy state (cluster_state.go).
+	state *sharedstate.Shared
 }
 
 // startCluster connects to the cluster's NATS (starting the embedded
@@ -45,7 +48,12 @@ func startCluster(ctx context.Context, cfg config.Config, log *slog.Logger) (*cl
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
-	return &clusterNode{conn: conn, log: log}, nil
+	c := &clusterNode{conn: conn, log: log}
+	if err := c.startState(ctx); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // announce writes the node's entry in the cluster's nodes bucket.
@@ -67,5 +75,6 @@ func (c *clusterNode) close() {
 		return
 	}
 	c.stopReplication()
+	c.closeState()
 	c.conn.Close()
 }

@@ -33,12 +33,13 @@ type management struct {
 	log     *slog.Logger
 }
 
-// newManagement builds the manage handler; m (nil without plugins) serves
-// the methods the plugins declare.
-func newManagement(live *config.Live, st *badgerstore.Store, m *wasmhost.Manager, tel *telemetry, log *slog.Logger) (*management, error) {
+// newManagement builds the manage handler on admin (st, or in a cluster
+// st wrapped to share the bans and overrides); m (nil without plugins)
+// serves the methods the plugins declare.
+func newManagement(live *config.Live, st *badgerstore.Store, admin manage.Store, m *wasmhost.Manager, tel *telemetry, log *slog.Logger) (*management, error) {
 	mg := &management{live: live, st: st, tel: tel, started: time.Now(), log: log}
 	opts := manage.Options{
-		Store:   st,
+		Store:   admin,
 		Admins:  func() []string { return live.Load().AdminKeys() },
 		SetInfo: mg.applyInfo,
 		Stats:   mg.stats,

@@ -96,7 +96,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	tel.observe(holder)
 	var m *wasmhost.Manager
 	if cfg.PluginDir != "" {
-		if m, err = newManager(cfg, log, st, holder, h.Version); err != nil {
+		if m, err = newManager(cfg, log, st, holder, h.Version, cn.pluginState()); err != nil {
 			return err
 		}
 		if err = tel.watch(m); err != nil {
@@ -122,7 +122,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 		return err
 	}
 	defer stopMetrics()
-	mg, err := newManagement(live, st, m, tel, log)
+	mg, err := newManagement(live, st, cn.adminStore(st), m, tel, log)
 	var r *relay.Relay
 	var ln net.Listener
 	if err == nil {
@@ -144,6 +144,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	}
 	announce(ctx, h.Listening, addr)
 	cn.announce(ctx, cluster.NodeInfo{URL: "ws://" + addr, Version: h.Version})
+	cn.watchManage(mg)
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
@@ -243,7 +244,7 @@ func announce(ctx context.Context, ch chan<- string, addr string) {
 }
 
 // newManager prepares the plugin manager; it loads nothing yet.
-func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string) (*wasmhost.Manager, error) {
+func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string, cs wasmhost.ClusterState) (*wasmhost.Manager, error) {
 	m, err := wasmhost.NewManager(wasmhost.Options{
 		Dir:          cfg.PluginDir,
 		CacheDir:     filepath.Join(cfg.DataDir, "wasm-cache"),
@@ -252,6 +253,7 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 		Holder:       holder,
 		RelayVersion: version,
 		Chain:        cfg.Chain,
+		Cluster:      cs,
 		Defaults: wasmhost.Settings{
 			TimeoutMS: int(cfg.PluginTimeout.Milliseconds()),
 			MemoryMB:  cfg.PluginMemoryMB,

@@ -52,6 +52,11 @@ type Options struct {
 	Defaults Settings
 	// StateLimits bound each plugin's shared state.
 	StateLimits state.Limits
+	// Cluster, set when [cluster] is on, makes every plugin's state
+	// cluster-wide: it is handed each plugin's state (counters, buckets)
+	// and durable state once, when the Manager makes them. Nil keeps them
+	// node-local.
+	Cluster ClusterState
 	// Debounce is how long Run waits for file events to settle before it
 	// reloads; default 100 ms.
 	Debounce time.Duration
@@ -71,6 +76,19 @@ type Options struct {
 	// function call and up to ~50× slower loops. For debugging the
 	// instrumentation.
 	NoInstrument bool
+}
+
+// ClusterState shares the plugins' state across the nodes of a cluster
+// (host/cluster/sharedstate). Its methods are called with the Manager's
+// load lock held, off the hot path; they may wait (bounded) for the
+// cluster's copy of the state.
+type ClusterState interface {
+	// State makes plugin's buckets and counters cluster-wide
+	// (state.Space.SetShared).
+	State(plugin string, sp *state.Space)
+	// Durable makes plugin's durable state cluster-wide
+	// (durable.Space.SetMirror), after its Load.
+	Durable(plugin string, db *durable.Space)
 }
 
 // Manager loads the plugins of a directory into a policy chain and keeps
@@ -254,6 +272,9 @@ func (m *Manager) build(ctx context.Context, f pluginFile) (*Plugin, error) {
 	sp := m.spaces[f.name]
 	if sp == nil {
 		sp = state.New(m.opts.StateLimits)
+		if m.opts.Cluster != nil {
+			m.opts.Cluster.State(f.name, sp)
+		}
 		m.spaces[f.name] = sp
 	}
 	db := m.durable(f.name, set.db)
@@ -285,6 +306,9 @@ func (m *Manager) durable(name string, limits durable.Limits) *durable.Space {
 		db = durable.New(name, m.env.db, limits, m.log)
 		if err := db.Load(); err != nil {
 			m.log.Warn("plugin state: cannot read its size yet; retrying at the first write", "plugin", name, "err", err)
+		}
+		if m.opts.Cluster != nil {
+			m.opts.Cluster.Durable(name, db)
 		}
 		m.dbs[name] = db
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/relayd/relayd/host/config"
 	"github.com/relayd/relayd/host/server"
 	"github.com/relayd/relayd/internal/testing/natstest"
+	"github.com/relayd/relayd/internal/testing/wasmbuild"
 	wsc "github.com/relayd/relayd/internal/testing/wsclient"
 )
 
@@ -28,11 +29,15 @@ import (
 // SIGSTOP a node.
 const nodeEnv = "RELAYD_TEST_CLUSTER_NODE"
 
+// TestMain runs a node (nodeEnv) or the tests, then removes the plugins
+// the tests built.
 func TestMain(m *testing.M) {
 	if path := os.Getenv(nodeEnv); path != "" {
 		os.Exit(runNode(path))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	wasmbuild.RemoveAll()
+	os.Exit(code)
 }
 
 // runNode runs relayd from the config file at path until SIGTERM.

@@ -99,6 +99,12 @@ type Space struct {
 	failing bool  // the last flush failed; logged
 	lastErr error // why the last flush failed
 
+	// The cluster mirror (mirror.go), nil without a cluster.
+	mirror    Mirror
+	keyMirror map[string]*keyMirror // keys with own writes the log may not have passed
+	pubSeq    uint64                // own writes published
+	mirrored  uint64                // own writes acknowledged
+
 	wake chan struct{} // to the flusher
 	stop chan struct{}
 	done chan struct{} // the flusher ended
@@ -255,6 +261,9 @@ func (s *Space) write(key []byte, o *op, ifAbsent bool) abi.Errno {
 		return abi.ErrFull
 	}
 	k := string(key)
+	if !s.publish(k, o) {
+		return mirrorErrno
+	}
 	switch {
 	case o.del:
 		delete(s.vals, k)

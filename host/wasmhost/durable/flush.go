@@ -14,11 +14,12 @@ import (
 // doc).
 
 // Flush waits until every write accepted before the call is committed, or
-// ctx ends.
+// ctx ends; with a cluster mirror, also until the own writes are back from
+// the shared log.
 func (s *Space) Flush(ctx context.Context) error {
 	s.mu.Lock()
-	target := s.seq
-	for s.durable < target {
+	target, pubTarget := s.seq, s.pubSeq
+	for s.durable < target || s.mirrored < pubTarget {
 		if errors.Is(s.lastErr, store.ErrClosed) {
 			err := fmt.Errorf("durable: plugin %s: %d writes not committed: %w", s.ns, len(s.pending), s.lastErr)
 			s.mu.Unlock()
@@ -30,7 +31,10 @@ func (s *Space) Flush(ctx context.Context) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("durable: plugin %s: %d writes not committed: %w", s.ns, s.Pending(), ctx.Err())
+			s.mu.RLock()
+			n, m := len(s.pending), s.pubSeq-s.mirrored
+			s.mu.RUnlock()
+			return fmt.Errorf("durable: plugin %s: %d writes not committed, %d not acknowledged by the cluster: %w", s.ns, n, m, ctx.Err())
 		}
 		s.mu.Lock()
 	}

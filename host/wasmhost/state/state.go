@@ -67,6 +67,70 @@ type Space struct {
 	buckets  *table[bucket]
 	kv       *table[[]byte]
 	evicted  counterStat
+	shared   Shared // nil: node-local (no cluster)
+}
+
+// Shared makes a Space's token buckets and counters cluster-wide ([cluster]
+// on; package host/cluster/sharedstate). Its methods must not block a hook
+// for longer than a small bound (a lease round trip, bounded), and report
+// ok false to let the Space answer from its local tables instead (the
+// cluster is unreachable).
+type Shared interface {
+	// Take is Space.Take across the cluster.
+	Take(key []byte, cost int64, rate float64, burst int64, now int64) (wait time.Duration, ok bool)
+	// CounterAdded hears a local CounterAdd of delta to key (the counter
+	// created with ttl if it was absent), to tell the other nodes.
+	CounterAdded(key []byte, delta int64, ttl time.Duration)
+	// KVChanged hears a local change of kv key: set to val (a copy it may
+	// keep) expiring after ttl (0: never), or deleted, to tell the other
+	// nodes. Called with the key's shard locked: it must not call the
+	// Space.
+	KVChanged(key, val []byte, del bool, ttl time.Duration)
+}
+
+// ApplyKV sets kv key to val expiring after ttl (0: never), or deletes
+// it, for another node (no Shared call).
+func (s *Space) ApplyKV(key, val []byte, del bool, ttl time.Duration, now int64) {
+	if s.checkKV(key, val) != nil {
+		return
+	}
+	sh := s.kv.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if !del {
+		s.put(sh, key, val, ttl, now)
+	} else if e := sh.get(key, now); e != nil {
+		sh.remove(e)
+	}
+}
+
+// kvChanged tells Shared, if any, of a local kv change; the shard is
+// locked.
+func (s *Space) kvChanged(key, val []byte, del bool, ttl time.Duration) {
+	if s.shared != nil {
+		s.shared.KVChanged(key, append([]byte(nil), val...), del, ttl)
+	}
+}
+
+// SetShared makes the Space's buckets and counters cluster-wide through
+// sh; call it before the Space is used.
+func (s *Space) SetShared(sh Shared) { s.shared = sh }
+
+// ApplyCounter adds delta to counter key for another node (no Shared
+// call), creating it with ttl if absent.
+func (s *Space) ApplyCounter(key []byte, delta int64, ttl time.Duration, now int64) {
+	if s.checkKey(key) != nil {
+		return
+	}
+	sh := s.counters.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e := sh.get(key, now)
+	if e == nil {
+		e = s.counters.add(sh, key, now)
+		e.expires = expiry(now, ttl)
+	}
+	e.val += delta
 }
 
 // New returns an empty Space.
@@ -122,6 +186,9 @@ func (s *Space) CounterAdd(key []byte, delta int64, ttl time.Duration, now int64
 		e.expires = expiry(now, ttl)
 	}
 	e.val += delta
+	if s.shared != nil {
+		s.shared.CounterAdded(key, delta, ttl)
+	}
 	return e.val, nil
 }
 
@@ -148,6 +215,11 @@ func (s *Space) Take(key []byte, cost int64, rate float64, burst int64, now int6
 	}
 	if cost < 1 || cost > burst || !(rate > 0) || math.IsInf(rate, 0) {
 		return 0, ErrInvalid
+	}
+	if s.shared != nil {
+		if wait, ok := s.shared.Take(key, cost, rate, burst, now); ok {
+			return wait, nil
+		}
 	}
 	sh := s.buckets.shard(key)
 	sh.mu.Lock()
@@ -196,6 +268,7 @@ func (s *Space) KVSet(key, val []byte, ttl time.Duration, now int64) error {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	s.put(sh, key, val, ttl, now)
+	s.kvChanged(key, val, false, ttl)
 	return nil
 }
 
@@ -213,6 +286,7 @@ func (s *Space) KVCAS(key, old []byte, absent bool, val []byte, ttl time.Duratio
 		return ErrMismatch
 	}
 	s.put(sh, key, val, ttl, now)
+	s.kvChanged(key, val, false, ttl)
 	return nil
 }
 
@@ -229,6 +303,7 @@ func (s *Space) KVDelete(key []byte, now int64) error {
 		return ErrNotFound
 	}
 	sh.remove(e)
+	s.kvChanged(key, nil, true, 0)
 	return nil
 }
 
