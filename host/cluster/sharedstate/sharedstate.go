@@ -197,6 +197,9 @@ func (s *Shared) onClose(stop func()) {
 	s.mu.Unlock()
 }
 
+// bucketTry bounds one try at creating or opening a bucket.
+const bucketTry = 3 * time.Second
+
 // enc encodes a name or key for a KV key token.
 func enc(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
@@ -208,10 +211,13 @@ func (s *Shared) originHex() string { return hex.EncodeToString(s.origin[:]) }
 
 // createBucket creates or opens a bucket, retrying until ctx ends: a NATS
 // cluster that has just started may not have placed its peers yet ("no
-// suitable peers for placement").
+// suitable peers for placement"), and one still electing its JetStream
+// leader does not answer at all, so each try is bounded by bucketTry.
 func createBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
 	for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, time.Second) {
-		kv, err := js.CreateOrUpdateKeyValue(ctx, cfg)
+		tctx, cancel := context.WithTimeout(ctx, bucketTry)
+		kv, err := js.CreateOrUpdateKeyValue(tctx, cfg)
+		cancel()
 		if err == nil {
 			return kv, nil
 		}
