@@ -70,12 +70,16 @@ func (s *Store) upgradeFormat(readOnly bool) error {
 	case readOnly:
 		return nil
 	}
-	if v < formatVersion {
+	prefixes := make([][]byte, len(retiredPrefixes))
+	for i, p := range retiredPrefixes {
+		prefixes[i] = []byte{p}
+	}
+	retired, err := hasKeys(s.db, prefixes)
+	if err != nil {
+		return err
+	}
+	if retired {
 		start := time.Now()
-		prefixes := make([][]byte, len(retiredPrefixes))
-		for i, p := range retiredPrefixes {
-			prefixes[i] = []byte{p}
-		}
 		if err := s.db.DropPrefix(prefixes...); err != nil {
 			return fmt.Errorf("badgerstore: upgrade %s from format %d: drop retired indexes: %w", s.dir, v, err)
 		}
@@ -87,4 +91,22 @@ func (s *Store) upgradeFormat(readOnly bool) error {
 		return fmt.Errorf("badgerstore: record the format version of %s: %w", s.dir, err)
 	}
 	return nil
+}
+
+// hasKeys reports whether db holds a key with one of prefixes.
+func hasKeys(db *badger.DB, prefixes [][]byte) (bool, error) {
+	found := false
+	err := db.View(func(txn *badger.Txn) error {
+		for _, p := range prefixes {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+			it.Rewind()
+			found = found || it.Valid()
+			it.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("badgerstore: look for retired keys: %w", err)
+	}
+	return found, nil
 }
