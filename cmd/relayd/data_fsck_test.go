@@ -14,12 +14,12 @@ import (
 
 // Store damage for the fsck test is done with badger directly, on the key
 // layout of host/store/badgerstore/doc.go: 0x01 serial -> 85-byte header
-// (id at 53) + JSON; 0x02 id -> serial; 0x03 author keys end in the
+// (id at 53) + JSON; 0x02 id -> serial; 0x05 author-kind keys end in the
 // inverted serial; 0x06 tag keys.
 
-// damageStore removes index entries on purpose (every 40th author entry,
+// damageStore removes index entries on purpose (every 40th author-kind entry,
 // every 700th id entry, every 1000th tag entry) and damages the bytes of
-// one event's content. It returns the number of author, id and tag entries
+// one event's content. It returns the number of author-kind, id and tag entries
 // removed (those of the damaged event left alone) and the damaged event's
 // id.
 func damageStore(t *testing.T, dir string) (authors, ids, tags int, damaged string) {
@@ -71,7 +71,7 @@ func damageStore(t *testing.T, dir string) (authors, ids, tags int, damaged stri
 			}
 			return len(keys)
 		}
-		authors = del(0x03, 40, func(k, _ []byte) bool { return ^binary.BigEndian.Uint64(k[len(k)-8:]) != damagedSerial })
+		authors = del(0x05, 40, func(k, _ []byte) bool { return ^binary.BigEndian.Uint64(k[len(k)-8:]) != damagedSerial })
 		ids = del(0x02, 700, func(_, v []byte) bool { return binary.BigEndian.Uint64(v) != damagedSerial })
 		tags = del(0x06, 1000, func(k, _ []byte) bool { return ^binary.BigEndian.Uint64(k[len(k)-8:]) != damagedSerial })
 		return nil
@@ -96,8 +96,8 @@ func checkFsck(t *testing.T, data string) {
 	if code != 1 {
 		t.Fatalf("fsck of a damaged store: exit %d\n%s%s", code, out, stderr)
 	}
-	if n := strings.Count(out, "missing index entry (author)"); n != authors {
-		t.Errorf("%d missing author entries reported, want %d", n, authors)
+	if n := strings.Count(out, "missing index entry (author-kind)"); n != authors {
+		t.Errorf("%d missing author-kind entries reported, want %d", n, authors)
 	}
 	if n := strings.Count(out, "missing index entry (id)"); n != ids {
 		t.Errorf("%d missing id entries reported, want %d", n, ids)

@@ -53,6 +53,11 @@ func TestMain(m *testing.M) {
 // note returns a realistic kind-1 note: an e tag replying to an earlier
 // note, a p tag, a hashtag and about 200 bytes of content.
 func note(authors []string, es []testEvent, i int, createdAt int64) testEvent {
+	return noteOfKind(authors, es, i, createdAt, 1)
+}
+
+// noteOfKind is note with another kind.
+func noteOfKind(authors []string, es []testEvent, i int, createdAt int64, kind int) testEvent {
 	reply := strings.Repeat("0", 64)
 	if len(es) > 0 {
 		reply = es[i%min(len(es), 500)].ev.ID
@@ -63,7 +68,7 @@ func note(authors []string, es []testEvent, i int, createdAt int64) testEvent {
 		{"t", "topic" + strconv.Itoa(i%20)},
 	}
 	content := fmt.Sprintf("note %d: %s", i, strings.Repeat("lorem ipsum dolor sit amet ", 7))
-	return makeEvent(authors[i%len(authors)], 1, createdAt, tags, content)
+	return makeEvent(authors[i%len(authors)], kind, createdAt, tags, content)
 }
 
 func preloaded(b *testing.B) *Store {
@@ -80,8 +85,14 @@ func preloaded(b *testing.B) *Store {
 			bench.authors = append(bench.authors, randHex32())
 		}
 		start := time.Now().Unix() - benchEvents
+		// Every author has notes and, one event in ten, reactions (kind
+		// 7): two kinds each, as author queries find them.
 		for i := range benchEvents {
-			bench.es = append(bench.es, note(bench.authors, bench.es, i, start+int64(i/2)))
+			kind := 1
+			if i%10 == 9 {
+				kind = 7
+			}
+			bench.es = append(bench.es, noteOfKind(bench.authors, bench.es, i, start+int64(i/2), kind))
 		}
 		for _, err := range submitAll(bench.s, bench.es, 4) {
 			if err != nil {
@@ -214,7 +225,12 @@ func benchQuery(b *testing.B, s *Store) {
 		{"author/limit=50", 50, func(i int) nostr.Filter {
 			return nostr.Filter{Authors: []string{bench.authors[i%benchAuthors]}}
 		}},
+		{"authors=10/limit=50", 50, func(i int) nostr.Filter {
+			a := i % (benchAuthors - 10)
+			return nostr.Filter{Authors: bench.authors[a : a+10]}
+		}},
 		{"kind/limit=50", 50, func(int) nostr.Filter { return nostr.Filter{Kinds: []int{1}} }},
+		{"newest/limit=50", 50, func(int) nostr.Filter { return nostr.Filter{} }},
 		{"e-tag/limit=50", 50, func(i int) nostr.Filter {
 			return nostr.Filter{Tags: nostr.TagMap{"e": {bench.es[i%500].ev.ID}}}
 		}},

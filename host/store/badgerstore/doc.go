@@ -28,7 +28,8 @@
 //	0x00 'C'                          -> number of events stored
 //	0x01 serial                       -> header + raw JSON        (events)
 //	0x02 id(32)                       -> serial                   (by id, dedup)
-//	0x03 pk8 ts serial                -> ""                       (by author)
+//	0x00 'V'                          -> format version (format.go)
+//	0x03 pk8 ts serial                -> ""                       (format 1 only: by author)
 //	0x04 kind ts serial               -> ""                       (by kind)
 //	0x05 pk8 kind ts serial           -> ""                       (by author and kind)
 //	0x06 letter th ts serial          -> ""                       (by single-letter tag value)
@@ -59,22 +60,27 @@
 // tool walks the event and index prefixes by name, so a new key family is
 // invisible to them unless it is added there.
 //
-// A note with three single-letter tags costs nine keys: event, id, author,
-// kind, author-kind, time and one per tag value. Badger's per-key work
-// (memtable insert, WAL entry, flush and compaction) is most of the cost of
-// a save; see the benchmarks in bench_test.go.
+// A note with three single-letter tags costs eight keys: event, id, kind,
+// author-kind, time and one per tag value (format 1 had a ninth, the
+// author index: format.go says what replaced it and how a store is
+// upgraded). Badger's per-key work (memtable insert, WAL entry, flush and
+// compaction) is most of the cost of a save; see the benchmarks in
+// bench_test.go.
 //
 // # Queries
 //
 // Query picks the most selective index the filter allows: ids (point
-// lookups), then authors and kinds (0x05), authors (0x03), one tag letter
-// (0x06, the one with the fewest values), kinds (0x04), and time alone
-// (0x07). It opens one forward (newest-first) iterator per prefix (per author, per
-// author-kind pair, per tag value...), each starting at until and stopping
-// at since, and merges them newest first with a heap. Events sharing a
-// created_at are gathered, checked against the whole filter (the 8-byte
-// prefixes and hashes in keys can collide), sorted by id and emitted, until
-// the limit is reached. So a query reads about as many keys as it returns.
+// lookups), then authors and kinds (0x05), authors (0x05 too: one seek per
+// kind finds the kinds each author has, then those prefixes are merged),
+// one tag letter (0x06, the one with the fewest values), kinds (0x04), and
+// time alone (0x07). It opens one forward (newest-first) iterator per
+// prefix (per author-kind pair, per tag value...), each starting at until
+// and stopping at since, and merges them newest first with a heap. Events
+// sharing a created_at are gathered, checked against the whole filter (the
+// 8-byte prefixes and hashes in keys can collide), sorted by id and
+// emitted, until the limit is reached. So a query reads about as many keys
+// as it returns, plus one seek per kind of each author an authors-only
+// filter names.
 //
 // # What a save's nil means
 //

@@ -109,7 +109,7 @@ func (r CheckResult) Total() int64 {
 // indexPrefixes are the key families derived from events, which Repair
 // rebuilds. NIP-09 deletion records (pDelID, pDelAddr) are not derived from
 // stored events alone and are left as they are.
-var indexPrefixes = [...]byte{pID, pAuthor, pKind, pAuthKind, pTag, pTime, pAddr, pExpire}
+var indexPrefixes = [...]byte{pID, pKind, pAuthKind, pTag, pTime, pAddr, pExpire}
 
 func indexName(p byte) string {
 	switch p {

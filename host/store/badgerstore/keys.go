@@ -12,7 +12,7 @@ const (
 	pMeta     byte = 0x00
 	pEvent    byte = 0x01
 	pID       byte = 0x02
-	pAuthor   byte = 0x03
+	pAuthor   byte = 0x03 // format 1 only: retired (format.go)
 	pKind     byte = 0x04
 	pAuthKind byte = 0x05
 	pTag      byte = 0x06
@@ -87,10 +87,6 @@ func tagHash(v string) [hashLen]byte {
 }
 
 // Index key prefixes: each is followed by ts and serial.
-
-func authorPrefix(pubkey *[32]byte) []byte {
-	return append([]byte{pAuthor}, pubkey[:pk8Len]...)
-}
 
 func kindPrefix(kind uint32) []byte { return appendU32([]byte{pKind}, kind) }
 

@@ -21,8 +21,9 @@ import (
 // link to every table file the MANIFEST does not list, which badger would
 // delete, and looks for damage in the logs badger would cut (logcheck.go).
 // After, it checks the store against its rollback record and its own event
-// count (see ErrRolledBack). When the free space is below
-// Options.DiskReserve, badger is opened read-only.
+// count (see ErrRolledBack), and upgrades an earlier key layout (format.go).
+// When the free space is below Options.DiskReserve, badger is opened
+// read-only.
 func Open(dir string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	if err := opts.validate(); err != nil {
@@ -57,6 +58,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	s.readOnly = ro
 	s.diskFull.Store(ro)
 	if err := s.checkRollback(kept); err != nil {
+		return nil, errors.Join(err, s.db.Close())
+	}
+	if err := s.upgradeFormat(ro); err != nil {
 		return nil, errors.Join(err, s.db.Close())
 	}
 	go s.write()

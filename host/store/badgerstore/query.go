@@ -3,6 +3,7 @@ package badgerstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -15,8 +16,9 @@ import (
 	"github.com/relayd/relayd/host/store"
 )
 
-// maxAuthorKindPairs caps the iterators an authors×kinds filter opens on the
-// author-kind index; above it the author index is used instead.
+// maxAuthorKindPairs is the most author×kind pairs a filter with authors and
+// kinds iterates without first looking up which kinds each author has;
+// above it only the pairs that exist are iterated.
 const maxAuthorKindPairs = 1024
 
 // Query implements store.Store. Search is ignored: the store has no NIP-50
@@ -79,7 +81,7 @@ func (s *Store) scan(ctx context.Context, f nostr.Filter, limit int, withRaw boo
 		if m.ids != nil {
 			return q.byIDs()
 		}
-		return q.merge(s.prefixes(m))
+		return q.merge(prefixes(txn, m))
 	})
 	if err != nil {
 		return q.loaded, fmt.Errorf("badgerstore: query %v: %w", f, err)
@@ -104,8 +106,9 @@ func (s *Store) endScan(q *scanner, f nostr.Filter, err *error) {
 }
 
 // prefixes picks the most selective index for m and returns the key
-// prefixes to iterate: authors and kinds, authors, a tag, kinds, or time.
-func (s *Store) prefixes(m *matcher) [][]byte {
+// prefixes to iterate: authors and kinds, authors (on the author-kind
+// index, the kinds each author has), a tag, kinds, or time.
+func prefixes(txn *badger.Txn, m *matcher) [][]byte {
 	var out [][]byte
 	switch {
 	case m.authors != nil && m.kinds != nil && len(m.authors)*len(m.kinds) <= maxAuthorKindPairs:
@@ -116,7 +119,11 @@ func (s *Store) prefixes(m *matcher) [][]byte {
 		}
 	case m.authors != nil:
 		for pk := range m.authors {
-			out = append(out, authorPrefix(&pk))
+			for _, k := range authorKinds(txn, &pk) {
+				if _, ok := m.kinds[k]; ok || m.kinds == nil {
+					out = append(out, authKindPrefix(&pk, k))
+				}
+			}
 		}
 	case len(m.singleLetterTags()) > 0:
 		name := m.singleLetterTags()[0]
@@ -279,4 +286,30 @@ func (q *scanner) merge(prefixes [][]byte) error {
 		q.emit(hits)
 	}
 	return nil
+}
+
+// authorKinds returns the kinds the author (by the first 8 bytes of the
+// pubkey) has events of, from the author-kind index: one seek per kind,
+// not one step per event.
+func authorKinds(txn *badger.Txn, pubkey *[32]byte) []uint32 {
+	p := append([]byte{pAuthKind}, pubkey[:pk8Len]...)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+	defer it.Close()
+	var kinds []uint32
+	next := make([]byte, len(p), len(p)+4)
+	copy(next, p)
+	for it.Seek(p); it.Valid(); {
+		k := it.Item().Key()
+		if len(k) < len(p)+4 {
+			it.Next()
+			continue
+		}
+		kind := binary.BigEndian.Uint32(k[len(p):])
+		kinds = append(kinds, kind)
+		if kind == math.MaxUint32 {
+			break
+		}
+		it.Seek(appendU32(next[:len(p)], kind+1))
+	}
+	return kinds
 }

@@ -2,6 +2,7 @@ package badgerstore
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -64,5 +65,47 @@ func Test_querySelectivity(t *testing.T) {
 				t.Errorf("got %d events for %d read, want %d for at most %d", got, read, tc.want, tc.maxRead)
 			}
 		})
+	}
+}
+
+// TestQueryManyAuthorKindPairs: an authors×kinds filter past
+// maxAuthorKindPairs iterates only the pairs that exist and were asked for
+// (the asked kinds each author has): it returns the events newest first and
+// reads no event of another kind.
+func TestQueryManyAuthorKindPairs(t *testing.T) {
+	s := openTest(t, Options{})
+	var authors []string
+	var es []testEvent
+	for i := range 40 {
+		authors = append(authors, randHex32())
+		for j, kind := range []int{1, 7, 30023, 1} {
+			es = append(es, makeEvent(authors[i], kind, int64(5_000+i*10+j), nostr.Tags{{"d", strconv.Itoa(j)}}, "e"+strconv.Itoa(j)))
+		}
+	}
+	for i, err := range submitAll(s, es, 2) {
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+	}
+	names := slices.Clone(authors)
+	for len(names) <= maxAuthorKindPairs/2 {
+		names = append(names, randHex32()) // authors with no events
+	}
+	f := nostr.Filter{Authors: names, Kinds: []int{1, 7}}
+	if len(f.Authors)*len(f.Kinds) <= maxAuthorKindPairs {
+		t.Fatalf("%d pairs: not past the cap", len(f.Authors)*len(f.Kinds))
+	}
+	var want []string
+	for i := len(es) - 1; i >= 0; i-- {
+		if k := es[i].ev.Kind; k == 1 || k == 7 {
+			want = append(want, es[i].ev.ID)
+		}
+	}
+	if got := queryIDs(t, s, f); !slices.Equal(got, want) {
+		t.Fatalf("%d events, want %d newest first", len(got), len(want))
+	}
+	read, err := s.scan(context.Background(), f, 1<<30, false, func([]byte) bool { return true })
+	if err != nil || read != len(want) {
+		t.Fatalf("read %d events (err %v), want only the %d returned", read, err, len(want))
 	}
 }

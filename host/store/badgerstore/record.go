@@ -139,14 +139,13 @@ func tagHashes(tags nostr.Tags) [][1 + hashLen]byte {
 // allocation.
 func (r *record) indexKeys(serial uint64) [][]byte {
 	const (
-		authorLen   = 1 + pk8Len + suffixLn
 		kindLen     = 1 + 4 + suffixLn
 		authKindLen = 1 + pk8Len + 4 + suffixLn
 		timeLen     = 1 + suffixLn
 		tagLen      = 2 + hashLen + suffixLn
 	)
-	buf := make([]byte, 0, authorLen+kindLen+authKindLen+timeLen+len(r.tags)*tagLen)
-	keys := make([][]byte, 0, 4+len(r.tags))
+	buf := make([]byte, 0, kindLen+authKindLen+timeLen+len(r.tags)*tagLen)
+	keys := make([][]byte, 0, 3+len(r.tags))
 	add := func(parts ...[]byte) {
 		start := len(buf)
 		for _, p := range parts {
@@ -158,7 +157,6 @@ func (r *record) indexKeys(serial uint64) [][]byte {
 	var kind [4]byte
 	binary.BigEndian.PutUint32(kind[:], r.kind)
 	pk8 := r.pubkey[:pk8Len]
-	add([]byte{pAuthor}, pk8)
 	add([]byte{pKind}, kind[:])
 	add([]byte{pAuthKind}, pk8, kind[:])
 	add([]byte{pTime})

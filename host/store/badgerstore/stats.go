@@ -98,10 +98,11 @@ func ageBucket(age int64) int {
 	return len(ageBuckets) - 1
 }
 
-// countAuthors counts the distinct 8-byte pubkey prefixes of the author
-// index, seeking past each author's keys instead of reading them.
+// countAuthors counts the distinct 8-byte pubkey prefixes of the
+// author-kind index, seeking past each author's keys instead of reading
+// them.
 func countAuthors(ctx context.Context, txn *badger.Txn, st *Stats) error {
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pAuthor}})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{pAuthKind}})
 	defer it.Close()
 	var last []byte
 	for it.Rewind(); it.Valid(); {
