@@ -42,6 +42,12 @@ type NodePlugin struct {
 	// Source is "local" (the node's plugin directory) or "pushed" (the
 	// cluster's object store).
 	Source string `json:"source"`
+	// Failed is the hex sha256 of a version that failed to load on the
+	// node (it runs SHA256, the previous version, or none); Error says
+	// why.
+	Failed string `json:"failed,omitempty"`
+	// Error is why Failed did not load.
+	Error string `json:"error,omitempty"`
 }
 
 // nodes opens (creating it if needed) the nodes bucket.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/relayd/relayd/host/cluster"
@@ -21,6 +22,14 @@ const clusterConnect = 30 * time.Second
 type clusterNode struct {
 	conn *cluster.Conn
 	log  *slog.Logger
+
+	// self is the node's entry in the nodes bucket, as last written:
+	// announce sets its URL and version, the pushed plugins' sync its
+	// plugins (cluster_plugins.go).
+	selfMu sync.Mutex
+	self   cluster.NodeInfo
+	// plugins is the pushed plugins' sync (cluster_plugins.go).
+	plugins *pluginSync
 }
 
 // startCluster connects to the cluster's NATS (starting the embedded
@@ -43,9 +52,20 @@ func (c *clusterNode) announce(ctx context.Context, info cluster.NodeInfo) {
 	if c == nil {
 		return
 	}
-	if err := c.conn.PutNode(ctx, info); err != nil {
+	err := c.putSelf(ctx, func(self *cluster.NodeInfo) { self.URL, self.Version = info.URL, info.Version })
+	if err != nil {
 		c.log.Warn("cluster: could not announce this node", "err", err)
 	}
+}
+
+// putSelf changes the node's entry with change and writes it to the
+// nodes bucket. Writes are serialised, so the last one carries every
+// change.
+func (c *clusterNode) putSelf(ctx context.Context, change func(*cluster.NodeInfo)) error {
+	c.selfMu.Lock()
+	defer c.selfMu.Unlock()
+	change(&c.self)
+	return c.conn.PutNode(ctx, c.self)
 }
 
 // close leaves the cluster: the NATS connection, then the embedded server.

@@ -110,7 +110,7 @@ func storeOptions(cfg config.Config, log *slog.Logger) badgerstore.Options {
 // loadPlugins loads cfg.PluginDir once, with no watching: every plugin
 // must load.
 func loadPlugins(ctx context.Context, cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string) (*wasmhost.Manager, error) {
-	m, err := newManager(cfg, log, st, holder, version)
+	m, err := newManager(cfg, log, st, holder, version, nil)
 	if err != nil {
 		return nil, err
 	}
