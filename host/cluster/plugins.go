@@ -59,10 +59,18 @@ type PushedPlugin struct {
 	TOML []byte `json:"-"`
 }
 
-// pluginStore opens (creating it if needed) the pushed plugins' object
-// store.
+// pluginStore opens (creating it if needed, with the node's replicas)
+// the pushed plugins' object store. An existing store is opened as it is:
+// a client with another replicas setting must not change it.
 func (c *Conn) pluginStore(ctx context.Context) (jetstream.ObjectStore, error) {
-	obs, err := c.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	obs, err := c.js.ObjectStore(ctx, c.Bucket(PluginsBucket))
+	if err == nil {
+		return obs, nil
+	}
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("cluster: plugins object store: %w", err)
+	}
+	obs, err = c.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      c.Bucket(PluginsBucket),
 		Description: "relayd pushed plugins",
 		Replicas:    c.cfg.Replicas,

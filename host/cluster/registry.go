@@ -50,9 +50,18 @@ type NodePlugin struct {
 	Error string `json:"error,omitempty"`
 }
 
-// nodes opens (creating it if needed) the nodes bucket.
+// nodes opens (creating it if needed) the nodes bucket. An existing
+// bucket is opened as it is: a client with another replicas setting (a
+// relayd plugin ls run with defaults) must not change it.
 func (c *Conn) nodes(ctx context.Context) (jetstream.KeyValue, error) {
-	kv, err := c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := c.js.KeyValue(ctx, c.Bucket(NodesBucket))
+	if err == nil {
+		return kv, nil
+	}
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("cluster: nodes bucket: %w", err)
+	}
+	kv, err = c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:   c.Bucket(NodesBucket),
 		Replicas: c.cfg.Replicas,
 	})
