@@ -213,6 +213,17 @@ func (m *Manager) reload(ctx context.Context) error {
 		delete(m.loadErrs, name)
 		delete(m.conflicted, name)
 	}
+	// A plugin whose files are gone has no failed version any more.
+	scanned := map[string]bool{}
+	for _, f := range files {
+		scanned[f.name] = true
+	}
+	for name := range m.failed {
+		if !scanned[name] {
+			delete(m.failed, name)
+			delete(m.loadErrs, name)
+		}
+	}
 	for _, f := range files {
 		for _, name := range f.set.Files {
 			listed[name] = true
