@@ -383,7 +383,9 @@ func printLs(w io.Writer, ls lsJSON) {
 	if len(ls.Pushed) == 0 {
 		fmt.Fprintln(tw, "(none)\t\t\t\t")
 	}
-	fmt.Fprintln(tw, "\t\t\t\t")
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NODE\tPLUGIN\tSHA256\tSOURCE\tSTATUS")
 	for _, n := range ls.Nodes {
 		if len(n.Plugins) == 0 {

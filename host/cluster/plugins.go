@@ -121,7 +121,11 @@ func (c *Conn) RemovePlugin(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	err = obs.Delete(ctx, name)
+	// Delete of a deleted object succeeds: ask first.
+	_, err = obs.GetInfo(ctx, name)
+	if err == nil {
+		err = obs.Delete(ctx, name)
+	}
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return fmt.Errorf("cluster: remove plugin %s: %w", name, ErrPluginNotFound)
 	}

@@ -102,7 +102,10 @@ func (c *clusterNode) syncPlugins(ctx context.Context, loaded <-chan struct{}) {
 		return
 	}
 	go c.plugins.announce(ctx)
-	c.plugins.reloaded <- struct{}{} // announce the first load
+	select { // announce the first load
+	case c.plugins.reloaded <- struct{}{}:
+	default: // a reload already did
+	}
 	for ctx.Err() == nil {
 		err := c.conn.WatchPlugins(ctx, func() { c.plugins.apply(ctx) })
 		if ctx.Err() != nil {
