@@ -215,6 +215,10 @@ func (s *pluginSync) fetch(ctx context.Context) (pluginChanges, error) {
 	}
 	want := map[string]bool{}
 	for _, p := range list {
+		if !cluster.ValidPluginName(p.Name) { // not pushed by relayd: never a path
+			s.node.log.Warn("cluster: object in the plugins store with an invalid name; ignored", "name", p.Name)
+			continue
+		}
 		want[p.Name] = true
 		if onDisk(s.dir, p.Name) == p.SHA256 && sameTOML(s.dir, p) {
 			continue
