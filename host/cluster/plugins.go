@@ -197,12 +197,15 @@ func pushedInfo(info *jetstream.ObjectInfo) PushedPlugin {
 	return p
 }
 
-// WatchPlugins calls changed once the object store's current content is
-// known, and again after every push or removal, until ctx ends or the
-// watch fails (then it returns the error; the caller retries). changed
-// reads the store itself (ListPlugins, GetPlugin): it is a signal, so a
-// burst of pushes may make one call.
-func (c *Conn) WatchPlugins(ctx context.Context, changed func()) error {
+// WatchPlugins calls changed with the object store's plugins (without
+// their .wasm) once its current content is known, and again after every
+// push or removal, until ctx ends or the watch fails (then it returns the
+// error; the caller retries). The list comes from the watch, which reads
+// the store's stream in order: unlike ListPlugins and GetPlugin, which may
+// be answered by a replica that lags (the object store allows direct
+// gets), it is never older than what the watch already delivered. A burst
+// of changes may make one call.
+func (c *Conn) WatchPlugins(ctx context.Context, changed func([]PushedPlugin)) error {
 	obs, err := c.pluginStore(ctx)
 	if err != nil {
 		return err
@@ -212,6 +215,14 @@ func (c *Conn) WatchPlugins(ctx context.Context, changed func()) error {
 		return fmt.Errorf("cluster: watch plugins: %w", err)
 	}
 	defer w.Stop()
+	current := map[string]PushedPlugin{}
+	note := func(info *jetstream.ObjectInfo) {
+		if info.Deleted {
+			delete(current, info.Name)
+		} else {
+			current[info.Name] = pushedInfo(info)
+		}
+	}
 	initial := true
 	for {
 		select {
@@ -223,22 +234,32 @@ func (c *Conn) WatchPlugins(ctx context.Context, changed func()) error {
 			}
 			if info == nil {
 				initial = false
+			} else {
+				note(info)
 			}
 			if initial {
 				continue // the initial values end with nil: one call then
 			}
-			// Drain what is already queued: one call for a burst.
+			// Take what is already queued: one call for a burst.
 			for drained := false; !drained; {
 				select {
-				case _, ok := <-w.Updates():
+				case info, ok := <-w.Updates():
 					if !ok {
 						return errors.New("cluster: watch plugins: watcher closed")
+					}
+					if info != nil {
+						note(info)
 					}
 				default:
 					drained = true
 				}
 			}
-			changed()
+			list := make([]PushedPlugin, 0, len(current))
+			for _, p := range current {
+				list = append(list, p)
+			}
+			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+			changed(list)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/relayd/relayd/host/cluster"
@@ -46,6 +47,12 @@ type pluginSync struct {
 	m    *wasmhost.Manager
 	// reloaded is signalled (never blocking) after every reload.
 	reloaded chan struct{}
+	// wanted is the object store's content as the watch last saw it
+	// (haveWant once it did); wake tells the applier.
+	mu       sync.Mutex
+	wanted   []cluster.PushedPlugin
+	haveWant bool
+	wake     chan struct{}
 }
 
 // pluginOptions makes the manager options load the pushed plugins beside
@@ -55,7 +62,7 @@ func (c *clusterNode) pluginOptions(dataDir string, o *wasmhost.Options) {
 	if c == nil {
 		return
 	}
-	c.plugins = &pluginSync{node: c, dir: filepath.Join(dataDir, pushedDirName), reloaded: make(chan struct{}, 1)}
+	c.plugins = &pluginSync{node: c, dir: filepath.Join(dataDir, pushedDirName), reloaded: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 	o.PushedDir = c.plugins.dir
 	o.OnReload = func() {
 		select {
@@ -80,7 +87,11 @@ func (c *clusterNode) pullPlugins(ctx context.Context, m *wasmhost.Manager) {
 		c.log.Error("cluster: pushed plugins dir", "err", err)
 		return
 	}
-	ch, err := c.plugins.fetch(ctx)
+	list, err := c.conn.ListPlugins(ctx)
+	var ch pluginChanges
+	if err == nil {
+		ch, err = c.plugins.fetch(ctx, list)
+	}
 	if err == nil {
 		err = ch.write(c.plugins.dir)
 	}
@@ -101,13 +112,15 @@ func (c *clusterNode) syncPlugins(ctx context.Context, loaded <-chan struct{}) {
 	case <-ctx.Done():
 		return
 	}
-	go c.plugins.announce(ctx)
+	s := c.plugins
+	go s.announce(ctx)
 	select { // announce the first load
-	case c.plugins.reloaded <- struct{}{}:
+	case s.reloaded <- struct{}{}:
 	default: // a reload already did
 	}
+	go s.applier(ctx)
 	for ctx.Err() == nil {
-		err := c.conn.WatchPlugins(ctx, func() { c.plugins.apply(ctx) })
+		err := c.conn.WatchPlugins(ctx, s.want)
 		if ctx.Err() != nil {
 			return
 		}
@@ -119,28 +132,55 @@ func (c *clusterNode) syncPlugins(ctx context.Context, loaded <-chan struct{}) {
 	}
 }
 
-// apply copies what changed in the object store and reloads, retrying
-// until it succeeds or ctx ends: a change it misses would leave the node
-// on an old version.
-func (s *pluginSync) apply(ctx context.Context) {
+// want records the object store's content as the watch last saw it, for
+// the applier.
+func (s *pluginSync) want(list []cluster.PushedPlugin) {
+	s.mu.Lock()
+	s.wanted, s.haveWant = list, true
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// applier brings the pushed directory to the latest wanted content and
+// reloads, until ctx ends. A failed try (NATS away, a replica that lags
+// behind the watch) is retried after pluginRetry with the content wanted
+// then, so a newer push supersedes the one being retried.
+func (s *pluginSync) applier(ctx context.Context) {
 	for {
-		err := s.applyOnce(ctx)
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		s.node.log.Warn("cluster: copying the pushed plugins; retrying", "err", err)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(pluginRetry):
+		case <-s.wake:
+		}
+		s.mu.Lock()
+		want, ok := s.wanted, s.haveWant
+		s.mu.Unlock()
+		if !ok {
+			continue
+		}
+		if err := s.applyOnce(ctx, want); err != nil && ctx.Err() == nil {
+			s.node.log.Warn("cluster: copying the pushed plugins; retrying", "err", err)
+			go func() {
+				select {
+				case <-ctx.Done():
+				case <-time.After(pluginRetry):
+					select {
+					case s.wake <- struct{}{}:
+					default:
+					}
+				}
+			}()
 		}
 	}
 }
 
-func (s *pluginSync) applyOnce(ctx context.Context) error {
+func (s *pluginSync) applyOnce(ctx context.Context, want []cluster.PushedPlugin) error {
 	opCtx, cancel := context.WithTimeout(ctx, pluginOp)
 	defer cancel()
-	ch, err := s.fetch(opCtx)
+	ch, err := s.fetch(opCtx, want)
 	if err != nil {
 		return err
 	}
@@ -205,30 +245,27 @@ type pluginChanges struct {
 
 func (ch pluginChanges) empty() bool { return len(ch.put) == 0 && len(ch.remove) == 0 }
 
-// fetch compares the object store with the pushed directory and reads the
-// plugins that differ.
-func (s *pluginSync) fetch(ctx context.Context) (pluginChanges, error) {
+// fetch compares want, the object store's plugins, with the pushed
+// directory and reads the plugins that differ. A read that returns another
+// version than want's (a lagging replica) is an error: the caller retries.
+func (s *pluginSync) fetch(ctx context.Context, want []cluster.PushedPlugin) (pluginChanges, error) {
 	var ch pluginChanges
-	list, err := s.node.conn.ListPlugins(ctx)
-	if err != nil {
-		return ch, err
-	}
-	want := map[string]bool{}
-	for _, p := range list {
+	wanted := map[string]bool{}
+	for _, p := range want {
 		if !cluster.ValidPluginName(p.Name) { // not pushed by relayd: never a path
 			s.node.log.Warn("cluster: object in the plugins store with an invalid name; ignored", "name", p.Name)
 			continue
 		}
-		want[p.Name] = true
+		wanted[p.Name] = true
 		if onDisk(s.dir, p.Name) == p.SHA256 && sameTOML(s.dir, p) {
 			continue
 		}
 		full, err := s.node.conn.GetPlugin(ctx, p.Name)
-		if errors.Is(err, cluster.ErrPluginNotFound) {
-			continue // removed meanwhile: the next watch event removes it
-		}
 		if err != nil {
 			return ch, err
+		}
+		if full.SHA256 != p.SHA256 || !bytes.Equal(full.TOML, p.TOML) {
+			return ch, fmt.Errorf("cluster: plugin %s: read version %s, want %s (a replica behind)", p.Name, full.SHA256, p.SHA256)
 		}
 		ch.put = append(ch.put, full)
 	}
@@ -238,7 +275,7 @@ func (s *pluginSync) fetch(ctx context.Context) (pluginChanges, error) {
 	}
 	for _, e := range ents {
 		name, ok := strings.CutSuffix(e.Name(), ".wasm")
-		if ok && !want[name] {
+		if ok && !wanted[name] {
 			ch.remove = append(ch.remove, name)
 		}
 	}
