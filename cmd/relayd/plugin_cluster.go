@@ -274,7 +274,7 @@ func waitNodes(ctx context.Context, conn *cluster.Conn, wait time.Duration, stdo
 	done func(cluster.NodeInfo) (bool, string)) int {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	printed := map[string]bool{}
+	printed, seen := map[string]bool{}, map[string]bool{}
 	for {
 		nodes, err := conn.Nodes(ctx)
 		if err == nil && len(nodes) == 0 {
@@ -282,6 +282,13 @@ func waitNodes(ctx context.Context, conn *cluster.Conn, wait time.Duration, stdo
 		}
 		if err == nil {
 			all, failed := true, false
+			listed := map[string]bool{}
+			for _, n := range nodes {
+				seen[n.Node], listed[n.Node] = true, true
+			}
+			for n := range seen {
+				all = all && listed[n] // a node seen before must answer again
+			}
 			for _, n := range nodes {
 				ok, why := done(n)
 				switch {
