@@ -82,7 +82,13 @@ func push(t *testing.T, conn *cluster.Conn, name, path, toml string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	// A store just created on a new R3 cluster may have no leader yet
+	// ("no responders"): retry until it answers, within ctx.
 	sum, err := conn.PushPlugin(ctx, name, b, []byte(toml), "test")
+	for err != nil && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+		sum, err = conn.PushPlugin(ctx, name, b, []byte(toml), "test")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
