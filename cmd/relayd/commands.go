@@ -20,7 +20,8 @@ Commands:
             is missing here, upload what it lacks, or both
   backup    write a copy of the whole store (badger's dump, checksummed)
   restore   make a new data dir's store from a backup
-  plugin    tools for plugin authors: check, test, bench, new, sdk
+  plugin    tools for plugin authors: check, test, bench, new, sdk;
+            on a cluster: push, ls, rm
   admin     call a running relay's management API (NIP-86): ban events
             and pubkeys, rename the relay, stats
   check-config FILE

@@ -48,6 +48,19 @@ Tools for policy plugin authors:
   sdk [-dir DIR]
         replace DIR/relayd-sdk with this relay's SDK (after an upgrade)
 
+Cluster ([cluster] in relayd.toml, docs/cluster.md; -nats URL or -config
+FILE names the cluster):
+
+  push [-wait D] NAME.wasm [NAME.toml]
+        check the plugin, then store it in the cluster: every node loads
+        it beside its local plugins; print its sha256; -wait waits until
+        every node runs it (exit 1 with why if one fails to load it)
+  rm [-wait D] NAME
+        remove a pushed plugin: every node unloads it
+  ls [-json]
+        the pushed plugins, and what each node runs: plugin, sha256,
+        source (local or pushed), load failures
+
 Flags may come before or after the arguments. NAME.toml beside FILE.wasm
 is used unless -config names another settings file.
 `
@@ -72,6 +85,12 @@ func pluginCommand(args []string, stdout, stderr io.Writer) int {
 		return pluginBench(args[1:], stdout, stderr)
 	case "tck":
 		return pluginTCK(args[1:], stdout, stderr)
+	case "push":
+		return pluginPush(args[1:], stdout, stderr)
+	case "rm":
+		return pluginRm(args[1:], stdout, stderr)
+	case "ls":
+		return pluginLs(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, pluginUsage)
 		return 0

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -42,11 +43,26 @@ type NodePlugin struct {
 	// Source is "local" (the node's plugin directory) or "pushed" (the
 	// cluster's object store).
 	Source string `json:"source"`
+	// Failed is the hex sha256 of a version that failed to load on the
+	// node (it runs SHA256, the previous version, or none); Error says
+	// why.
+	Failed string `json:"failed,omitempty"`
+	// Error is why Failed did not load.
+	Error string `json:"error,omitempty"`
 }
 
-// nodes opens (creating it if needed) the nodes bucket.
+// nodes opens (creating it if needed) the nodes bucket. An existing
+// bucket is opened as it is: a client with another replicas setting (a
+// relayd plugin ls run with defaults) must not change it.
 func (c *Conn) nodes(ctx context.Context) (jetstream.KeyValue, error) {
-	kv, err := c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := c.js.KeyValue(ctx, c.Bucket(NodesBucket))
+	if err == nil {
+		return kv, nil
+	}
+	if !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("cluster: nodes bucket: %w", err)
+	}
+	kv, err = c.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:   c.Bucket(NodesBucket),
 		Replicas: c.cfg.Replicas,
 	})
@@ -81,12 +97,9 @@ func (c *Conn) Nodes(ctx context.Context) ([]NodeInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := kv.Keys(ctx)
-	if errors.Is(err, jetstream.ErrNoKeysFound) {
-		return nil, nil
-	}
+	keys, err := c.nodeKeys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: list nodes: %w", err)
+		return nil, err
 	}
 	var out []NodeInfo
 	for _, k := range keys {
@@ -105,4 +118,28 @@ func (c *Conn) Nodes(ctx context.Context) ([]NodeInfo, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
 	return out, nil
+}
+
+// nodeKeys lists the nodes bucket's keys from its stream's state, which
+// the server reads at once. kv.Keys walks a consumer instead, and misses
+// a key rewritten while it walks (the old value is gone, the new one
+// comes after the walk ends): every node rewrites its entry at each
+// reload, so a listing could miss a node.
+func (c *Conn) nodeKeys(ctx context.Context) ([]string, error) {
+	bucket := c.Bucket(NodesBucket)
+	st, err := c.js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: list nodes: %w", err)
+	}
+	prefix := "$KV." + bucket + "."
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(prefix+">"))
+	if err != nil {
+		return nil, fmt.Errorf("cluster: list nodes: %w", err)
+	}
+	keys := make([]string, 0, len(info.State.Subjects))
+	for subj := range info.State.Subjects {
+		keys = append(keys, strings.TrimPrefix(subj, prefix))
+	}
+	sort.Strings(keys)
+	return keys, nil
 }

@@ -34,6 +34,14 @@ type clusterNode struct {
 	stopped  bool // no catch-up starts
 	// state is the shared policy state (cluster_state.go).
 	state *sharedstate.Shared
+
+	// self is the node's entry in the nodes bucket, as last written:
+	// announce sets its URL and version, the pushed plugins' sync its
+	// plugins (cluster_plugins.go).
+	selfMu sync.Mutex
+	self   cluster.NodeInfo
+	// plugins is the pushed plugins' sync (cluster_plugins.go).
+	plugins *pluginSync
 }
 
 // startCluster connects to the cluster's NATS (starting the embedded
@@ -64,9 +72,20 @@ func (c *clusterNode) announce(ctx context.Context, info cluster.NodeInfo) {
 	if u := c.conn.Config().URL; u != "" {
 		info.URL = u
 	}
-	if err := c.conn.PutNode(ctx, info); err != nil {
+	err := c.putSelf(ctx, func(self *cluster.NodeInfo) { self.URL, self.Version = info.URL, info.Version })
+	if err != nil {
 		c.log.Warn("cluster: could not announce this node", "err", err)
 	}
+}
+
+// putSelf changes the node's entry with change and writes it to the
+// nodes bucket. Writes are serialised, so the last one carries every
+// change.
+func (c *clusterNode) putSelf(ctx context.Context, change func(*cluster.NodeInfo)) error {
+	c.selfMu.Lock()
+	defer c.selfMu.Unlock()
+	change(&c.self)
+	return c.conn.PutNode(ctx, c.self)
 }
 
 // close leaves the cluster: the NATS connection, then the embedded server.

@@ -95,10 +95,11 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	holder := &policy.Holder{}
 	tel.observe(holder)
 	var m *wasmhost.Manager
-	if cfg.PluginDir != "" {
-		if m, err = newManager(cfg, log, st, holder, h.Version, cn.pluginState()); err != nil {
+	if cfg.PluginDir != "" || cn != nil { // a cluster node runs pushed plugins
+		if m, err = newManager(cfg, log, st, holder, h.Version, cn); err != nil {
 			return err
 		}
+		cn.pullPlugins(ctx, m)
 		if err = tel.watch(m); err != nil {
 			m.Close()
 			return err
@@ -154,6 +155,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, h Hooks) erro
 	defer stopWatch()
 	loaded := startPlugins(ctx, bg, m, r, log, h, addr)
 	go reloadLoop(bg, h.Reload, events, rl, m, loaded, log)
+	go cn.syncPlugins(bg, loaded)
 
 	go peers.start(bg, r, st, loaded)
 
@@ -243,9 +245,10 @@ func announce(ctx context.Context, ch chan<- string, addr string) {
 	}
 }
 
-// newManager prepares the plugin manager; it loads nothing yet.
-func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string, cs wasmhost.ClusterState) (*wasmhost.Manager, error) {
-	m, err := wasmhost.NewManager(wasmhost.Options{
+// newManager prepares the plugin manager; it loads nothing yet. On a
+// cluster node it also loads the pushed plugins (cluster_plugins.go).
+func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, holder *policy.Holder, version string, cn *clusterNode) (*wasmhost.Manager, error) {
+	opts := wasmhost.Options{
 		Dir:          cfg.PluginDir,
 		CacheDir:     filepath.Join(cfg.DataDir, "wasm-cache"),
 		Logger:       log,
@@ -253,12 +256,14 @@ func newManager(cfg config.Config, log *slog.Logger, st *badgerstore.Store, hold
 		Holder:       holder,
 		RelayVersion: version,
 		Chain:        cfg.Chain,
-		Cluster:      cs,
+		Cluster:      cn.pluginState(),
 		Defaults: wasmhost.Settings{
 			TimeoutMS: int(cfg.PluginTimeout.Milliseconds()),
 			MemoryMB:  cfg.PluginMemoryMB,
 		},
-	})
+	}
+	cn.pluginOptions(cfg.DataDir, &opts)
+	m, err := wasmhost.NewManager(opts)
 	if err != nil {
 		return nil, fmt.Errorf("plugins: %w", err)
 	}

@@ -74,10 +74,21 @@ func (t *telemetry) syncPeers() []status.Peer {
 // observe makes holder's chains report to the plugin metrics.
 func (t *telemetry) observe(holder *policy.Holder) { holder.Observe(t.plugins) }
 
-// watch reports m's load failures, and its plugins' store reads and
-// ticks.
+// watch reports m's load failures, its plugins' sources and sha256, and
+// their store reads and ticks.
 func (t *telemetry) watch(m *wasmhost.Manager) error {
 	if _, err := metrics.NewLoadFailures(t.reg, m.Failed); err != nil {
+		return err
+	}
+	if _, err := metrics.NewSources(t.reg, func() []metrics.PluginSource {
+		var out []metrics.PluginSource
+		for _, r := range m.Running() {
+			if r.SHA256 != "" {
+				out = append(out, metrics.PluginSource{Name: r.Name, SHA256: r.SHA256, Source: r.Source})
+			}
+		}
+		return out
+	}); err != nil {
 		return err
 	}
 	_, err := metrics.NewWork(t.reg, func() map[string]metrics.PluginWork {

@@ -48,6 +48,11 @@ type Plugin struct {
 	// Verdicts are the non-zero verdict counts, by verdict and prefix,
 	// over all hooks.
 	Verdicts []Verdict `json:"verdicts"`
+	// SHA256 is the full sha256 of the running .wasm and Source where it
+	// came from: "local" (the plugin directory) or "pushed" (the
+	// cluster's object store); from relayd_plugin_source_info.
+	SHA256 string `json:"sha256,omitempty"`
+	Source string `json:"source,omitempty"`
 	// LoadFailed is the version of the plugin's files on disk when they
 	// failed to load at the last reload (the log says why); empty when
 	// the last load of the plugin succeeded.
@@ -126,7 +131,8 @@ func label(m *dto.Metric, name string) string {
 
 // plugins reads the chain from relayd_plugin_info and each plugin's counts
 // from relayd_plugin_verdicts_total and relayd_plugin_loaded_timestamp_seconds,
-// then adds the load failures (relayd_plugin_load_failed).
+// its sha256 and source from relayd_plugin_source_info, then adds the load
+// failures (relayd_plugin_load_failed).
 func (fs families) plugins() []Plugin {
 	var out []Plugin
 	byName := map[string]int{}
@@ -144,6 +150,11 @@ func (fs families) plugins() []Plugin {
 	sort.Slice(out, func(i, j int) bool { return out[i].Position < out[j].Position })
 	for i, p := range out {
 		byName[p.Name] = i
+	}
+	for _, m := range fs.series("relayd_plugin_source_info") {
+		if i, ok := byName[label(m, "plugin")]; ok {
+			out[i].SHA256, out[i].Source = label(m, "sha256"), label(m, "source")
+		}
 	}
 	for _, m := range fs.series("relayd_plugin_load_failed") {
 		name, ver := label(m, "plugin"), label(m, "version")

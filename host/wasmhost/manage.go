@@ -235,6 +235,7 @@ func (m *Manager) route(next map[string]*Plugin) (map[string]*Plugin, []error) {
 func (m *Manager) refuse(p *Plugin, err error) {
 	m.log.Error("wasm plugin failed to load", "plugin", p.name, "file", p.file, "err", err)
 	m.failed[p.name] = p.sum
+	m.loadErrs[p.name] = loadErr{msg: err.Error(), source: p.source}
 	m.conflicted[p.name] = true
 	if m.plugins[p.name] == p {
 		return // already running: dropped by swap

@@ -27,8 +27,18 @@ import (
 // Options configure a Manager.
 type Options struct {
 	// Dir holds the plugins: NAME.wasm, with optional NAME.toml settings,
-	// and the files their settings list.
+	// and the files their settings list. It may be empty if PushedDir is
+	// set.
 	Dir string
+	// PushedDir, if set, is a second plugin source laid out like Dir: the
+	// plugins pushed to the cluster (host/cluster), which the node writes
+	// there and loads with ReloadPushed. A name in both is the local
+	// plugin's: the pushed one is refused (see pushed.go).
+	PushedDir string
+	// OnReload, if set, is called after every load or reload, once the
+	// new chain is in place (Running then reports it). It must not block
+	// long.
+	OnReload func()
 	// CacheDir keeps compiled code across restarts (the relay passes
 	// <data>/wasm-cache). Empty keeps it in memory only.
 	CacheDir string
@@ -122,16 +132,22 @@ type Manager struct {
 	tickLocks map[string]*sync.Mutex
 	// listed are the names of the files the plugins' settings list, as of
 	// the last rescan, for the watcher.
-	listed  atomic.Pointer[map[string]bool]
-	closing sync.WaitGroup
-	closed  bool
+	listed atomic.Pointer[map[string]bool]
+	// loadErrs are the errors of the versions in failed, by name;
+	// shadowLogged the pushed plugins refused for a local one of the same
+	// name at the last scan; running is what Running returns (pushed.go).
+	loadErrs     map[string]loadErr
+	shadowLogged shadowedSet
+	running      atomic.Pointer[[]RunningPlugin]
+	closing      sync.WaitGroup
+	closed       bool
 }
 
 // NewManager checks opts and prepares the compilation cache. Call Load to
 // build the first chain.
 func NewManager(opts Options) (*Manager, error) {
-	if opts.Dir == "" {
-		return nil, errors.New("wasmhost: Options.Dir is empty")
+	if opts.Dir == "" && opts.PushedDir == "" {
+		return nil, errors.New("wasmhost: Options.Dir and Options.PushedDir are empty")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -167,7 +183,7 @@ func NewManager(opts Options) (*Manager, error) {
 	return &Manager{
 		opts: opts, log: slog.New(flood), flood: flood.st, holder: opts.Holder, order: slices.Clone(opts.Chain), env: e,
 		plugins: map[string]*Plugin{}, failed: map[string][3][32]byte{}, spaces: map[string]*state.Space{},
-		dbs: map[string]*durable.Space{}, conflicted: map[string]bool{},
+		dbs: map[string]*durable.Space{}, conflicted: map[string]bool{}, loadErrs: map[string]loadErr{},
 		stats: map[string]*QueryStats{}, tickLocks: map[string]*sync.Mutex{},
 	}, nil
 }
@@ -190,11 +206,20 @@ func (m *Manager) Load(ctx context.Context) error { return m.Reload(ctx) }
 // the load errors, joined.
 func (m *Manager) Reload(ctx context.Context) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	err := m.reload(ctx)
+	m.mu.Unlock()
+	if m.opts.OnReload != nil {
+		m.opts.OnReload()
+	}
+	return err
+}
+
+// reload is Reload with m.mu held.
+func (m *Manager) reload(ctx context.Context) error {
 	if m.closed {
 		return errors.New("wasmhost: manager closed")
 	}
-	files, err := scan(m.opts.Dir)
+	files, shadowed, err := m.scanAll()
 	if err != nil {
 		return fmt.Errorf("wasmhost: %w", err)
 	}
@@ -203,7 +228,19 @@ func (m *Manager) Reload(ctx context.Context) error {
 	var errs []error
 	for name := range m.conflicted {
 		delete(m.failed, name)
+		delete(m.loadErrs, name)
 		delete(m.conflicted, name)
+	}
+	// A plugin whose files are gone has no failed version any more.
+	scanned := map[string]bool{}
+	for _, f := range files {
+		scanned[f.name] = true
+	}
+	for name := range m.failed {
+		if !scanned[name] {
+			delete(m.failed, name)
+			delete(m.loadErrs, name)
+		}
 	}
 	for _, f := range files {
 		for _, name := range f.set.Files {
@@ -225,7 +262,8 @@ func (m *Manager) Reload(ctx context.Context) error {
 	if changed {
 		m.logChain(next)
 	}
-	return errors.Join(errs...)
+	m.storeRunning(shadowed)
+	return errors.Join(append(errs, shadowed.errs()...)...)
 }
 
 // loadOne returns the plugin to run for f: the current one if unchanged or
@@ -241,6 +279,7 @@ func (m *Manager) loadOne(ctx context.Context, f pluginFile) (*Plugin, error) {
 	p, err := m.build(ctx, f)
 	if err != nil {
 		m.failed[f.name] = f.sum
+		m.loadErrs[f.name] = loadErr{msg: err.Error(), source: f.source}
 		kept := "none"
 		if old != nil {
 			kept = "previous version"
@@ -249,6 +288,7 @@ func (m *Manager) loadOne(ctx context.Context, f pluginFile) (*Plugin, error) {
 		return old, fmt.Errorf("plugin[%s] load %s: %w", f.name, f.wasmPath, err)
 	}
 	delete(m.failed, f.name)
+	delete(m.loadErrs, f.name)
 	return p, nil
 }
 
@@ -292,6 +332,7 @@ func (m *Manager) build(ctx context.Context, f pluginFile) (*Plugin, error) {
 	p.stats = m.stats[f.name]
 	m.statsMu.Unlock()
 	p.sum = f.sum
+	p.source = f.source
 	return p, nil
 }
 
@@ -460,6 +501,7 @@ func (m *Manager) closeDurable() {
 // that lists, read whole.
 type pluginFile struct {
 	name               string
+	source             string // SourceLocal or SourcePushed
 	wasmPath, tomlPath string
 	wasm, toml         []byte
 	set                Settings // NAME.toml parsed, if setErr is nil

@@ -36,6 +36,7 @@ type env struct {
 type Plugin struct {
 	name, file string
 	sum        [3][32]byte // sha256 of the .wasm, the .toml and the listed files
+	source     string      // SourceLocal or SourcePushed
 	// kinds is what the first instance's relayd_init declared with
 	// hook_kinds, per hook; nil: every kind.
 	kinds [abi.MaxHook + 1][]int

@@ -15,8 +15,13 @@ import (
 // written, renamed or removed (editors that write a temporary file and
 // rename it are covered), and rescans once when it starts. It returns when
 // ctx is done. Reload errors are
-// logged, not returned.
+// logged, not returned. It does not watch Options.PushedDir (the node
+// calls ReloadPushed), and without Options.Dir it only waits for ctx.
 func (m *Manager) Run(ctx context.Context) error {
+	if m.opts.Dir == "" { // pushed plugins only: ReloadPushed reloads
+		<-ctx.Done()
+		return nil
+	}
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("wasmhost: watch: %w", err)

@@ -102,6 +102,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<td class="version">` + `[0-9a-f]{12}</td>`,
+		`<td class="version sha256" title="[0-9a-f]{64}">[0-9a-f]{12}</td><td class="source">local</td>`,
 		`<td>event</td><td>enforce</td><td>open</td>`,
 		`<td class="n calls">1</td>`,
 		`<li data-verdict="reject" data-prefix="blocked">reject \(blocked\): <span class="count">1</span></li>`,

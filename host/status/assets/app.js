@@ -64,6 +64,9 @@
     cell(p.position < 0 ? "–" : p.position + 1, "n");
     cell(p.name);
     cell(p.version || "–", "version");
+    const sha = cell(p.sha256 ? p.sha256.slice(0, 12) : "–", "version sha256");
+    if (p.sha256) sha.title = p.sha256;
+    cell(p.source || "–", "source");
     cell(p.hooks.join(", "));
     cell(p.mode || "–", p.mode === "shadow" ? "shadow" : "");
     cell(p.on_error || "–");
