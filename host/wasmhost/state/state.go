@@ -122,6 +122,13 @@ func (s *Space) ApplyCounter(key []byte, delta int64, ttl time.Duration, now int
 	if s.checkKey(key) != nil {
 		return
 	}
+	s.addCounter(key, delta, ttl, now, false)
+}
+
+// addCounter adds delta to counter key, creating it with ttl if absent,
+// and returns the new value; with share, it tells Shared under the
+// shard's lock, so that the deltas of one key leave in the order applied.
+func (s *Space) addCounter(key []byte, delta int64, ttl time.Duration, now int64, share bool) int64 {
 	sh := s.counters.shard(key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -131,6 +138,10 @@ func (s *Space) ApplyCounter(key []byte, delta int64, ttl time.Duration, now int
 		e.expires = expiry(now, ttl)
 	}
 	e.val += delta
+	if share && s.shared != nil {
+		s.shared.CounterAdded(key, delta, ttl)
+	}
+	return e.val
 }
 
 // New returns an empty Space.
@@ -177,19 +188,7 @@ func (s *Space) CounterAdd(key []byte, delta int64, ttl time.Duration, now int64
 	if err := s.checkKey(key); err != nil {
 		return 0, err
 	}
-	sh := s.counters.shard(key)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	e := sh.get(key, now)
-	if e == nil {
-		e = s.counters.add(sh, key, now)
-		e.expires = expiry(now, ttl)
-	}
-	e.val += delta
-	if s.shared != nil {
-		s.shared.CounterAdded(key, delta, ttl)
-	}
-	return e.val, nil
+	return s.addCounter(key, delta, ttl, now, true), nil
 }
 
 // CounterGet returns counter key, 0 if absent.
