@@ -83,7 +83,10 @@ func (l *lockedBuffer) String() string {
 	return string(l.b)
 }
 
-var listening = regexp.MustCompile(`msg="relayd listening" addr=(\S+)`)
+// listening matches the log line of a node ready to serve: on a cluster
+// node the plugin manager runs (pushed plugins), and until its first load
+// the relay answers "error: starting".
+var listening = regexp.MustCompile(`msg="relayd ready" addr=(\S+)`)
 
 // procConfig writes node i's config file (data dir data) for the NATS
 // cluster nc and returns its path.
@@ -99,7 +102,7 @@ func procConfig(t *testing.T, nc *natstest.Cluster, i int, data string) string {
 }
 
 // startProc runs the test binary as a relayd node with the config at
-// path, and waits until it listens. It is killed when the test ends.
+// path, and waits until it is ready. It is killed when the test ends.
 func startProc(t *testing.T, path string) *proc {
 	t.Helper()
 	p := spawnProc(t, path)
