@@ -1,0 +1,59 @@
+package policy
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nbd-wtf/go-nostr"
+)
+
+// TestAppendFiltersMatchesEncodingJSON: AppendFilters gives the JSON
+// encoding/json.Marshal gave before it (what plugins read as FieldFilters):
+// the same bytes, except that <, > and & are not escaped.
+func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
+	since, until := nostr.Timestamp(1700000000), nostr.Timestamp(1800000000)
+	tests := []struct {
+		name string
+		fs   nostr.Filters
+	}{
+		{"none", nostr.Filters{}},
+		{"nil", nil},
+		{"empty filter", nostr.Filters{{}}},
+		{"author kinds limit", nostr.Filters{{Authors: []string{"ab", "cd"}, Kinds: []int{0, 1, 30023}, Limit: 50}}},
+		{"limit zero", nostr.Filters{{Kinds: []int{1}, LimitZero: true}}},
+		{"times and ids", nostr.Filters{{IDs: []string{"ff"}, Since: &since, Until: &until}}},
+		{"tags", nostr.Filters{{Tags: nostr.TagMap{"e": {"x"}, "t": {"<b>&", "ünï\"\\"}}}}},
+		{"search", nostr.Filters{{Search: "a <query> & \u2028"}}},
+		{"several", nostr.Filters{{Kinds: []int{1}}, {Authors: []string{"aa"}}, {Tags: nostr.TagMap{"p": {"bb"}}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(tt.fs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.fs == nil {
+				want = []byte("[]") // a REQ always has a (possibly empty) list
+			}
+			got := AppendFilters(nil, tt.fs)
+			if unescaped := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(want)); string(got) != unescaped {
+				t.Errorf("AppendFilters = %s\nencoding/json  = %s", got, want)
+			}
+			var a, b any
+			if err := json.Unmarshal(got, &a); err != nil {
+				t.Fatalf("AppendFilters gave invalid JSON %s: %v", got, err)
+			}
+			if err := json.Unmarshal(want, &b); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("decoded differently: %v vs %v", a, b)
+			}
+			if pre := AppendFilters([]byte("x"), tt.fs); string(pre) != "x"+string(got) {
+				t.Errorf("AppendFilters with a prefix = %s", pre)
+			}
+		})
+	}
+}
