@@ -24,7 +24,8 @@ func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 		{"author kinds limit", nostr.Filters{{Authors: []string{"ab", "cd"}, Kinds: []int{0, 1, 30023}, Limit: 50}}},
 		{"limit zero", nostr.Filters{{Kinds: []int{1}, LimitZero: true}}},
 		{"times and ids", nostr.Filters{{IDs: []string{"ff"}, Since: &since, Until: &until}}},
-		{"tags", nostr.Filters{{Tags: nostr.TagMap{"e": {"x"}, "t": {"<b>&", "ünï\"\\"}}}}},
+		{"tag", nostr.Filters{{Tags: nostr.TagMap{"t": {"<b>&", "ünï\"\\"}}}}},
+		{"tags", nostr.Filters{{Tags: nostr.TagMap{"e": {"x"}, "t": {"y"}, "p": {"z"}}}}}, // any key order
 		{"search", nostr.Filters{{Search: "a <query> & \u2028"}}},
 		{"several", nostr.Filters{{Kinds: []int{1}}, {Authors: []string{"aa"}}, {Tags: nostr.TagMap{"p": {"bb"}}}}},
 	}
@@ -38,7 +39,8 @@ func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 				want = []byte("[]") // a REQ always has a (possibly empty) list
 			}
 			got := AppendFilters(nil, tt.fs)
-			if unescaped := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(want)); string(got) != unescaped {
+			unescaped := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(want))
+			if !manyTags(tt.fs) && string(got) != unescaped {
 				t.Errorf("AppendFilters = %s\nencoding/json  = %s", got, want)
 			}
 			var a, b any
@@ -51,9 +53,20 @@ func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("decoded differently: %v vs %v", a, b)
 			}
-			if pre := AppendFilters([]byte("x"), tt.fs); string(pre) != "x"+string(got) {
+			if pre := AppendFilters([]byte("x"), tt.fs); string(pre[:1]) != "x" || len(pre) != len(got)+1 {
 				t.Errorf("AppendFilters with a prefix = %s", pre)
 			}
 		})
 	}
+}
+
+// manyTags reports whether a filter has two tag keys or more, whose order
+// in the JSON follows Go's map iteration.
+func manyTags(fs nostr.Filters) bool {
+	for _, f := range fs {
+		if len(f.Tags) > 1 {
+			return true
+		}
+	}
+	return false
 }
