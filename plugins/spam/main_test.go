@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/relayd/relayd/internal/testing/plugintest"
 	"github.com/relayd/relayd/sdk/sdktest"
@@ -97,6 +100,58 @@ func TestNormalize(t *testing.T) {
 	for _, tc := range tests {
 		if got := normalize(tc.in); got != tc.want {
 			t.Errorf("normalize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestNormalizeMatchesReference checks the table-driven normalisation
+// against the definition it replaced, on random mixes of the cases it
+// treats apart (ASCII classes, nostr: references, non-ASCII letters, digits
+// and symbols, invalid UTF-8).
+func TestNormalizeMatchesReference(t *testing.T) {
+	ref := func(content string) string {
+		var b []byte
+		for i := 0; i < len(content); {
+			c := content[i]
+			switch {
+			case c == 'n' && strings.HasPrefix(content[i:], "nostr:"):
+				j := i + len("nostr:")
+				for j < len(content) && isBech32(content[j]) {
+					j++
+				}
+				i = j
+				continue
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				b = append(b, c)
+			case c >= 'A' && c <= 'Z':
+				b = append(b, c+'a'-'A')
+			case c >= 0x80:
+				r, size := utf8.DecodeRuneInString(content[i:])
+				if unicode.IsLetter(r) || unicode.IsDigit(r) {
+					b = utf8.AppendRune(b, unicode.ToLower(r))
+				}
+				i += size
+				continue
+			}
+			i++
+		}
+		return string(b)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "Z", "n", "nostr:", "npub1", "0", "9", " ", "!", "@", "[", "`", "{", "\x7f", "É", "ß", "日", "٣", "🎉", "\xff", "\xc3"}
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(30) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		in := b.String()
+		if got, want := normalize(in), ref(in); got != want {
+			t.Fatalf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for c := range 256 { // every byte alone
+		if got, want := normalize(string([]byte{byte(c)})), ref(string([]byte{byte(c)})); got != want {
+			t.Fatalf("normalize(%#x) = %q, want %q", c, got, want)
 		}
 	}
 }
