@@ -267,6 +267,50 @@ func TestWasmCloseStopsRunaway(t *testing.T) {
 	}
 }
 
+// TestWasmDeadlineAfterIdle: the watchdog of a plugin with no call in
+// flight parks (no wake-ups on an idle relay), and a call that starts then
+// wakes it: a spinning call is still stopped at its deadline, in both
+// interrupt modes, and the next one works.
+func TestWasmDeadlineAfterIdle(t *testing.T) {
+	for _, mode := range interruptModes {
+		t.Run(mode.name, func(t *testing.T) {
+			m, _, err := newManager(t, wasmhost.Options{NoInstrument: mode.off},
+				guest{name: "loop", wasm: "loop", toml: "timeout_ms = 20\npool = 1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := plugin(t, m, "loop")
+			wp, ok := p.(*wasmhost.Plugin)
+			if !ok {
+				t.Fatalf("plugin is a %T", p)
+			}
+			for round := range 3 {
+				for deadline := time.Now().Add(10 * time.Second); !wp.WatchdogParked(); time.Sleep(5 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("round %d: the watchdog of an idle plugin did not park in 10 s", round)
+					}
+				}
+				done := make(chan error, 1)
+				go func() {
+					_, err := p.Event(ctx, event(2)) // spins
+					done <- err
+				}()
+				select {
+				case err := <-done:
+					if !errors.Is(err, wasmhost.ErrTimeout) {
+						t.Fatalf("round %d: spinning call: got %v, want ErrTimeout", round, err)
+					}
+				case <-time.After(30 * time.Second): // the deadline is 20 ms
+					t.Fatalf("round %d: a call started while the watchdog was parked was never stopped", round)
+				}
+				if _, err := p.Event(ctx, event(1)); err != nil {
+					t.Fatalf("round %d: the call after: %v", round, err)
+				}
+			}
+		})
+	}
+}
+
 // waitFor waits until the log holds s.
 func waitFor(t *testing.T, logs *logBuf, s string) {
 	t.Helper()
