@@ -51,7 +51,7 @@ for i in $(seq "$ROUNDS"); do
     case $t in
       *=*) spec=${t#*=}; bin=${spec%%,*}; dir=; [ "$spec" != "$bin" ] && dir=${spec#*,}
         # shellcheck disable=SC2086
-        run "${t%%=*}" "$bin" -listen 127.0.0.1:$PORT -config "$CFG" ${dir:+-plugins "$dir"} ;;
+        run "${t%%=*}" "$bin" -listen 127.0.0.1:$PORT -config "$CONFIG" ${dir:+-plugins "$dir"} ;;
       *) # shellcheck disable=SC2086
         run "$t" ${CMD[$t]} ;;
     esac

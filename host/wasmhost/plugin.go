@@ -77,9 +77,9 @@ type Plugin struct {
 	// call that finds it set wakes the watchdog through wake.
 	parked atomic.Bool
 	wake   chan struct{}
-	br    breaker
-	st    starts       // restarts of discarded instances
-	live  atomic.Int32 // instances alive (idle or in a call)
+	br     breaker
+	st     starts       // restarts of discarded instances
+	live   atomic.Int32 // instances alive (idle or in a call)
 	// refilling counts the slot tokens held by refill goroutines (not by
 	// calls).
 	refilling atomic.Int32
