@@ -57,9 +57,9 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 			fs, changed = fs[:cfg.Filters.Max], true
 		}
 	}
-	now := sdk.Now().Unix()
+	var now clock
 	for i := range fs {
-		limit, msg := judge(fs[i], now)
+		limit, msg := judge(fs[i], &now)
 		if msg != "" {
 			return reject(msg)
 		}
@@ -81,9 +81,7 @@ func check(r sdk.Req, count bool) sdk.Verdict {
 // judge runs the per-filter rules on f. It returns the refusal message of
 // the first rejecting rule, or the lowest limit the clamping rules want
 // (0: leave the filter alone).
-func judge(f filter.Filter, now int64) (limit int, msg string) {
-	selective := isSelective(f)
-	kinds := kindsOf(f)
+func judge(f filter.Filter, now *clock) (limit int, msg string) {
 	clamp := func(to int) {
 		if cur, ok := limitOf(f); ok && cur <= to {
 			return // already within: no rewrite
@@ -102,12 +100,15 @@ func judge(f filter.Filter, now int64) (limit int, msg string) {
 		}
 		return false
 	}
-	if !selective && kinds == nil && !f.Has("search") {
-		if apply(cfg.Empty.Action, cfg.Empty.Limit, "empty filters are not allowed; name kinds, authors, ids or tags") {
-			return 0, msg
+	// A selective filter (ids, authors or tags) meets only the limit
+	// rule: its kinds and since are not read.
+	if !isSelective(f) {
+		kinds := kindsOf(f)
+		if kinds == nil && !f.Has("search") {
+			if apply(cfg.Empty.Action, cfg.Empty.Limit, "empty filters are not allowed; name kinds, authors, ids or tags") {
+				return 0, msg
+			}
 		}
-	}
-	if !selective {
 		if k, ok := anyIn(kinds, cfg.Unselective.set); ok && cfg.Unselective.Action != actOff {
 			if apply(cfg.Unselective.Action, cfg.Unselective.Limit, "filters for kind "+itoa(k)+" must name authors, ids or tags") {
 				return 0, msg
@@ -118,7 +119,7 @@ func judge(f filter.Filter, now int64) (limit int, msg string) {
 				return 0, msg
 			}
 		}
-		if since, ok := filter.Int(f.Get("since")); ok && since < now-cfg.OldSince.age && cfg.OldSince.Action != actOff {
+		if since, ok := filter.Int(f.Get("since")); ok && since < now.unix()-cfg.OldSince.age && cfg.OldSince.Action != actOff {
 			if apply(cfg.OldSince.Action, cfg.OldSince.Limit, "since is more than "+cfg.OldSince.MaxAge+" ago; add authors, ids or tags") {
 				return 0, msg
 			}
@@ -139,6 +140,16 @@ func anyIn(kinds []int, set map[int]bool) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// clock reads the host's time once per call, when a rule needs it.
+type clock struct{ t int64 }
+
+func (c *clock) unix() int64 {
+	if c.t == 0 {
+		c.t = sdk.Now().Unix()
+	}
+	return c.t
 }
 
 func reject(msg string) sdk.Verdict {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/relayd/relayd/host/policy"
 	"github.com/relayd/relayd/host/store/memstore"
 	"github.com/relayd/relayd/internal/testing/plugintest"
+	"github.com/relayd/relayd/internal/testing/wasmbuild"
 )
 
 // memStore is an in-memory event store for store_count, closed when the
@@ -116,4 +118,109 @@ func BenchmarkSpamEventPre(b *testing.B) {
 			b.Fatalf("%v %v", v, err)
 		}
 	}
+}
+
+// BenchmarkSpamEventCold measures the event hook (note_280's inputs) with
+// the CPU caches partly flushed before each call, as they are in a relay,
+// where every call of a plugin comes after the signature check, badger and
+// the other plugins: each iteration first writes one byte per 64-byte line
+// of a buffer of the given size, and the touch_only runs give what that
+// costs alone, to subtract (BENCHMARKS.md "Policy cost").
+func BenchmarkSpamEventCold(b *testing.B) {
+	p := plugintest.Policy(b, pluginName, plugintest.Options{Store: memStore(b)}, "[config]\n")
+	note := strings.Repeat("a reasonably long note about nostr relays ", 7)[:270]
+	inputs := make([]*policy.EventInput, 4096)
+	for i := range inputs {
+		inputs[i] = benchInput(i+1, fmt.Sprintf("%s %09d", note, i+1))
+	}
+	for _, kib := range []int{0, 256, 1024, 4096, 16384} {
+		buf := make([]byte, kib<<10)
+		touch := func() {
+			for j := 0; j < len(buf); j += 64 {
+				buf[j]++
+			}
+		}
+		b.Run(fmt.Sprintf("evict_KiB=%d/touch_only", kib), func(b *testing.B) {
+			for b.Loop() {
+				touch()
+			}
+		})
+		b.Run(fmt.Sprintf("evict_KiB=%d/touch_and_call", kib), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				touch()
+				i++
+				if v, err := p.Event(context.Background(), inputs[i%len(inputs)]); err != nil || v.Action != policy.Accept {
+					b.Fatalf("%v %v", v, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSpamEventInChain measures the event hook alone and after the
+// hooks an EVENT runs first in the default set (limits' event_pre,
+// ratelimit's event_pre and event, each its own Go module): in_chain
+// minus others_only is what the spam call costs when other guests' code
+// ran just before it, as in a relay (BENCHMARKS.md "Policy cost").
+func BenchmarkSpamEventInChain(b *testing.B) {
+	spam := plugintest.Policy(b, pluginName, plugintest.Options{Store: memStore(b)}, "[config]\n")
+	limits := plugintest.Policy(b, "limits", plugintest.Options{Wasm: wasmbuild.Build(b, "../limits")}, defaultSettings(b, "limits"))
+	rl := strings.NewReplacer("rate = 0.5", "rate = 1e9", "rate = 0.2", "rate = 1e9", "rate = 1.0", "rate = 1e9").
+		Replace(defaultSettings(b, "ratelimit"))
+	ratelimit := plugintest.Policy(b, "ratelimit", plugintest.Options{Wasm: wasmbuild.Build(b, "../ratelimit")}, rl)
+	note := strings.Repeat("a reasonably long note about nostr relays ", 7)[:270]
+	inputs := make([]*policy.EventInput, 4096)
+	for i := range inputs {
+		inputs[i] = benchInput(i+1, fmt.Sprintf("%s %09d", note, i+1))
+		inputs[i].Event.Tags = nostr.Tags{{"e", inputs[i].Event.ID, "", "root"}, {"p", inputs[i].Event.PubKey}, {"t", "relayload"}}
+	}
+	ctx := context.Background()
+	accept := func(b *testing.B, v policy.Verdict, err error) {
+		if err != nil || v.Action != policy.Accept {
+			b.Fatalf("%v %v", v, err)
+		}
+	}
+	others := func(b *testing.B, in *policy.EventInput) {
+		v, err := limits.EventPre(ctx, in)
+		accept(b, v, err)
+		v, err = ratelimit.EventPre(ctx, in)
+		accept(b, v, err)
+		v, err = ratelimit.Event(ctx, in)
+		accept(b, v, err)
+	}
+	b.Run("spam_only", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			v, err := spam.Event(ctx, inputs[i%len(inputs)])
+			accept(b, v, err)
+		}
+	})
+	b.Run("others_only", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			others(b, inputs[i%len(inputs)])
+		}
+	})
+	b.Run("in_chain", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			in := inputs[i%len(inputs)]
+			others(b, in)
+			v, err := spam.Event(ctx, in)
+			accept(b, v, err)
+		}
+	})
+}
+
+// defaultSettings returns plugins/defaults/NAME.toml.
+func defaultSettings(b *testing.B, name string) string {
+	s, err := os.ReadFile("../defaults/" + name + ".toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return string(s)
 }
