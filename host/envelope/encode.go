@@ -170,3 +170,76 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, s[p:]...)
 	return append(dst, '"')
 }
+
+// AppendFilters appends fs as a JSON array of filter objects, in the order
+// and form of go-nostr's encoder (ids, kinds, authors, since, until, limit,
+// search, then the tag filters in map order), without HTML escaping, with
+// one difference: an empty list the client sent ("ids":[], which matches
+// nothing) is kept, where go-nostr's encoder drops it (and so turns the
+// filter into one that matches everything). A filter with LimitZero has
+// "limit":0. nil appends [].
+func AppendFilters(dst []byte, fs nostr.Filters) []byte {
+	dst = append(dst, '[')
+	for i := range fs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendFilter(dst, &fs[i])
+	}
+	return append(dst, ']')
+}
+
+func appendFilter(dst []byte, f *nostr.Filter) []byte {
+	dst = append(dst, '{')
+	n := len(dst)
+	key := func(dst []byte, k string) []byte {
+		if len(dst) > n {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, k)
+		return append(dst, ':')
+	}
+	if f.IDs != nil {
+		dst = appendStrings(key(dst, "ids"), f.IDs)
+	}
+	if f.Kinds != nil {
+		dst = append(key(dst, "kinds"), '[')
+		for i, k := range f.Kinds {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = strconv.AppendInt(dst, int64(k), 10)
+		}
+		dst = append(dst, ']')
+	}
+	if f.Authors != nil {
+		dst = appendStrings(key(dst, "authors"), f.Authors)
+	}
+	if f.Since != nil {
+		dst = strconv.AppendInt(key(dst, "since"), int64(*f.Since), 10)
+	}
+	if f.Until != nil {
+		dst = strconv.AppendInt(key(dst, "until"), int64(*f.Until), 10)
+	}
+	if f.Limit != 0 || f.LimitZero {
+		dst = strconv.AppendInt(key(dst, "limit"), int64(f.Limit), 10)
+	}
+	if f.Search != "" {
+		dst = appendString(key(dst, "search"), f.Search)
+	}
+	for name, values := range f.Tags {
+		dst = appendStrings(key(dst, "#"+name), values)
+	}
+	return append(dst, '}')
+}
+
+func appendStrings(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, s)
+	}
+	return append(dst, ']')
+}

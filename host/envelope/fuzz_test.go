@@ -17,11 +17,26 @@ var fuzzLimits = envelope.Limits{MaxSubIDLength: 8, MaxFilters: 3, MaxFilterValu
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`["REQ","s",{"kinds":[1],"#e":["x"]}]`))
 	f.Add([]byte(`["NEG-OPEN","n",{"kinds":[1]},"6100000200"]`))
+	// Found by the fuzzer: go-nostr's encoder dropped the empty lists.
+	f.Add([]byte(`["REQ","s",{"ids":[],"kinds":[],"authors":[],"#e":[]},{}]`))
 	f.Add([]byte(`["NEG-MSG","n","61"]`))
 	f.Add([]byte(`["NEG-CLOSE","n"]`))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		m, err := checkParse(t, msg, envelope.Limits{})
 		checkParse(t, msg, fuzzLimits)
+		if err == nil && len(m.Filters) > 0 {
+			// The filters as plugins read them (AppendFilters) parse back
+			// to the same filters.
+			arr := envelope.AppendFilters(nil, m.Filters)
+			again := append(append([]byte(`["REQ","s",`), arr[1:len(arr)-1]...), ']')
+			m2, err := checkParse(t, again, envelope.Limits{})
+			if err != nil {
+				t.Fatalf("Parse(AppendFilters) %s = %v", again, err)
+			}
+			if !reflect.DeepEqual(m2.Filters, m.Filters) {
+				t.Fatalf("AppendFilters %s parses to %#v, want %#v", arr, m2.Filters, m.Filters)
+			}
+		}
 		if err != nil || m.Event == nil {
 			return
 		}

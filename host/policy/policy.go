@@ -23,8 +23,9 @@ package policy
 import (
 	"context"
 
-	"github.com/mailru/easyjson/jwriter"
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/envelope"
 )
 
 // Policy is one link of the chain. Implementations must be safe for
@@ -163,32 +164,9 @@ type FilterInput struct {
 // shared: do not modify it.
 func (in *FilterInput) FiltersJSON() []byte {
 	if in.filtersJSON == nil {
-		in.filtersJSON = AppendFilters(nil, in.Filters)
+		in.filtersJSON = envelope.AppendFilters(make([]byte, 0, 512), in.Filters)
 	}
 	return in.filtersJSON
-}
-
-// AppendFilters appends fs to b as a JSON array, each filter in go-nostr's
-// encoding (the bytes encoding/json.Marshal gives, without its reflection
-// and its second pass over each filter's output: a quarter of the chain's
-// cost per REQ, BENCHMARKS.md "Policy cost").
-func AppendFilters(b []byte, fs nostr.Filters) []byte {
-	w := jwriter.Writer{}
-	w.RawByte('[')
-	for i := range fs {
-		if i > 0 {
-			w.RawByte(',')
-		}
-		fs[i].MarshalEasyJSON(&w)
-	}
-	w.RawByte(']')
-	if w.Error != nil {
-		return append(b, "[]"...)
-	}
-	if b == nil {
-		return w.Buffer.BuildBytes()
-	}
-	return append(b, w.Buffer.BuildBytes()...)
 }
 
 // AuthInput is what a policy sees of a NIP-42 AUTH.

@@ -1,4 +1,4 @@
-package policy
+package envelope_test
 
 import (
 	"encoding/json"
@@ -7,11 +7,14 @@ import (
 	"testing"
 
 	"github.com/nbd-wtf/go-nostr"
+
+	"github.com/relayd/relayd/host/envelope"
 )
 
 // TestAppendFiltersMatchesEncodingJSON: AppendFilters gives the JSON
 // encoding/json.Marshal gave before it (what plugins read as FieldFilters):
-// the same bytes, except that <, > and & are not escaped.
+// the same bytes, except that <, > and & are not escaped (and empty lists
+// are kept: TestAppendFiltersKeepsEmptyLists).
 func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 	since, until := nostr.Timestamp(1700000000), nostr.Timestamp(1800000000)
 	tests := []struct {
@@ -27,6 +30,8 @@ func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 		{"tag", nostr.Filters{{Tags: nostr.TagMap{"t": {"<b>&", "ünï\"\\"}}}}},
 		{"tags", nostr.Filters{{Tags: nostr.TagMap{"e": {"x"}, "t": {"y"}, "p": {"z"}}}}}, // any key order
 		{"search", nostr.Filters{{Search: "a <query> & \u2028"}}},
+		{"escapes", nostr.Filters{{Authors: []string{"q\"b\\s\n\x01", "bad \xff utf8"}}}},
+		{"everything", nostr.Filters{{IDs: []string{"aa"}, Kinds: []int{1}, Authors: []string{"bb"}, Since: &since, Until: &until, Limit: 5, Search: "s", Tags: nostr.TagMap{"e": {"cc"}}}}},
 		{"several", nostr.Filters{{Kinds: []int{1}}, {Authors: []string{"aa"}}, {Tags: nostr.TagMap{"p": {"bb"}}}}},
 	}
 	for _, tt := range tests {
@@ -38,7 +43,7 @@ func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 			if tt.fs == nil {
 				want = []byte("[]") // a REQ always has a (possibly empty) list
 			}
-			got := AppendFilters(nil, tt.fs)
+			got := envelope.AppendFilters(nil, tt.fs)
 			unescaped := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(want))
 			if !manyTags(tt.fs) && string(got) != unescaped {
 				t.Errorf("AppendFilters = %s\nencoding/json  = %s", got, want)
@@ -53,7 +58,7 @@ func TestAppendFiltersMatchesEncodingJSON(t *testing.T) {
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("decoded differently: %v vs %v", a, b)
 			}
-			if pre := AppendFilters([]byte("x"), tt.fs); string(pre[:1]) != "x" || len(pre) != len(got)+1 {
+			if pre := envelope.AppendFilters([]byte("x"), tt.fs); string(pre[:1]) != "x" || len(pre) != len(got)+1 {
 				t.Errorf("AppendFilters with a prefix = %s", pre)
 			}
 		})
@@ -69,4 +74,15 @@ func manyTags(fs nostr.Filters) bool {
 		}
 	}
 	return false
+}
+
+// TestAppendFiltersKeepsEmptyLists: "ids":[] matches nothing (NIP-01); a
+// plugin must not read it as a filter without ids, which matches
+// everything (go-nostr's encoder drops empty lists).
+func TestAppendFiltersKeepsEmptyLists(t *testing.T) {
+	fs := nostr.Filters{{IDs: []string{}, Kinds: []int{}, Authors: []string{}, Tags: nostr.TagMap{"e": {}}}}
+	want := `[{"ids":[],"kinds":[],"authors":[],"#e":[]}]`
+	if got := envelope.AppendFilters(nil, fs); string(got) != want {
+		t.Errorf("AppendFilters = %s, want %s", got, want)
+	}
 }
