@@ -42,7 +42,7 @@ func (s *Server) attach(c *Conn) error {
 // startReading runs c's first read pass, which owns the reader role Serve
 // gave it: it feeds the bytes read past the handshake, drains the socket
 // and arms the poller.
-func (c *Conn) startReading(buffered []byte) { go c.readPass(buffered) }
+func (c *Conn) startReading(buffered []byte) { go c.srv.reader(c, buffered) }
 
 // kickReaderLocked has nothing to do here: the epoll reader never blocks
 // on the socket, so a reader that holds the role is in the Handler or on
@@ -77,7 +77,36 @@ func (c *Conn) readable() {
 	}
 	c.reading = true
 	c.mu.Unlock()
-	go c.readPass(nil)
+	select {
+	case c.srv.passes <- c: // a parked reader takes it
+	default:
+		go c.srv.reader(c, nil)
+	}
+}
+
+// reader runs c's read pass, then waits for another connection's pass
+// while fewer than maxIdle readers wait, or exits. Reusing the goroutine
+// keeps its stack, which grows to what the Handler needs (tens of KiB
+// with plugins and the store): a new goroutine per pass grew it again
+// each time, copying the stack several times (8 us per REQ with the
+// default plugins, BENCHMARKS.md "Policy cost"). Parked readers are not
+// per connection: an idle relay holds at most maxIdle of them.
+func (s *Server) reader(c *Conn, initial []byte) {
+	for {
+		c.readPass(initial)
+		initial = nil
+		if s.idleReaders.Add(1) > s.maxIdle {
+			s.idleReaders.Add(-1)
+			return
+		}
+		select {
+		case c = <-s.passes:
+			s.idleReaders.Add(-1)
+		case <-s.done:
+			s.idleReaders.Add(-1)
+			return
+		}
+	}
 }
 
 // readPass is one reader goroutine's turn: process initial bytes, then read

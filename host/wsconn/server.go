@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,10 +105,15 @@ type Server struct {
 	fl      flusher
 	inline  sync.Pool    // *inlineFlusher, for Batch (epoll build)
 	writers atomic.Int64 // writer goroutines started
-	done    chan struct{}
-	closing atomic.Bool
-	once    sync.Once
-	wg      sync.WaitGroup
+	// passes hands read passes to reader goroutines parked after their
+	// last pass (epoll build; see reader), at most maxIdle of them.
+	passes      chan *Conn
+	idleReaders atomic.Int32
+	maxIdle     int32
+	done        chan struct{}
+	closing     atomic.Bool
+	once        sync.Once
+	wg          sync.WaitGroup
 }
 
 // flusher is the server's writer of connections whose queue became
@@ -140,7 +146,8 @@ func NewServer(opts Options, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, h: h, poll: p, done: make(chan struct{})}
+	s := &Server{opts: opts, h: h, poll: p, done: make(chan struct{}), passes: make(chan *Conn),
+		maxIdle: int32(2 * runtime.GOMAXPROCS(0))}
 	s.conns.Store(&opts)
 	for i := range s.shards {
 		s.shards[i].m = make(map[uint64]*Conn)
