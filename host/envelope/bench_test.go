@@ -1,6 +1,9 @@
 package envelope_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mailru/easyjson"
@@ -91,5 +94,36 @@ func BenchmarkAppendEventPrefix(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf = envelope.AppendEventPrefix(buf[:0], "sub1")
+	}
+}
+
+// BenchmarkAppendFilters writes relayload's four REQ shapes as the JSON
+// plugins read (FieldFilters), against encoding/json, which the host used
+// before.
+func BenchmarkAppendFilters(b *testing.B) {
+	pk := strings.Repeat("ab", 32)
+	ids := make([]string, 10)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("%064x", i)
+	}
+	shapes := map[string]nostr.Filters{
+		"author":     {{Authors: []string{pk, pk, pk}, Kinds: []int{1}, Limit: 50}},
+		"kind_limit": {{Kinds: []int{1}, Limit: 50}},
+		"etag":       {{Tags: nostr.TagMap{"e": {pk}}, Limit: 50}},
+		"ids":        {{IDs: ids}},
+	}
+	for name, fs := range shapes {
+		b.Run(name+"/AppendFilters", func(b *testing.B) {
+			for b.Loop() {
+				envelope.AppendFilters(make([]byte, 0, 512), fs)
+			}
+		})
+		b.Run(name+"/encoding_json", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := json.Marshal(fs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
