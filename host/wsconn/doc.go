@@ -5,10 +5,11 @@
 // # Design
 //
 // On Linux, reads go through one epoll set (level-triggered, one-shot): a
-// readable connection gets a short-lived reader goroutine that drains the
-// socket into a pooled buffer, parses frames, and calls Handler.OnMessage
-// for each complete message in order. An idle connection holds no goroutine
-// and no buffer, only its Conn and the kernel socket.
+// readable connection gets a reader goroutine that drains the socket into a
+// pooled buffer, parses frames, and calls Handler.OnMessage for each
+// complete message in order, then waits for another connection's read pass
+// (at most 2 × GOMAXPROCS readers wait; the rest exit). An idle connection
+// holds no goroutine and no buffer, only its Conn and the kernel socket.
 //
 // Elsewhere (macOS, Windows, the BSDs), and on Linux built with the
 // relayd_portable tag, each connection has one reader goroutine blocked in
