@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,9 +70,18 @@ type Plugin struct {
 	// per plugin name, across versions.
 	stats *QueryStats
 
-	free  chan *instance // the pool: every slot is here or held by one goroutine
+	free  chan *instance // the pool: every slot is here, in hot or held by one goroutine
 	slots []atomic.Pointer[instance]
-	epoch atomic.Int64 // watchdog clock, in ticks
+	// hot keeps an idle instance for each CPU (index cpuID() % len(hot)):
+	// a call takes the instance last released on its CPU, whose guest
+	// memory and stack are still in that CPU's caches, before any other.
+	// Without it the FIFO channel handed each call the instance that
+	// had waited longest, most often last run on the other CPU
+	// (BENCHMARKS.md "Policy cost": query CPU with the default set −8%).
+	// Instances go to hot only while nobody waits on free (waiting).
+	hot     []atomic.Pointer[instance]
+	waiting atomic.Int32
+	epoch   atomic.Int64 // watchdog clock, in ticks
 	// parked is set while the watchdog sleeps for want of calls (a
 	// relay's plugins are idle most of the time: no ticking then); the
 	// call that finds it set wakes the watchdog through wake.
@@ -161,6 +171,7 @@ func (p *Plugin) fill(ctx context.Context) error {
 	n := p.set.pool
 	p.free = make(chan *instance, n)
 	p.slots = make([]atomic.Pointer[instance], n)
+	p.hot = make([]atomic.Pointer[instance], max(1, min(n, runtime.NumCPU())))
 	for i := range n {
 		inst, mask, err := p.newInstance(ctx, i)
 		if err != nil {
@@ -224,6 +235,9 @@ func (p *Plugin) acquire() (*instance, error) {
 	if p.br.open() {
 		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrTripped)
 	}
+	if inst := p.hot[cpuID()%len(p.hot)].Swap(nil); inst != nil {
+		return inst, nil
+	}
 	select {
 	case inst := <-p.free:
 		if inst == nil {
@@ -232,6 +246,14 @@ func (p *Plugin) acquire() (*instance, error) {
 		}
 		return inst, nil
 	default:
+	}
+	// Waiting is counted before the hot slots are searched: a release
+	// that puts an instance in one either is seen here or sees waiting
+	// and moves it to free (see release).
+	p.waiting.Add(1)
+	defer p.waiting.Add(-1)
+	if inst := p.takeHot(); inst != nil {
+		return inst, nil
 	}
 	if p.st.failing.Load() && p.live.Load() == 0 {
 		return nil, fmt.Errorf("plugin[%s]: %w", p.name, ErrStart)
@@ -302,7 +324,7 @@ func (p *Plugin) run(inst *instance, h abi.Hook) (policy.Verdict, error) {
 // recycle size (see memoryLayout), since wasm memory never shrinks.
 func (p *Plugin) release(inst *instance, broken bool) {
 	if !broken && inst.mem.committed <= int(p.layout.recycle) {
-		p.free <- inst
+		p.putBack(inst)
 		return
 	}
 	if !broken {
@@ -312,6 +334,56 @@ func (p *Plugin) release(inst *instance, broken bool) {
 	p.live.Add(-1)
 	p.refilling.Add(1)
 	go p.refill(inst.slot)
+}
+
+// putBack returns a healthy instance to the pool: to this CPU's hot slot
+// when it is empty and no caller waits, else to free. Once the plugin is
+// closing, or when a caller began to wait in between, what is in the slot
+// moves on to free, where drain and the waiters look.
+func (p *Plugin) putBack(inst *instance) {
+	slot := &p.hot[cpuID()%len(p.hot)]
+	if p.waiting.Load() != 0 || !slot.CompareAndSwap(nil, inst) {
+		p.free <- inst
+		return
+	}
+	if p.waiting.Load() == 0 && !p.closing() {
+		return
+	}
+	if inst := slot.Swap(nil); inst != nil {
+		p.free <- inst
+	}
+}
+
+// takeHot takes an idle instance from any hot slot.
+func (p *Plugin) takeHot() *instance {
+	for i := range p.hot {
+		if inst := p.hot[i].Swap(nil); inst != nil {
+			return inst
+		}
+	}
+	return nil
+}
+
+// closing reports whether close has begun.
+func (p *Plugin) closing() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// idle counts the slot tokens not held by calls: instances in free and
+// in hot, and slots being refilled.
+func (p *Plugin) idle() int {
+	n := len(p.free) + int(p.refilling.Load())
+	for i := range p.hot {
+		if p.hot[i].Load() != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // watch is the deadline watchdog: every quarter timeout it advances the
@@ -430,7 +502,7 @@ func (p *Plugin) failed(h abi.Hook, err error) {
 func (p *Plugin) close(grace time.Duration, untilIdle bool) {
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
-		if untilIdle && len(p.free)+int(p.refilling.Load()) >= cap(p.free) {
+		if untilIdle && p.idle() >= cap(p.free) {
 			break
 		}
 		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
@@ -462,7 +534,12 @@ func (p *Plugin) closeSlots() {
 func (p *Plugin) drain(grace time.Duration) {
 	t := time.NewTimer(grace)
 	defer t.Stop()
-	for n := 0; n < cap(p.free); n++ {
+	n := 0
+	for inst := p.takeHot(); inst != nil; inst = p.takeHot() {
+		inst.close()
+		n++
+	}
+	for ; n < cap(p.free); n++ {
 		select {
 		case inst := <-p.free:
 			if inst != nil {
