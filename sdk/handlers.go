@@ -224,3 +224,31 @@ func DeliverKinds(kinds ...int) error {
 	}
 	return check("DeliverKinds", imports.HookKinds(uint32(abi.HookDeliver), ks))
 }
+
+// FilterKinds tells the relay that the OnReq and OnCount handlers act only
+// on filters whose kinds list names one of these kinds (0-65535): the relay
+// then skips the call for a REQ or COUNT none of whose filters has such a
+// list (a filter without a kinds list included), as if the handler had
+// accepted. Call it in the OnInit handler; an empty list or a call
+// elsewhere is an error. A relay without the feature
+// (abi.FeatureFilterKinds) calls the handlers for every REQ and COUNT, so
+// they must still accept the filters they do not act on.
+func FilterKinds(kinds ...int) error {
+	if len(kinds) == 0 {
+		return &Error{Op: "FilterKinds", Code: abi.ErrInvalid}
+	}
+	ks := make([]uint32, len(kinds))
+	for i, k := range kinds {
+		if k < 0 || k > 65535 {
+			return &Error{Op: "FilterKinds", Code: abi.ErrInvalid}
+		}
+		ks[i] = uint32(k)
+	}
+	if imports.Features()&uint64(abi.FeatureFilterKinds) == 0 {
+		return nil
+	}
+	if err := check("FilterKinds", imports.HookKinds(uint32(abi.HookReq), ks)); err != nil {
+		return err
+	}
+	return check("FilterKinds", imports.HookKinds(uint32(abi.HookCount), ks))
+}

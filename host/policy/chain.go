@@ -45,14 +45,16 @@ type Entry struct {
 	// HookKinds, per hook, limits HookEventPre, HookEvent or HookDeliver
 	// further to the kinds the policy declared it handles (a plugin's
 	// hook_kinds); nil: every kind. A call is made only for a kind in both
-	// Kinds and HookKinds[h].
+	// Kinds and HookKinds[h]. For HookReq and HookCount it names the kinds
+	// a filter's kinds list must hold one of for a call; filters without
+	// such a list do not call (Kinds does not apply to them).
 	HookKinds [maxHook + 1][]int
 }
 
 type entry struct {
 	Entry
 	rec   Recorder              // nil: calls are not measured (observe.go)
-	kinds [maxHook + 1]*kindSet // per event hook; nil: every kind
+	kinds [maxHook + 1]*kindSet // per event or filter hook; nil: every kind
 }
 
 // kindHooks are the hooks Kinds and HookKinds apply to.
@@ -61,6 +63,24 @@ var kindHooks = [...]Hook{HookEventPre, HookEvent, HookDeliver}
 // skips reports whether e is not to be called on hook h for kind.
 func (e *entry) skips(h Hook, kind int) bool {
 	return e.kinds[h] != nil && !e.kinds[h].has(kind)
+}
+
+// skipsFilters reports whether e is not to be called on filter hook h
+// (HookReq, HookCount) for fs: it declared kinds for h and no filter's
+// kinds list holds one.
+func (e *entry) skipsFilters(h Hook, fs nostr.Filters) bool {
+	ks := e.kinds[h]
+	if ks == nil {
+		return false
+	}
+	for i := range fs {
+		for _, k := range fs[i].Kinds {
+			if ks.has(k) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // skipsEvent is skips for ev's kind; it reads ev only if e has kinds.
@@ -122,6 +142,11 @@ func NewChain(log *slog.Logger, entries ...Entry) *Chain {
 		en := &entry{Entry: e}
 		for _, h := range kindHooks {
 			en.kinds[h] = newKindSet(e.Kinds, e.HookKinds[h])
+		}
+		for _, h := range [...]Hook{HookReq, HookCount} {
+			if e.HookKinds[h] != nil {
+				en.kinds[h] = newKindSet(nil, e.HookKinds[h])
+			}
 		}
 		c.entries = append(c.entries, en)
 		hs := e.Policy.Hooks()
@@ -247,6 +272,9 @@ func (c *Chain) Event(ctx context.Context, in *EventInput) Verdict {
 func (c *Chain) Filter(ctx context.Context, in *FilterInput) Verdict {
 	out := Verdict{Filters: in.Filters}
 	for _, e := range c.hooked(in.Hook) {
+		if e.skipsFilters(in.Hook, in.Filters) {
+			continue
+		}
 		v := c.call(in.Hook, e, func() (Verdict, error) { return e.Policy.Filter(ctx, in) })
 		if v.Final() {
 			return v

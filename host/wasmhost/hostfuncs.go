@@ -201,8 +201,9 @@ func hostGetFile(ctx context.Context, mod api.Module, s []uint64) {
 const maxHookKinds = 65536
 
 // hostHookKinds records, during relayd_init, the kinds an event hook
-// (event_pre, event, deliver) is limited to. A later call for the same
-// hook replaces the list.
+// (event_pre, event, deliver) is limited to, or that a req or count hook's
+// filters must name for a call (FeatureFilterKinds). A later call for the
+// same hook replaces the list.
 func hostHookKinds(ctx context.Context, mod api.Module, s []uint64) {
 	inst := instOf(ctx)
 	h, n := abi.Hook(api.DecodeU32(s[0])), api.DecodeU32(s[2])
@@ -210,7 +211,8 @@ func hostHookKinds(ctx context.Context, mod api.Module, s []uint64) {
 	case inst.cur != curInit:
 		s[0] = errno(abi.ErrUnavailable)
 		return
-	case h != abi.HookEventPre && h != abi.HookEvent && h != abi.HookDeliver, n == 0:
+	case h != abi.HookEventPre && h != abi.HookEvent && h != abi.HookDeliver && h != abi.HookReq && h != abi.HookCount,
+		n == 0:
 		s[0] = errno(abi.ErrInvalid)
 		return
 	case n > maxHookKinds:
@@ -252,7 +254,7 @@ func hostNow(_ context.Context, _ api.Module, s []uint64) {
 
 func hostFeatures(ctx context.Context, _ api.Module, s []uint64) {
 	f := abi.FeatureState | abi.FeatureFiles | abi.FeatureManage | abi.FeatureTick | abi.FeatureHookKinds |
-		abi.FeatureDeliverBatch
+		abi.FeatureDeliverBatch | abi.FeatureFilterKinds
 	p := instOf(ctx).p
 	if p.env.store != nil {
 		f |= abi.FeatureStore | abi.FeatureQuery

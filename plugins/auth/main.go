@@ -38,6 +38,13 @@ func setup() error {
 	register(c.gatesPublish(), sdk.OnEventPre, onEventPre)
 	register(c.gatesRead(), sdk.OnReq, onFilters)
 	register(c.gatesRead(), sdk.OnCount, onFilters)
+	if c.gatesRead() && !c.ReadAuth {
+		// onFilters accepts every REQ and COUNT whose filters name none of
+		// the gated kinds: the relay need not call it for them.
+		if err := sdk.FilterKinds(append(append([]int(nil), c.DMKinds...), c.ReadAuthKinds...)...); err != nil {
+			return err
+		}
+	}
 	register(!c.dm.empty(), sdk.OnDeliver, onDeliver)
 	if !c.dm.empty() {
 		// onDeliver accepts every other kind: the relay need not call it

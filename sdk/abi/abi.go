@@ -185,6 +185,10 @@ const (
 	// FeatureDeliverBatch: the host calls relayd_on_deliver_batch for a
 	// live event's receiving sessions when the guest asks for it.
 	FeatureDeliverBatch Feature = 0x100
+	// FeatureFilterKinds: hook_kinds also takes HookReq and HookCount,
+	// and the host then calls the hook only for filters that name one of
+	// the kinds.
+	FeatureFilterKinds Feature = 0x200
 )
 
 // HostMethods returns the NIP-86 management methods the relay serves

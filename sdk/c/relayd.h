@@ -196,6 +196,7 @@
 #define RELAYD_FEATURE_TICK 0x40  /* relayd_on_tick is called every tick_ms */
 #define RELAYD_FEATURE_HOOK_KINDS 0x80
 #define RELAYD_FEATURE_DELIVER_BATCH 0x100 /* relayd_on_deliver_batch is called */
+#define RELAYD_FEATURE_FILTER_KINDS 0x200  /* hook_kinds takes the req and count hooks */
 
 /* Limits. */
 #define RELAYD_MAX_MESSAGE_LEN 512

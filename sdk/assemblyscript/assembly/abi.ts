@@ -132,6 +132,7 @@ export const FeatureQuery: i32 = 0x20;
 export const FeatureTick: i32 = 0x40;
 export const FeatureHookKinds: i32 = 0x80;
 export const FeatureDeliverBatch: i32 = 0x100;
+export const FeatureFilterKinds: i32 = 0x200;
 
 // Limits
 export const MaxMessageLen: i32 = 512;

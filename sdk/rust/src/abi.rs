@@ -221,6 +221,8 @@ pub const FEATURE_TICK: i64 = 0x40;
 pub const FEATURE_HOOK_KINDS: i64 = 0x80;
 /// the host calls `relayd_on_deliver_batch` for a live event's receiving sessions
 pub const FEATURE_DELIVER_BATCH: i64 = 0x100;
+/// `hook_kinds` also limits the req and count hooks to filters naming some kinds
+pub const FEATURE_FILTER_KINDS: i64 = 0x200;
 /// bytes of `OutputMessage`
 pub const MAX_MESSAGE_LEN: i32 = 512;
 /// bytes of `OutputFilters`
