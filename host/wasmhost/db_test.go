@@ -141,7 +141,7 @@ func TestWasmDB(t *testing.T) {
 		rc   string
 		data string
 	}{
-		{dbOp{kind: opFeatures}, fmt.Sprint(abi.FeatureStore | abi.FeatureState | abi.FeatureFiles | abi.FeatureDB | abi.FeatureManage | abi.FeatureQuery | abi.FeatureTick | abi.FeatureHookKinds | abi.FeatureDeliverBatch), ""},
+		{dbOp{kind: opFeatures}, fmt.Sprint(abi.FeatureStore | abi.FeatureState | abi.FeatureFiles | abi.FeatureDB | abi.FeatureManage | abi.FeatureQuery | abi.FeatureTick | abi.FeatureHookKinds | abi.FeatureDeliverBatch | abi.FeatureFilterKinds), ""},
 		{dbOp{kind: opGet, key: "init", buf: 10}, "1", "1"},
 		{dbOp{kind: opGet, key: "a", buf: 10}, "ErrNotFound", ""},
 		{dbOp{kind: opPut, key: "a", val: "apple"}, "OK", ""},

@@ -61,8 +61,11 @@ func TestWasmTickInterval(t *testing.T) {
 	if took, least := time.Since(start), 3*300*time.Millisecond+2*every; took < least {
 		t.Errorf("3 ticks took %v, want at least %v", took, least)
 	}
-	if s := m.QueryStats()["tc"]; s.Ticks < 3 || s.TickFailures != 0 {
-		t.Errorf("stats %+v: want 3 ticks or more, none failed", s)
+	// The guest counts a tick just before it returns and the host after:
+	// the stats may trail the guest's count by the tick in flight.
+	waitUntil(t, "3 ticks in the stats", func() bool { return m.QueryStats()["tc"].Ticks >= 3 })
+	if s := m.QueryStats()["tc"]; s.TickFailures != 0 {
+		t.Errorf("stats %+v: want no failed tick", s)
 	}
 }
 
