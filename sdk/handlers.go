@@ -209,20 +209,7 @@ func emit(h abi.Hook, v Verdict) uint32 {
 // (abi.FeatureHookKinds) calls the handler for every kind, so the handler
 // must still accept the kinds it does not handle.
 func DeliverKinds(kinds ...int) error {
-	if len(kinds) == 0 {
-		return &Error{Op: "DeliverKinds", Code: abi.ErrInvalid}
-	}
-	ks := make([]uint32, len(kinds))
-	for i, k := range kinds {
-		if k < 0 || k > 65535 {
-			return &Error{Op: "DeliverKinds", Code: abi.ErrInvalid}
-		}
-		ks[i] = uint32(k)
-	}
-	if imports.Features()&uint64(abi.FeatureHookKinds) == 0 {
-		return nil
-	}
-	return check("DeliverKinds", imports.HookKinds(uint32(abi.HookDeliver), ks))
+	return hookKinds("DeliverKinds", abi.FeatureHookKinds, kinds, abi.HookDeliver)
 }
 
 // FilterKinds tells the relay that the OnReq and OnCount handlers act only
@@ -234,21 +221,30 @@ func DeliverKinds(kinds ...int) error {
 // (abi.FeatureFilterKinds) calls the handlers for every REQ and COUNT, so
 // they must still accept the filters they do not act on.
 func FilterKinds(kinds ...int) error {
+	return hookKinds("FilterKinds", abi.FeatureFilterKinds, kinds, abi.HookReq, abi.HookCount)
+}
+
+// hookKinds checks kinds and, when the host has feature f, declares them
+// for each of hooks with the hook_kinds host function; op names the
+// caller in an error.
+func hookKinds(op string, f abi.Feature, kinds []int, hooks ...abi.Hook) error {
 	if len(kinds) == 0 {
-		return &Error{Op: "FilterKinds", Code: abi.ErrInvalid}
+		return &Error{Op: op, Code: abi.ErrInvalid}
 	}
 	ks := make([]uint32, len(kinds))
 	for i, k := range kinds {
 		if k < 0 || k > 65535 {
-			return &Error{Op: "FilterKinds", Code: abi.ErrInvalid}
+			return &Error{Op: op, Code: abi.ErrInvalid}
 		}
 		ks[i] = uint32(k)
 	}
-	if imports.Features()&uint64(abi.FeatureFilterKinds) == 0 {
+	if imports.Features()&uint64(f) == 0 {
 		return nil
 	}
-	if err := check("FilterKinds", imports.HookKinds(uint32(abi.HookReq), ks)); err != nil {
-		return err
+	for _, h := range hooks {
+		if err := check(op, imports.HookKinds(uint32(h), ks)); err != nil {
+			return err
+		}
 	}
-	return check("FilterKinds", imports.HookKinds(uint32(abi.HookCount), ks))
+	return nil
 }

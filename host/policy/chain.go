@@ -144,9 +144,7 @@ func NewChain(log *slog.Logger, entries ...Entry) *Chain {
 			en.kinds[h] = newKindSet(e.Kinds, e.HookKinds[h])
 		}
 		for _, h := range [...]Hook{HookReq, HookCount} {
-			if e.HookKinds[h] != nil {
-				en.kinds[h] = newKindSet(nil, e.HookKinds[h])
-			}
+			en.kinds[h] = newKindSet(nil, e.HookKinds[h])
 		}
 		c.entries = append(c.entries, en)
 		hs := e.Policy.Hooks()

@@ -77,7 +77,7 @@ type Plugin struct {
 	// memory and stack are still in that CPU's caches, before any other.
 	// Without it the FIFO channel handed each call the instance that
 	// had waited longest, most often last run on the other CPU
-	// (BENCHMARKS.md "Policy cost": query CPU with the default set −8%).
+	// (BENCHMARKS.md "Policy cost": ingest CPU with the default set −3.5%).
 	// Instances go to hot only while nobody waits on free (waiting).
 	hot     []atomic.Pointer[instance]
 	waiting atomic.Int32
