@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +94,31 @@ func TestDeleteMatchingRemovesEveryKey(t *testing.T) {
 	}
 	if got[pEvent] != want[pEvent] {
 		t.Errorf("%d events left, want %d", got[pEvent], want[pEvent])
+	}
+	checkClean(t, s)
+}
+
+// TestDeleteMatchingConcurrent: two purges of one author at once (a
+// cluster node applies its own purge from the stream while the management
+// call runs it) both succeed, and between them delete each event once.
+func TestDeleteMatchingConcurrent(t *testing.T) {
+	s := openTest(t, Options{})
+	for round := range 20 {
+		pk := randHex32()
+		es := mixedEvents(pk, 1_700_000_000, 5)
+		saveAll(t, s, es)
+		var wg sync.WaitGroup
+		ns, errs := make([]int, 2), make([]error, 2)
+		for i := range 2 {
+			wg.Go(func() { ns[i], errs[i] = s.DeleteMatching(bg, nostr.Filter{Authors: []string{pk}}, false) })
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || ns[0]+ns[1] != len(es) {
+			t.Fatalf("round %d: deleted %v, errors %v; want %d in all, no error", round, ns, errs, len(es))
+		}
+		if c := count(t, s, nostr.Filter{Authors: []string{pk}}); c != 0 {
+			t.Fatalf("round %d: %d events left", round, c)
+		}
 	}
 	checkClean(t, s)
 }

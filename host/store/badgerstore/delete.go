@@ -34,7 +34,7 @@ func (s *Store) DeleteMatching(ctx context.Context, f nostr.Filter, dryRun bool)
 	}
 	// Each round deletes the newest matching events; the count bounds the
 	// rounds should events come back.
-	deleted := 0
+	deleted, stuck := 0, false
 	for int64(deleted) < n {
 		chunk := int(min(int64(deleteChunk), n-int64(deleted)))
 		var ids [][32]byte
@@ -53,8 +53,17 @@ func (s *Store) DeleteMatching(ctx context.Context, f nostr.Filter, dryRun bool)
 			return deleted, err
 		}
 		if done == 0 {
-			return deleted, fmt.Errorf("badgerstore: delete: %d matching events could not be deleted", len(ids))
+			// Another deletion (a concurrent purge, a NIP-09 deletion, a
+			// replacement) removed them between the query and the delete:
+			// query again. The same events found twice and not deletable
+			// mean indexes without their events.
+			if stuck {
+				return deleted, fmt.Errorf("badgerstore: delete: %d matching events could not be deleted", len(ids))
+			}
+			stuck = true
+			continue
 		}
+		stuck = false
 	}
 	return deleted, nil
 }
